@@ -1,0 +1,150 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config';
+import { DeliveryWorker } from './deliver/worker';
+import { ingest, type IngestDeps, type SinkTarget } from './ingest';
+import type { Logger } from './observe/logger';
+import { Metrics } from './observe/metrics';
+import { openQueue } from './queue/open';
+import type { Queue } from './queue/queue';
+import { createReceiver } from './receive/http';
+import { TemplateStore, templateFolders } from './render/template-store';
+import { createSink } from './sinks/registry';
+import type { Sink } from './sinks/sink';
+
+export interface BridgeOptions {
+  config: Config;
+  logger: Logger;
+  /** a store to use instead of the configured one (tests) */
+  queue?: Queue;
+  now?: () => number;
+  /** worker tuning (tests use short polls) */
+  worker?: { pollMs?: number; leaseMs?: number; digestThreshold?: number };
+  /** watch template files for edits (default true) */
+  watchTemplates?: boolean;
+}
+
+export interface RunningBridge {
+  url: string;
+  port: number;
+  queue: Queue;
+  worker: DeliveryWorker;
+  templates: TemplateStore;
+  sinks: ReadonlyMap<string, Sink>;
+  metrics: Metrics;
+  /** stop accepting (503), let sends in flight finish within `graceMs`, close everything */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** How often a sink whose start-up check failed is checked again. */
+const SINK_RESTART_MS = 30_000;
+
+/** Wiring only: config → store → templates → sinks → HTTP → workers. */
+export async function startBridge(options: BridgeOptions): Promise<RunningBridge> {
+  const { config, logger } = options;
+  const now = options.now ?? Date.now;
+  const metrics = new Metrics();
+  const templates = new TemplateStore(templateFolders(config.templates), config.render, logger);
+  const queue = options.queue ?? (await openQueue(config.storage));
+  const sinks = new Map(Object.entries(config.sinks).map(([name, sinkConfig]) => [name, createSink(name, sinkConfig, { logger: logger.child({ sink: name }) })]));
+  const started = new Set<string>();
+  const restartTimers = [...sinks.values()].map((sink) => keepStarting(sink, started, logger));
+
+  const worker = new DeliveryWorker({
+    queue,
+    sinks,
+    policy: config.delivery,
+    logger: logger.child({ component: 'deliver' }),
+    metrics,
+    now,
+    ...options.worker,
+    isReady: (name) => started.has(name),
+  });
+
+  let accepting = true;
+  const targets = new Map<string, SinkTarget>([...sinks].map(([name, sink]) => [name, { platform: sink.platform, lane: sink.lane }]));
+  const ingestDeps: IngestDeps = { config, templates: () => templates.get(), sinks: targets, queue, logger, now, accepting: () => accepting };
+
+  const app = createReceiver({
+    bodyLimit: config.server.bodyLimit,
+    logger,
+    ingest: async (request) => {
+      const outcome = await ingest(request, ingestDeps);
+      if (outcome.result === 'stored' && outcome.jobs > 0) worker.wake();
+      return outcome;
+    },
+    readiness: () => readiness(queue, sinks, started),
+    metrics: async () => {
+      metrics.setQueueStats(await queue.stats(), now());
+      return metrics.expose();
+    },
+    observe: ({ source, type, outcome, status, seconds }) => {
+      metrics.eventsReceived.inc({ source, type, outcome });
+      metrics.httpDuration.observe({ status: String(status) }, seconds);
+    },
+  });
+
+  const server = await listen(app, config.server.host, config.server.port);
+  const port = (server.address() as AddressInfo).port;
+  worker.start();
+  if (options.watchTemplates !== false) templates.watch();
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    queue,
+    worker,
+    templates,
+    sinks,
+    metrics,
+    async stop(graceMs = 10_000) {
+      accepting = false;
+      restartTimers.forEach((timer) => clearInterval(timer));
+      templates.close();
+      await worker.stop(graceMs);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await Promise.all([...sinks.values()].map((sink) => sink.close().catch(() => undefined)));
+      await queue.close();
+    },
+  };
+}
+
+/** Starts a sink; one that fails its start-up check is tried again until it passes. */
+function keepStarting(sink: Sink, started: Set<string>, logger: Logger): NodeJS.Timeout {
+  const attempt = () =>
+    sink.start().then(
+      () => {
+        if (!started.has(sink.name)) logger.info({ sink: sink.name, type: sink.type }, 'sink ready');
+        started.add(sink.name);
+        clearInterval(timer);
+      },
+      (error: unknown) => logger.error({ sink: sink.name, reason: (error as Error).message }, 'sink failed its start-up check; its messages wait in the queue'),
+    );
+  const timer = setInterval(attempt, SINK_RESTART_MS);
+  timer.unref();
+  void attempt();
+  return timer;
+}
+
+async function readiness(queue: Queue, sinks: ReadonlyMap<string, Sink>, started: ReadonlySet<string>) {
+  const checks: Record<string, string> = {};
+  try {
+    await queue.ping();
+    checks.store = 'ok';
+  } catch (error) {
+    checks.store = (error as Error).message;
+  }
+  for (const [name, sink] of sinks) {
+    const health = sink.health();
+    checks[`sink:${name}`] = !started.has(name) ? 'starting' : health.ok ? 'ok' : health.reason;
+  }
+  return { ready: Object.values(checks).every((value) => value === 'ok'), checks };
+}
+
+function listen(app: ReturnType<typeof createReceiver>, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.keepAliveTimeout = 65_000;
+  });
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError } from './config';
+import { checkCommand } from './commands/check';
+import { dlqDrop, dlqList, dlqRetry } from './commands/dlq';
+import { renderCommand, routeTestCommand } from './commands/inspect';
+import { sendTestCommand } from './commands/send-test';
+import { serve } from './commands/serve';
+
+const program = new Command();
+const configOption = ['-c, --config <file>', 'config file (default ./config.yaml, else the built-in default)'] as const;
+
+program.name('misskey-bridge').description('Relays Misskey webhook events into Discord, Slack and Matrix.');
+
+program
+  .command('serve', { isDefault: true })
+  .description('run the webhook receiver and the delivery workers')
+  .option(...configOption)
+  .action((options: { config?: string }) => serve(options.config));
+
+program
+  .command('check')
+  .description('validate the config and templates, render every sample event through every route')
+  .option(...configOption)
+  .action((options: { config?: string }) => {
+    const report = checkCommand(options.config);
+    for (const note of report.notes) console.log(note);
+    for (const problem of report.problems) console.error(`✗ ${problem}`);
+    if (report.problems.length > 0) process.exitCode = 1;
+    else console.log('✓ config and templates are fine');
+  });
+
+program
+  .command('render <payload>')
+  .description('print the request bodies each matching sink would be sent (sends nothing)')
+  .option(...configOption)
+  .option('--sink <name>', 'only this sink')
+  .option('--source <name>', 'the source the payload arrives on (default: the first)')
+  .action((payload: string, options: { config?: string; sink?: string; source?: string }) => {
+    console.log(renderCommand(payload, options));
+  });
+
+program
+  .command('route-test <payload>')
+  .description('show which routes and sinks match a payload, and why the others do not')
+  .option(...configOption)
+  .option('--source <name>', 'the source the payload arrives on (default: the first)')
+  .action((payload: string, options: { config?: string; source?: string }) => {
+    console.log(routeTestCommand(payload, options));
+  });
+
+program
+  .command('send-test')
+  .description('render a sample event and really send it to one sink')
+  .option(...configOption)
+  .requiredOption('--sink <name>', 'the sink to send to')
+  .option('--event <type>', 'sample event type', 'mention')
+  .action(async (options: { config?: string; sink: string; event: string }) => {
+    const verdict = await sendTestCommand(options);
+    if (verdict.kind === 'delivered') console.log(`✓ delivered to ${options.sink}${verdict.ref ? ` (${verdict.ref})` : ''}`);
+    else {
+      console.error(`✗ ${verdict.kind}: ${verdict.reason}`);
+      process.exitCode = 1;
+    }
+  });
+
+const dlq = program.command('dlq').description('inspect and replay dead-lettered deliveries');
+dlq
+  .command('list')
+  .option(...configOption)
+  .option('--sink <name>', 'only this sink')
+  .action(async (options) => console.log(await dlqList(options)));
+dlq
+  .command('retry [ids...]')
+  .description('queue dead letters again (by id, --sink or --all)')
+  .option(...configOption)
+  .option('--sink <name>', 'every dead letter of this sink')
+  .option('--all', 'every dead letter')
+  .action(async (ids: string[], options) => console.log(await dlqRetry(ids, options)));
+dlq
+  .command('drop [ids...]')
+  .description('delete dead letters (by id, --sink or --all)')
+  .option(...configOption)
+  .option('--sink <name>', 'every dead letter of this sink')
+  .option('--all', 'every dead letter')
+  .action(async (ids: string[], options) => console.log(await dlqDrop(ids, options)));
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : `misskey-bridge: ${(error as Error).message}`);
+  process.exit(1);
+});

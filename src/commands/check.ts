@@ -1,0 +1,46 @@
+import { resolveConfig } from '../config';
+import { eventName } from '../normalize/event';
+import { SINKS } from '../sinks/registry';
+import { OfflineBridge } from './offline';
+import { sampleEvents } from './payload';
+
+export interface CheckReport {
+  problems: string[];
+  notes: string[];
+}
+
+/**
+ * `check`: the config is valid (loading it throws otherwise), every template compiles, and every
+ * sample event renders through every matching route within its platform's limits.
+ */
+export function checkCommand(configFile: string | undefined): CheckReport {
+  const { config, file } = resolveConfig(configFile);
+  const bridge = new OfflineBridge(config);
+  const problems: string[] = [];
+  const notes = [`config: ${file ?? 'built-in default'}`, `templates: ${bridge.templates.names().join(', ')}`];
+  for (const route of config.routes) {
+    if (route.template && !bridge.templates.names().includes(route.template)) {
+      problems.push(`route "${route.name}": template "${route.template}" does not exist`);
+    }
+  }
+  const source = Object.keys(config.sources)[0]!;
+  let rendered = 0;
+  for (const [sample, event] of sampleEvents(source)) {
+    for (const job of bridge.plan(event)) {
+      rendered += 1;
+      const where = `sample ${sample} → route "${job.route}" → sink "${job.sink}"`;
+      const limit = SINKS[config.sinks[job.sink]!.type].textLimit;
+      if (job.message.text.length > limit) {
+        problems.push(`${where}: the ${eventName(event)} message is ${job.message.text.length} characters; the platform shows at most ${limit} (it will be cut)`);
+      }
+      if (job.message.text.includes('failed to render')) problems.push(`${where}: the template failed to render`);
+      try {
+        bridge.build(job);
+      } catch (error) {
+        problems.push(`${where}: ${(error as Error).message}`);
+      }
+    }
+  }
+  notes.push(`rendered ${rendered} sample messages`);
+  return { problems, notes };
+}

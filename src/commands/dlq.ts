@@ -1,0 +1,49 @@
+import { resolveConfig } from '../config';
+import { openQueue } from '../queue/open';
+import type { DeadLetterSelector, Queue } from '../queue/queue';
+
+export interface DlqOptions {
+  config?: string;
+  sink?: string;
+  all?: boolean;
+}
+
+async function withQueue<T>(configFile: string | undefined, use: (queue: Queue) => Promise<T>): Promise<T> {
+  const queue = await openQueue(resolveConfig(configFile).config.storage);
+  try {
+    return await use(queue);
+  } finally {
+    await queue.close();
+  }
+}
+
+function selector(ids: string[], options: DlqOptions): DeadLetterSelector {
+  if (options.all) return { all: true };
+  if (options.sink) return { sink: options.sink };
+  if (ids.length > 0) return { ids };
+  throw new Error('name dead letters by id, or use --sink NAME or --all');
+}
+
+export function dlqList(options: DlqOptions): Promise<string> {
+  return withQueue(options.config, async (queue) => {
+    const letters = await queue.deadLetters(options.sink);
+    if (letters.length === 0) return 'no dead letters';
+    return letters
+      .map((letter) =>
+        [
+          letter.id,
+          `  sink ${letter.sink} · event ${letter.event} (${letter.eventId}) · route ${letter.route}`,
+          `  failed ${new Date(letter.failedAt).toISOString()} after ${letter.attempts} attempt(s): ${letter.error}`,
+        ].join('\n'),
+      )
+      .join('\n');
+  });
+}
+
+export function dlqRetry(ids: string[], options: DlqOptions): Promise<string> {
+  return withQueue(options.config, async (queue) => `${await queue.retryDead(selector(ids, options), Date.now())} dead letter(s) queued again`);
+}
+
+export function dlqDrop(ids: string[], options: DlqOptions): Promise<string> {
+  return withQueue(options.config, async (queue) => `${await queue.dropDead(selector(ids, options))} dead letter(s) dropped`);
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { EVENT_TYPES, VISIBILITIES } from '../normalize/event';
+import { sinkConfig } from '../sinks/schemas';
+import { byteSize, duration } from './units';
+
+/** Event types of Misskey forks that routes may name besides Misskey's own. */
+export const FORK_EVENT_TYPES = ['edited'] as const;
+const ROUTABLE_EVENTS: readonly string[] = [...EVENT_TYPES, ...FORK_EVENT_TYPES];
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, "-", "_" and "." only');
+
+const eventName = z.string().refine((value) => value === '*' || ROUTABLE_EVENTS.includes(value), {
+  error: (issue) => `unknown event "${String(issue.input)}" (known: ${ROUTABLE_EVENTS.join(', ')}, or "*")`,
+});
+
+/** `(?i)` at the start makes the pattern case-insensitive, as in the Go/RE2 syntax operators know. */
+const regex = z.string().transform((pattern, ctx) => {
+  const insensitive = pattern.startsWith('(?i)');
+  try {
+    return new RegExp(insensitive ? pattern.slice(4) : pattern, insensitive ? 'iu' : 'u');
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(error as Error).message}` });
+    return z.NEVER;
+  }
+});
+
+const acct = z.string().regex(/^@[^@\s]+(@[^@\s]+)?$/, 'write users as "@name" or "@name@host"');
+
+export const routeFilter = z
+  .object({
+    visibility: z.array(z.enum(VISIBILITIES as [string, ...string[]])).optional(),
+    users: z.array(acct).optional(),
+    excludeUsers: z.array(acct).optional(),
+    text: regex.optional(),
+    hasFiles: z.boolean().optional(),
+    bots: z.boolean().optional(),
+  })
+  .strict();
+
+export const route = z
+  .object({
+    name,
+    sources: z.array(z.string()).min(1).optional(),
+    events: z.union([z.literal('*'), z.array(eventName).min(1)]),
+    filter: routeFilter.default({}),
+    to: z.array(z.string()).min(1),
+    template: name.optional(),
+  })
+  .strict();
+
+export const retryPolicy = z
+  .object({
+    maxAttempts: z.number().int().min(1).default(10),
+    maxAge: duration.default(24 * 3_600_000),
+    initialBackoff: duration.default(5_000),
+    maxBackoff: duration.default(3 * 3_600_000),
+    factor: z.number().min(1).default(3),
+    /** 0.2 = each wait varies by up to ±20 % */
+    jitter: z.number().min(0).max(1).default(0.2),
+  })
+  .strict();
+
+function validTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().default('0.0.0.0'),
+        port: z.coerce.number().int().min(0).max(65535).default(3000),
+        bodyLimit: byteSize.default(1024 * 1024),
+      })
+      .strict()
+      .default({ host: '0.0.0.0', port: 3000, bodyLimit: 1024 * 1024 }),
+    storage: z
+      .discriminatedUnion('driver', [
+        z
+          .object({
+            driver: z.literal('sqlite'),
+            path: z.string().default('./data/bridge.db'),
+            /** full: every commit survives power loss, at some cost in throughput */
+            sync: z.enum(['normal', 'full']).default('normal'),
+          })
+          .strict(),
+        z
+          .object({
+            driver: z.literal('redis'),
+            url: z.string().default('redis://127.0.0.1:6379'),
+            prefix: z.string().default('misskey-bridge'),
+          })
+          .strict(),
+      ])
+      .default({ driver: 'sqlite', path: './data/bridge.db', sync: 'normal' }),
+    templates: z.string().default('./templates'),
+    render: z
+      .object({
+        /** IANA zone for absolute times, e.g. Europe/Berlin */
+        timeZone: z.string().refine(validTimeZone, 'unknown time zone (use an IANA name such as Europe/Berlin)').default('UTC'),
+        /** BCP 47 locale for dates and numbers */
+        locale: z.string().default('en'),
+        /** Slack has no spoilers: `link` hides a CW'd note's text behind a link to the note, `reveal` shows it under the CW */
+        slackCw: z.enum(['link', 'reveal']).default('link'),
+      })
+      .strict()
+      .default({ timeZone: 'UTC', locale: 'en', slackCw: 'link' }),
+    delivery: retryPolicy.default(retryPolicy.parse({})),
+    sources: z.record(name, z.object({ secret: z.string() }).strict()).refine((s) => Object.keys(s).length > 0, {
+      message: 'define at least one source',
+    }),
+    sinks: z.record(name, sinkConfig),
+    routes: z.array(route),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type RouteConfig = z.infer<typeof route>;
+export type RouteFilter = z.infer<typeof routeFilter>;
+export type RetryPolicy = z.infer<typeof retryPolicy>;

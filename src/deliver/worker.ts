@@ -1,0 +1,234 @@
+import { createHash } from 'node:crypto';
+import type { RetryPolicy } from '../config';
+import type { Logger } from '../observe/logger';
+import type { Metrics } from '../observe/metrics';
+import type { DueLane, Job, Queue } from '../queue/queue';
+import type { Delivery, Sink, Verdict } from '../sinks/sink';
+import { isExhausted, retryAt } from './backoff';
+import { LanePacer } from './lane-pacer';
+
+export interface WorkerOptions {
+  queue: Queue;
+  /** by sink name */
+  sinks: ReadonlyMap<string, Sink>;
+  policy: RetryPolicy;
+  logger: Logger;
+  metrics?: Metrics;
+  now?: () => number;
+  /** how often to look for due jobs when nothing wakes the worker */
+  pollMs?: number;
+  /** how long a leased job stays ours before another worker (or a restart) may take it */
+  leaseMs?: number;
+  /** combine a lane's backlog into digests once this many jobs wait; 0 turns digests off */
+  digestThreshold?: number;
+  /** sinks that never combine messages (`batch: off`) */
+  noDigest?: ReadonlySet<string>;
+  /** lanes sending at once */
+  maxConcurrentLanes?: number;
+  /** false while a sink has not passed its start-up check: its jobs wait */
+  isReady?: (sink: string) => boolean;
+}
+
+/** Jobs of a sink that has not started yet are looked at again after this pause. */
+const NOT_READY_RECHECK_MS = 5_000;
+/** A sink that stays broken is probed again after this pause; its jobs wait meanwhile. */
+const BROKEN_SINK_PAUSE_MS = 5 * 60_000;
+
+/**
+ * The delivery loop: for each destination lane with due jobs, lease → send → settle.
+ * Lanes run concurrently; within a lane one message is out at a time, in order.
+ */
+export class DeliveryWorker {
+  private readonly pacer = new LanePacer();
+  private readonly busy = new Map<string, Promise<void>>();
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private ticking: Promise<void> | null = null;
+  private wakeAgain = false;
+  /** earliest time a lane skipped for pacing may send */
+  private nextPacedAt = Infinity;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    this.running = true;
+    this.wake();
+  }
+
+  /** Looks for work now (called when ingest stored jobs). */
+  wake(): void {
+    if (!this.running) return;
+    if (this.ticking) {
+      this.wakeAgain = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.ticking = this.tick().finally(() => {
+      this.ticking = null;
+      if (this.wakeAgain) {
+        this.wakeAgain = false;
+        this.wake();
+      } else this.schedule();
+    });
+  }
+
+  /** Stops leasing; waits up to `graceMs` for sends in flight, whose leases otherwise expire into a retry. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const inFlight = Promise.all([this.ticking, ...this.busy.values()]);
+    await Promise.race([inFlight, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+  }
+
+  /** Resolves once no lane is sending (for tests and benchmarks). */
+  async idle(): Promise<void> {
+    while (this.ticking || this.busy.size > 0) await Promise.all([this.ticking, ...this.busy.values()]);
+  }
+
+  /** Sleeps until the next poll, or until a lane that is waiting on its pace may send. */
+  private schedule(): void {
+    if (!this.running) return;
+    const now = this.now();
+    const next = Math.min(now + (this.options.pollMs ?? 250), this.nextPacedAt);
+    this.timer = setTimeout(() => this.wake(), Math.max(1, next - now));
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    let lanes: DueLane[];
+    try {
+      lanes = await this.options.queue.dueLanes(this.now());
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'cannot read the queue; will try again');
+      return;
+    }
+    const limit = this.options.maxConcurrentLanes ?? 64;
+    this.nextPacedAt = Infinity;
+    for (const { lane, due } of lanes) {
+      if (this.busy.size >= limit) break;
+      const readyAt = this.pacer.readyAt(lane);
+      if (readyAt > this.now()) this.nextPacedAt = Math.min(this.nextPacedAt, readyAt);
+      if (this.busy.has(lane) || readyAt > this.now()) continue;
+      const run = this.runLane(lane, due)
+        .catch((error: unknown) => this.options.logger.error({ err: error, lane }, 'delivery failed unexpectedly'))
+        .finally(() => {
+          this.busy.delete(lane);
+          this.wake();
+        });
+      this.busy.set(lane, run);
+    }
+  }
+
+  /** lease → send → settle, for one platform message of one lane */
+  private async runLane(lane: string, due: number): Promise<void> {
+    const { queue } = this.options;
+    const leased = await queue.lease(lane, this.now(), this.batchSize(lane, due), this.options.leaseMs ?? 120_000);
+    if (leased.length === 0) return;
+    const sink = this.options.sinks.get(leased[0]!.sink);
+    if (sink && this.options.isReady && !this.options.isReady(sink.name)) {
+      await queue.release(leased, this.now() + NOT_READY_RECHECK_MS);
+      this.pacer.pause(lane, this.now() + NOT_READY_RECHECK_MS);
+      return;
+    }
+    if (!sink) {
+      for (const job of leased) await queue.deadLetter(job, `sink "${job.sink}" is no longer configured`, this.now());
+      return;
+    }
+    // a lane shared by two sinks (same destination configured twice): one sink per message
+    const jobs = leased.filter((job) => job.sink === sink.name);
+    if (jobs.length < leased.length) await queue.release(leased.filter((job) => job.sink !== sink.name), this.now());
+    const delivery: Delivery = { key: deliveryKey(jobs), messages: jobs.map((job) => job.message) };
+    this.pacer.sent(lane, this.now());
+    const verdict = await send(sink, delivery);
+    await this.settle(sink, lane, jobs, verdict);
+  }
+
+  private batchSize(lane: string, due: number): number {
+    const threshold = this.options.digestThreshold ?? 5;
+    if (threshold <= 0 || due < threshold || !this.pacer.mayCombine(lane, this.now())) return 1;
+    const sink = [...this.options.sinks.values()].find((candidate) => candidate.lane === lane);
+    if (!sink || this.options.noDigest?.has(sink.name)) return 1;
+    return sink.maxBatch;
+  }
+
+  private async settle(sink: Sink, lane: string, jobs: Job[], verdict: Verdict): Promise<void> {
+    const { queue, metrics, logger, policy } = this.options;
+    const now = this.now();
+    const log = logger.child({ sink: sink.name, lane, jobs: jobs.map((job) => job.id) });
+    switch (verdict.kind) {
+      case 'delivered': {
+        for (const job of jobs) {
+          await queue.ack(job);
+          metrics?.deliveryLatency.observe({ sink: sink.name }, (now - job.createdAt) / 1000);
+        }
+        metrics?.deliveries.inc({ sink: sink.name, outcome: 'delivered' }, jobs.length);
+        this.pacer.delivered(lane, now, verdict.pace);
+        log.debug({ ref: verdict.ref }, 'delivered');
+        return;
+      }
+      case 'retry': {
+        if (verdict.rateLimited) {
+          const wait = verdict.afterMs ?? 1000;
+          metrics?.rateLimited.inc({ sink: sink.name });
+          metrics?.deliveries.inc({ sink: sink.name, outcome: 'rate_limited' }, jobs.length);
+          this.pacer.rateLimited(lane, now, wait);
+          await queue.release(jobs, now + wait);
+          log.info({ waitMs: wait, reason: verdict.reason }, 'rate limited; waiting');
+          return;
+        }
+        metrics?.deliveries.inc({ sink: sink.name, outcome: 'retry' }, jobs.length);
+        const first = jobs[0]!;
+        if (isExhausted(policy, first, now)) {
+          await this.bury(sink, jobs, `gave up after ${first.attempts + 1} attempts: ${verdict.reason}`);
+          return;
+        }
+        const at = retryAt(policy, first.attempts + 1, now, verdict.afterMs);
+        for (const job of jobs) await queue.reschedule(job, at, verdict.reason, now);
+        this.pacer.pause(lane, at);
+        log.warn({ reason: verdict.reason, attempt: first.attempts + 1, retryInMs: at - now }, 'send failed; will retry');
+        return;
+      }
+      case 'failed': {
+        metrics?.deliveries.inc({ sink: sink.name, outcome: 'failed' }, jobs.length);
+        if (jobs.length > 1 && !verdict.sinkBroken) {
+          // one message of the digest may be at fault: send them one by one
+          this.pacer.digestRefused(lane, now);
+          await queue.release(jobs, now);
+          log.warn({ reason: verdict.reason }, 'digest refused; sending its messages one by one');
+          return;
+        }
+        await this.bury(sink, jobs, verdict.reason);
+        if (verdict.sinkBroken) this.pacer.pause(lane, now + BROKEN_SINK_PAUSE_MS);
+        return;
+      }
+    }
+  }
+
+  private async bury(sink: Sink, jobs: Job[], reason: string): Promise<void> {
+    for (const job of jobs) await this.options.queue.deadLetter(job, reason, this.now());
+    this.options.metrics?.deadLetters.inc({ sink: sink.name }, jobs.length);
+    this.options.logger.error({ sink: sink.name, jobs: jobs.map((job) => job.id), reason }, 'delivery failed for good; moved to the dead-letter list');
+  }
+}
+
+/** A sink that throws breaks its own contract; treat it as a transient failure, never crash. */
+async function send(sink: Sink, delivery: Delivery): Promise<Verdict> {
+  try {
+    return await sink.send(delivery);
+  } catch (error) {
+    return { kind: 'retry', reason: `sink error: ${(error as Error).message}` };
+  }
+}
+
+/** Stable for the same set of jobs, so a retried message keeps its platform idempotency key. */
+export function deliveryKey(jobs: Job[]): string {
+  if (jobs.length === 1) return jobs[0]!.id;
+  return createHash('sha256')
+    .update(jobs.map((job) => job.id).join('\n'))
+    .digest('base64url');
+}

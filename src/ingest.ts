@@ -1,0 +1,114 @@
+import type { Config } from './config';
+import type { Logger } from './observe/logger';
+import { eventName, isEventType, type Event } from './normalize/event';
+import { InvalidPayloadError, normalize } from './normalize/normalize';
+import { IngestError, parseJson } from './receive/errors';
+import { secretMatches } from './receive/secret';
+import { route, type Match } from './route/route';
+import type { Message, Platform } from './render/message';
+import { escapeText } from './render/mfm';
+import { renderMessage } from './render/render';
+import { PLATFORM_TARGET, type TemplateSet } from './render/templates';
+import { StoreUnavailableError, type NewJob, type Queue } from './queue/queue';
+
+/** What ingest needs to know of a sink: where its messages go and in which markup. */
+export interface SinkTarget {
+  platform: Platform;
+  lane: string;
+}
+
+/** What turning an event into jobs needs: routes, templates and where each sink's messages go. */
+export interface PlanDeps {
+  config: Pick<Config, 'routes'>;
+  /** the current templates (they reload while the bridge runs) */
+  templates: () => TemplateSet;
+  sinks: ReadonlyMap<string, SinkTarget>;
+  logger: Logger;
+}
+
+export interface IngestDeps extends PlanDeps {
+  config: Pick<Config, 'sources' | 'routes'>;
+  queue: Queue;
+  now: () => number;
+  /** false once shutdown began: new webhooks get 503 so Misskey retries elsewhere or later */
+  accepting: () => boolean;
+}
+
+export interface InboundRequest {
+  source: string;
+  /** X-Misskey-Hook-Secret */
+  secret: string | undefined;
+  /** X-Misskey-Host, the fallback for envelopes without `server` */
+  misskeyHost: string | undefined;
+  body: Buffer;
+}
+
+export type IngestOutcome =
+  | { result: 'stored'; event: Event; jobs: number; knownType: boolean }
+  | { result: 'duplicate'; event: Event };
+
+/** The inbound path, one step per line: verify → parse → normalize → route → render → store. */
+export async function ingest(request: InboundRequest, deps: IngestDeps): Promise<IngestOutcome> {
+  if (!deps.accepting()) throw new IngestError('shutting-down', 'the bridge is shutting down; try again shortly');
+  verify(request, deps);
+  const event = toEvent(request, parseJson(request.body));
+  const jobs = plan(event, deps);
+  const result = await store(event, jobs, deps);
+  if (result === 'duplicate') return { result, event };
+  return { result, event, jobs: jobs.length, knownType: isEventType(eventName(event)) };
+}
+
+function verify(request: InboundRequest, deps: IngestDeps): void {
+  const source = Object.hasOwn(deps.config.sources, request.source) ? deps.config.sources[request.source] : undefined;
+  if (!source) throw new IngestError('unknown-source', `no source named "${request.source}"`);
+  if (!secretMatches(request.secret, source.secret)) throw new IngestError('bad-secret', 'missing or wrong X-Misskey-Hook-Secret');
+}
+
+function toEvent(request: InboundRequest, payload: unknown): Event {
+  try {
+    return normalize({ source: request.source, payload, misskeyHost: request.misskeyHost });
+  } catch (error) {
+    if (error instanceof InvalidPayloadError) throw new IngestError('invalid-payload', error.message, error.details);
+    throw error;
+  }
+}
+
+/** route → render: one job per matching route × sink, its message rendered for the sink's platform. */
+export function plan(event: Event, deps: PlanDeps): NewJob[] {
+  return route(event, deps.config.routes).map((match) => toJob(event, match, deps));
+}
+
+function toJob(event: Event, match: Match, deps: PlanDeps): NewJob {
+  const sink = deps.sinks.get(match.sink)!;
+  return {
+    id: `${event.source}:${event.id}:${match.route}:${match.sink}`,
+    source: event.source,
+    eventId: event.id,
+    event: eventName(event),
+    route: match.route,
+    sink: match.sink,
+    lane: sink.lane,
+    message: render(event, match, sink.platform, deps),
+  };
+}
+
+/** A template that fails at run time must not lose the event: it goes out in a minimal form. */
+function render(event: Event, match: Match, platform: Platform, deps: PlanDeps): Message {
+  try {
+    return renderMessage(event, match.template, platform, deps.templates());
+  } catch (error) {
+    deps.logger.error({ err: error, template: match.template, platform, eventId: event.id }, 'template failed; sending a minimal message');
+    const line = `Misskey event "${eventName(event)}" from ${event.host} (the template "${match.template}" failed to render)`;
+    const text = escapeText(line, PLATFORM_TARGET[platform]);
+    return { event: eventName(event), text, plain: escapeText(line, 'plain'), url: undefined, images: [], fields: [] };
+  }
+}
+
+async function store(event: Event, jobs: NewJob[], deps: IngestDeps): Promise<'stored' | 'duplicate'> {
+  try {
+    return await deps.queue.accept(event.source, event.id, jobs, deps.now());
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) throw new IngestError('store-unavailable', 'the store is unavailable; retry later', [], { cause: error });
+    throw error;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Zod schemas for what Misskey sends (docs: misskey-webhooks.md §3, §7, §9).
+ *
+ * Tolerant by design: unknown keys are dropped (never `.strict()`), and anything we do not truly
+ * need falls back to a default instead of failing, because a 4xx answer loses the event for good.
+ * Only ids, usernames and the envelope are required. Keys not declared here never reach our
+ * output, which is how moderator-only fields (a user's `moderationNote`, `memo`, `twoFactorEnabled`,
+ * `securityKeys`...) are kept out.
+ */
+import { z } from 'zod';
+
+/** Levels of notes read: a note, its renote/reply, theirs. Deeper ones are dropped (hostile chains). */
+export const MAX_NOTE_DEPTH = 3;
+
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+// Ids: any non-empty string. Length depends on the server's id format; test sends use `dummy-*` (§11).
+const id = z.string().min(1);
+/** Envelope keys we store and index: bounded. */
+const key = z.string().min(1).max(256);
+
+/** Optional text: missing, null or of the wrong type all read as null. */
+const text = z.string().nullable().catch(null);
+/** Optional http(s) URL; other schemes (`javascript:`...) read as null. */
+const url = z.string().refine(isHttpUrl).nullable().catch(null);
+const flag = z.boolean().catch(false);
+const count = z.number().catch(0);
+const optionalNumber = z.number().nullable().catch(null);
+
+/** An array whose unreadable items are dropped instead of failing the whole payload. */
+function lenientArray<T extends z.ZodType>(item: T) {
+  return z
+    .array(z.unknown())
+    .catch([])
+    .transform((items) =>
+      items.flatMap((value): z.output<T>[] => {
+        const result = item.safeParse(value);
+        return result.success ? [result.data] : [];
+      }),
+    );
+}
+
+/** Custom emoji name → image URL. Test sends give `[]` instead of an object (§8). */
+const emojiMap = z
+  .union([z.record(z.string(), z.unknown()), z.array(z.unknown()).transform(() => ({}))])
+  .catch({})
+  .transform((map) =>
+    Object.fromEntries(
+      Object.entries(map).filter(
+        (entry): entry is [string, string] =>
+          !UNSAFE_KEYS.has(entry[0]) && typeof entry[1] === 'string' && isHttpUrl(entry[1]),
+      ),
+    ),
+  );
+
+export const userLite = z.object({
+  id,
+  username: z.string().min(1),
+  name: text,
+  host: text,
+  avatarUrl: url,
+  isBot: flag,
+  isCat: flag,
+  emojis: emojiMap,
+  instance: z.object({ name: text, softwareName: text }).nullable().catch(null),
+});
+
+/** `follow`/`unfollow` bodies (§9.2): UserLite plus what templates use. */
+export const userDetailed = userLite.extend({
+  /** remote users: their profile page; local users: the website field */
+  url,
+  description: text,
+  followersCount: optionalNumber,
+  followingCount: optionalNumber,
+  notesCount: optionalNumber,
+});
+
+export const driveFile = z.object({
+  id,
+  url: z.string().refine(isHttpUrl),
+  name: z.string().catch(''),
+  type: z.string().catch('application/octet-stream'),
+  thumbnailUrl: url,
+  isSensitive: flag,
+  comment: text,
+  size: optionalNumber,
+  properties: z.object({ width: optionalNumber, height: optionalNumber }).catch({ width: null, height: null }),
+});
+
+export const poll = z.object({
+  multiple: flag,
+  expiresAt: text,
+  choices: lenientArray(z.object({ text: z.string(), votes: count })),
+});
+
+const noteBase = z.object({
+  id,
+  createdAt: text,
+  user: userLite,
+  text,
+  cw: text,
+  // An unknown visibility is treated as the most private one.
+  visibility: z.enum(['public', 'home', 'followers', 'specified']).catch('specified'),
+  localOnly: flag,
+  fileIds: lenientArray(z.string()),
+  files: lenientArray(driveFile),
+  tags: lenientArray(z.string()),
+  emojis: emojiMap,
+  reactionEmojis: emojiMap,
+  poll: poll.nullable().catch(null),
+  channel: z.object({ id, name: z.string().catch('') }).nullable().catch(null),
+  replyId: text,
+  renoteId: text,
+  uri: url,
+  url,
+  isHidden: flag,
+  reactionCount: count,
+  renoteCount: count,
+  repliesCount: count,
+});
+
+export type MisskeyNote = z.output<typeof noteBase> & { reply?: MisskeyNote | null; renote?: MisskeyNote | null };
+
+/** A note and `levels - 1` levels of embedded reply/renote; an unreadable embedded note reads as null. */
+function noteSchema(levels: number): z.ZodType<MisskeyNote> {
+  if (levels <= 1) return noteBase;
+  const nested = noteSchema(levels - 1).nullable().catch(null);
+  return noteBase.extend({ reply: nested, renote: nested });
+}
+
+export const note = noteSchema(MAX_NOTE_DEPTH);
+
+/** §7.1; no wrapper around it in the body. */
+export const abuseReport = z.object({
+  id,
+  targetUserId: id,
+  reporterId: id,
+  targetUser: userLite.nullable().catch(null),
+  reporter: userLite.nullable().catch(null),
+  assignee: userLite.nullable().catch(null),
+  comment: z.string().catch(''),
+  resolved: flag,
+  forwarded: flag,
+  resolvedAs: z.enum(['accept', 'reject']).nullable().catch(null),
+  moderationNote: z.string().catch(''),
+});
+
+export const inactiveModeratorsWarning = z.object({
+  remainingTime: z.object({ time: z.number().nonnegative(), asHours: optionalNumber, asDays: optionalNumber }),
+});
+
+/** Never sent by Misskey today (§6): read loosely, every part optional. */
+export const reactionBody = z.object({
+  note: note.nullable().catch(null),
+  user: userDetailed.nullable().catch(null),
+  reaction: text,
+});
+
+export const envelope = z.object({
+  server: z.string().nullish(),
+  hookId: key,
+  userId: key.nullish(),
+  eventId: key,
+  // bounded so that `new Date(createdAt)` is always valid
+  createdAt: z.number().min(0).max(8.64e15),
+  type: key,
+  body: z.record(z.string(), z.unknown()),
+});
+
+export type MisskeyUserLite = z.output<typeof userLite>;
+export type MisskeyUserDetailed = z.output<typeof userDetailed>;
+export type MisskeyDriveFile = z.output<typeof driveFile>;
+export type MisskeyPoll = z.output<typeof poll>;
+export type MisskeyAbuseReport = z.output<typeof abuseReport>;
+export type MisskeyEnvelope = z.output<typeof envelope>;

@@ -1,0 +1,82 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { LaneStats } from '../queue/queue';
+
+/** The bridge's Prometheus metrics (documented in docs/operations.md). Labels never carry secrets. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly eventsReceived = new Counter({
+    name: 'misskey_bridge_events_received_total',
+    help: 'Webhook requests by source, event type and outcome (stored, duplicate, refused status)',
+    labelNames: ['source', 'type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly deliveries = new Counter({
+    name: 'misskey_bridge_deliveries_total',
+    help: 'Send attempts by sink and outcome (delivered, retry, rate_limited, failed)',
+    labelNames: ['sink', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly deliveryLatency = new Histogram({
+    name: 'misskey_bridge_delivery_latency_seconds',
+    help: 'Time from accepting an event to the platform confirming its message',
+    labelNames: ['sink'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 1800],
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'misskey_bridge_rate_limited_total',
+    help: 'Answers of 429 (or a pre-emptive rate-limit wait) by sink',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'misskey_bridge_dead_letters_total',
+    help: 'Jobs moved to the dead-letter list by sink',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'misskey_bridge_http_request_duration_seconds',
+    help: 'Time to answer a webhook request, by status',
+    labelNames: ['status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  private readonly queueDepth = new Gauge({
+    name: 'misskey_bridge_queue_depth',
+    help: 'Jobs waiting per sink',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+  private readonly oldestJobAge = new Gauge({
+    name: 'misskey_bridge_queue_oldest_job_age_seconds',
+    help: 'Age of the oldest waiting job per sink',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'misskey_bridge_' });
+  }
+
+  /** Refreshes the queue gauges from the store's figures. */
+  setQueueStats(stats: LaneStats[], now: number): void {
+    this.queueDepth.reset();
+    this.oldestJobAge.reset();
+    const bySink = new Map<string, { depth: number; oldestAt: number | null }>();
+    for (const lane of stats) {
+      const entry = bySink.get(lane.sink) ?? { depth: 0, oldestAt: null };
+      entry.depth += lane.depth;
+      if (lane.oldestAt !== null) entry.oldestAt = entry.oldestAt === null ? lane.oldestAt : Math.min(entry.oldestAt, lane.oldestAt);
+      bySink.set(lane.sink, entry);
+    }
+    for (const [sink, { depth, oldestAt }] of bySink) {
+      this.queueDepth.set({ sink }, depth);
+      this.oldestJobAge.set({ sink }, oldestAt === null ? 0 : Math.max(0, (now - oldestAt) / 1000));
+    }
+  }
+
+  async expose(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,41 @@
+import Handlebars from 'handlebars';
+import { createHelpers, type HelperSettings } from './helpers';
+import { escapeText } from './mfm';
+
+/** The parts of Handlebars' (untyped) code generator that the platform escaping overrides. */
+interface CompilerInternals {
+  pushSource(source: unknown): void;
+  appendToBuffer(parts: unknown[]): unknown;
+  popStack(): unknown;
+}
+const BaseCompiler = (Handlebars as unknown as { JavaScriptCompiler: new () => CompilerInternals }).JavaScriptCompiler;
+
+/** Name of the helper that escapes every `{{value}}` for the environment's platform. */
+const ESCAPE_HELPER = '__escapeForPlatform';
+
+/**
+ * Handlebars' own escaping is HTML-only and shared by every environment. Here each environment
+ * compiles `{{value}}` to a call of its own escape helper, so one template file escapes values
+ * as Discord markdown, Slack mrkdwn, Matrix HTML or plain text depending on where it renders.
+ */
+class PlatformEscapingCompiler extends BaseCompiler {
+  appendEscaped(): void {
+    this.pushSource(this.appendToBuffer([`helpers.${ESCAPE_HELPER}`, '(', this.popStack(), ')']));
+  }
+}
+
+export type Environment = typeof Handlebars;
+
+export function createEnvironment(settings: HelperSettings): Environment {
+  const env = Handlebars.create();
+  (env as unknown as { JavaScriptCompiler: unknown }).JavaScriptCompiler = PlatformEscapingCompiler;
+  env.registerHelper(ESCAPE_HELPER, (value: unknown) => {
+    if (value instanceof Handlebars.SafeString || (value !== null && typeof (value as { toHTML?: unknown })?.toHTML === 'function')) {
+      return (value as { toHTML(): string }).toHTML();
+    }
+    if (value === null || value === undefined) return '';
+    return escapeText(String(value), settings.target);
+  });
+  env.registerHelper(createHelpers(settings));
+  return env;
+}

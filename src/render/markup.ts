@@ -1,0 +1,58 @@
+import { escapeText, spoiler, type MfmTarget } from './mfm';
+
+/** Wraps already-escaped markup in the target's constructs. Inputs must be escaped; labels are. */
+export interface Markup {
+  bold(inner: string): string;
+  italic(inner: string): string;
+  /** a link with an escaped label; non-http(s) URLs become plain text */
+  link(url: string, label: string): string;
+  quote(inner: string): string;
+  spoiler(inner: string, label: string): string;
+}
+
+export function isWebUrl(url: string): boolean {
+  return /^https?:\/\/[^\s<>"']+$/i.test(url);
+}
+
+const quoteLines = (inner: string) =>
+  inner
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n');
+
+const MARKUP: Record<MfmTarget, Markup> = {
+  discord: {
+    bold: (inner) => `**${inner}**`,
+    italic: (inner) => `*${inner}*`,
+    link: (url, label) => (isWebUrl(url) ? `[${escapeText(label, 'discord')}](<${url}>)` : escapeText(label, 'discord')),
+    quote: quoteLines,
+    spoiler: (inner, label) => spoiler(inner, 'discord', label),
+  },
+  slack: {
+    bold: (inner) => `*${inner}*`,
+    italic: (inner) => `_${inner}_`,
+    link: (url, label) =>
+      isWebUrl(url) ? `<${url.replace(/\|/g, '%7C')}|${escapeText(label, 'slack').replace(/\|/g, '∣')}>` : escapeText(label, 'slack'),
+    quote: quoteLines,
+    spoiler: (inner, label) => spoiler(inner, 'slack', label),
+  },
+  matrix: {
+    bold: (inner) => `<strong>${inner}</strong>`,
+    italic: (inner) => `<em>${inner}</em>`,
+    link: (url, label) =>
+      isWebUrl(url) ? `<a href="${escapeText(url, 'matrix')}">${escapeText(label, 'matrix')}</a>` : escapeText(label, 'matrix'),
+    quote: (inner) => `<blockquote>${inner}</blockquote>`,
+    spoiler: (inner, label) => spoiler(inner, 'matrix', label),
+  },
+  plain: {
+    bold: (inner) => inner,
+    italic: (inner) => inner,
+    link: (url, label) => (isWebUrl(url) && url !== label ? `${escapeText(label, 'plain')} (${url})` : escapeText(label, 'plain')),
+    quote: quoteLines,
+    spoiler: (inner, label) => spoiler(inner, 'plain', label),
+  },
+};
+
+export function markupFor(target: MfmTarget): Markup {
+  return MARKUP[target];
+}

@@ -1,0 +1,72 @@
+import { startBridge, type RunningBridge } from '../../src/app';
+import { parseConfig } from '../../src/config/load';
+import type { Config } from '../../src/config';
+import { silentLogger, type Logger } from '../../src/observe/logger';
+import { MemoryQueue } from '../../src/queue/memory';
+import type { Queue } from '../../src/queue/queue';
+
+export const SECRET = 'test-secret-1234';
+
+/** A config from YAML (sources/sinks/routes), listening on an ephemeral port. */
+export function testConfig(yaml: string, env: NodeJS.ProcessEnv = {}): Config {
+  const config = parseConfig(yaml, 'test.yaml', env);
+  return { ...config, server: { ...config.server, host: '127.0.0.1', port: 0 } };
+}
+
+export const CONSOLE_CONFIG = `
+sources:
+  alice: { secret: "${SECRET}" }
+  system: { secret: "${SECRET}" }
+sinks:
+  terminal: { type: console }
+routes:
+  - name: everything
+    events: "*"
+    filter: { visibility: [public, home, followers, specified] }
+    to: [terminal]
+`;
+
+export interface TestBridge extends RunningBridge {
+  post(source: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+}
+
+export async function startTestBridge(
+  config: Config,
+  options: { queue?: Queue; logger?: Logger; worker?: { pollMs?: number; leaseMs?: number; digestThreshold?: number } } = {},
+): Promise<TestBridge> {
+  const bridge = await startBridge({
+    config,
+    logger: options.logger ?? silentLogger(),
+    queue: options.queue ?? new MemoryQueue(),
+    worker: { pollMs: 20, ...options.worker },
+    watchTemplates: false,
+  });
+  return {
+    ...bridge,
+    post: (source, body, headers = {}) =>
+      fetch(`${bridge.url}/hooks/${source}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Misskey-Hooks',
+          'x-misskey-hook-secret': SECRET,
+          'x-misskey-host': 'misskey.example',
+          ...headers,
+        },
+        body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+      }),
+  };
+}
+
+/** Waits until `check` passes, polling; fails with the last error after `timeoutMs`. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}

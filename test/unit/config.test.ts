@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../src/config/errors';
+import { parseConfig } from '../../src/config/load';
+
+function problems(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfig(yaml, '/etc/bridge/config.yaml', env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message.split('\n');
+    throw error;
+  }
+  throw new Error('config was accepted');
+}
+
+const minimal = `
+sources:
+  alice: { secret: s3cret }
+sinks:
+  terminal: { type: console }
+routes:
+  - name: all
+    events: "*"
+    to: [terminal]
+`;
+
+describe('config', () => {
+  it('fills defaults for everything left out', () => {
+    const config = parseConfig(minimal, 'config.yaml', {});
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 3000, bodyLimit: 1024 * 1024 });
+    expect(config.storage).toEqual({ driver: 'sqlite', path: './data/bridge.db', sync: 'normal' });
+    expect(config.routes[0]!.filter).toEqual({});
+    expect(config.delivery.maxAttempts).toBe(10);
+    expect(config.templates).toBe('./templates');
+  });
+
+  it('interpolates ${VAR} and ${VAR:-default}', () => {
+    const config = parseConfig(
+      `server: { port: "\${PORT:-4000}", bodyLimit: 2mb }
+sources:
+  alice: { secret: "\${ALICE}" }
+sinks: { t: { type: console } }
+routes: []`,
+      'config.yaml',
+      { ALICE: 'from-env' },
+    );
+    expect(config.sources.alice!.secret).toBe('from-env');
+    expect(config.server.port).toBe(4000);
+    expect(config.server.bodyLimit).toBe(2 * 1024 * 1024);
+  });
+
+  it('names file, line and key path for every problem', () => {
+    const found = problems(`server: { port: 3000 }
+sources:
+  alice: { secret: "\${ALICE_SECRET}" }
+sinks:
+  terminal: { type: console, colour: red }
+  other: { type: discrod }
+routes:
+  - name: a
+    events: [mention, mentoin]
+    to: [terminal]
+  - name: b
+    events: "*"
+    filter: { text: "(?i)release", visiblity: [public] }
+    to: [terminal, discrod-main]
+`);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'config.yaml:3 sources.alice.secret: environment variable ALICE_SECRET is not set',
+        'config.yaml:5 sinks.terminal.colour: unknown key "colour"',
+        expect.stringMatching(/^config\.yaml:6 sinks\.other\.type: Invalid discriminator value/),
+        expect.stringMatching(/^config\.yaml:9 routes\[0\]\.events\[1\]: unknown event "mentoin"/),
+        'config.yaml:13 routes[1].filter.visiblity: unknown key "visiblity"',
+      ]),
+    );
+  });
+
+  it('checks that routes name defined sinks and sources', () => {
+    expect(
+      problems(`sources: { alice: { secret: x } }
+sinks: { terminal: { type: console } }
+routes:
+  - name: r
+    sources: [alise]
+    events: [note]
+    to: [terminal, discrod-main]
+  - name: r
+    events: [note]
+    to: [terminal]
+`),
+    ).toEqual([
+      'config.yaml:7 routes[0].to[1]: unknown sink "discrod-main"',
+      'config.yaml:5 routes[0].sources[0]: unknown source "alise"',
+      'config.yaml:8 routes[1].name: duplicate route name "r"',
+    ]);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    expect(problems('sources:\n  alice: { secret: x\nsinks: {}\n')[0]).toMatch(/^config\.yaml:\d+: /);
+  });
+
+  it('rejects a bad regular expression, duration and acct', () => {
+    const found = problems(`${minimal}
+    filter: { text: "(unclosed", users: [bob] }
+delivery: { initialBackoff: soon }
+`);
+    expect(found.join('\n')).toMatch(/routes\[0\]\.filter\.text: invalid regular expression/);
+    expect(found.join('\n')).toMatch(/routes\[0\]\.filter\.users\[0\]: write users as/);
+    expect(found.join('\n')).toMatch(/delivery\.initialBackoff: "soon" is not a duration/);
+  });
+
+  it('makes (?i) case-insensitive', () => {
+    const config = parseConfig(`${minimal}    filter: { text: "(?i)release" }\n`, 'config.yaml', {});
+    expect(config.routes[0]!.filter.text!.test('New RELEASE out')).toBe(true);
+  });
+
+  it('accepts the example config', () => {
+    const text = readFileSync(`${__dirname}/../../config.example.yaml`, 'utf8');
+    expect(() => parseConfig(text, 'config.example.yaml', {})).not.toThrow();
+  });
+});

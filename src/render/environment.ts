@@ -20,7 +20,8 @@ const ESCAPE_HELPER = '__escapeForPlatform';
  */
 class PlatformEscapingCompiler extends BaseCompiler {
   appendEscaped(): void {
-    this.pushSource(this.appendToBuffer([`helpers.${ESCAPE_HELPER}`, '(', this.popStack(), ')']));
+    // Handlebars wraps helpers and treats their last argument as its options object: pass one
+    this.pushSource(this.appendToBuffer([`helpers.${ESCAPE_HELPER}`, '(', this.popStack(), ', {})']));
   }
 }
 

@@ -28,6 +28,7 @@ const text = (value: unknown): string => (value === null || value === undefined 
 export function createHelpers(settings: HelperSettings): Record<string, HelperDelegate> {
   const { target } = settings;
   const markup = markupFor(target);
+  const hasSpoilers = target === 'discord' || target === 'matrix';
   /** values become inert text; markup a helper already made passes as it is */
   const escape = (value: unknown) => (value instanceof Handlebars.SafeString ? value.toHTML() : escapeText(text(value), target));
 
@@ -98,7 +99,8 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
     user(...args) {
       const user = split(args).params[0] as User | null | undefined;
       if (!user) return '';
-      return safe(`${markup.bold(escape(user.name))} (${markup.link(user.url, user.acct)})`);
+      const acct = target === 'plain' ? escape(user.acct) : markup.link(user.url, user.acct);
+      return safe(`${markup.bold(escape(user.name))} (${acct})`);
     },
     /** {{time note.createdAt}} absolute; {{time note.createdAt "relative"}} "2 minutes ago" where the platform can show it */
     time(...args) {
@@ -123,7 +125,8 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
         const label = file.comment ? `${file.name} — ${file.comment}` : file.name;
         const kind = file.isImage ? '🖼' : file.isVideo ? '🎞' : '📎';
         const linked = markup.link(file.url, label);
-        return `${kind} ${file.isSensitive ? markup.spoiler(linked, 'sensitive') : linked}`;
+        if (!file.isSensitive) return `${kind} ${linked}`;
+        return hasSpoilers ? `${kind} ${markup.spoiler(linked, 'sensitive')}` : `${kind} (sensitive) ${linked}`;
       });
       return safe(lines.join('\n'));
     },
@@ -132,9 +135,11 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
       const { params, options } = split(args);
       const inner = options.fn ? options.fn(this) : escape(params[1]);
       const label = text(params[0]);
-      if (target === 'slack' && settings.slackCw === 'link') {
+      // Without spoilers the text stays hidden behind a link (plain text also feeds Matrix `body`
+      // and Slack notifications, which must not reveal it)
+      if (!hasSpoilers && !(target === 'slack' && settings.slackCw === 'reveal')) {
         const url = (options.data?.root as TemplateView | undefined)?.url;
-        return safe(url ? markup.link(url, 'show note') : '');
+        return safe(url ? markup.link(url, 'show the hidden text') : escape('(text hidden)'));
       }
       return safe(markup.spoiler(inner, label));
     },

@@ -39,7 +39,6 @@ export const PLATFORM_TARGET: Record<Platform, MfmTarget> = {
   console: 'plain',
 };
 
-const COMPILE_OPTIONS = { knownHelpersOnly: true, noEscape: false } as const;
 
 export type RenderSettings = Omit<HelperSettings, 'target'>;
 
@@ -143,13 +142,15 @@ function compileChecked(text: string, env: Environment, fail: (line: number, mes
     throw fail(Number(line ?? 1), (error as Error).message.split('\n')[0]!);
   }
   rejectUnsafe(ast, fail);
+  // knownHelpersOnly turns a misspelt helper into a compile error instead of a render-time one
+  const options = { knownHelpersOnly: true, knownHelpers: Object.fromEntries(Object.keys(env.helpers).map((name) => [name, true])) };
   try {
-    env.precompile(ast, COMPILE_OPTIONS);
+    env.precompile(ast, options);
   } catch (error) {
     const located = error as Error & { lineNumber?: number };
     throw fail(located.lineNumber ?? 1, located.message.replace(/ - \d+:\d+$/, ''));
   }
-  const render = env.compile(ast, COMPILE_OPTIONS);
+  const render = env.compile(ast, options);
   return (view) => render(view, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
 }
 

@@ -1,5 +1,9 @@
 import type { Platform } from '../render/message';
 import { createConsoleSink } from './console/console-sink';
+import { MATRIX_TEXT_LIMIT } from './matrix/limits';
+import { createMatrixSink } from './matrix/matrix-sink';
+import { BLOCKS_TEXT_BUDGET } from './slack/limits';
+import { createSlackSink } from './slack/slack-sink';
 import type { SinkConfig, SinkType } from './schemas';
 import type { Sink, SinkDeps } from './sink';
 
@@ -15,6 +19,8 @@ type Registry = { [T in SinkType]: SinkDefinition<Extract<SinkConfig, { type: T 
 /** Every sink type: adding a platform is one folder and one line here. */
 export const SINKS: Registry = {
   console: { platform: 'console', textLimit: Infinity, create: createConsoleSink },
+  slack: { platform: 'slack', textLimit: BLOCKS_TEXT_BUDGET, create: createSlackSink },
+  matrix: { platform: 'matrix', textLimit: MATRIX_TEXT_LIMIT, create: createMatrixSink },
 };
 
 export function createSink(name: string, config: SinkConfig, deps: SinkDeps): Sink {

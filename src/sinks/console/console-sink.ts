@@ -29,8 +29,6 @@ function format(message: Message): string {
   if (message.title) lines.push(message.title);
   if (message.text) lines.push(message.text);
   for (const field of message.fields) lines.push(`  • ${field.name}: ${field.value}`);
-  for (const image of message.images) lines.push(`  ${image.sensitive ? '[sensitive] ' : ''}${image.alt}: ${image.url}`);
-  if (message.url) lines.push(`🔗 ${message.url}`);
   if (message.footer) lines.push(message.footer);
   return lines.join('\n');
 }

@@ -48,7 +48,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const queue = options.queue ?? (await openQueue(config.storage));
   const sinks = new Map(Object.entries(config.sinks).map(([name, sinkConfig]) => [name, createSink(name, sinkConfig, { logger: logger.child({ sink: name }) })]));
   const started = new Set<string>();
-  const restartTimers = [...sinks.values()].map((sink) => keepStarting(sink, started, logger));
+  const starting = [...sinks.values()].map((sink) => keepStarting(sink, started, logger));
 
   const worker = new DeliveryWorker({
     queue,
@@ -86,7 +86,9 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
 
   const server = await listen(app, config.server.host, config.server.port);
   const port = (server.address() as AddressInfo).port;
-  worker.start();
+  // the worker waits for the sinks' first start-up checks, so nothing queued waits on a check in flight
+  let stopped = false;
+  void Promise.allSettled(starting.map((start) => start.first)).then(() => stopped || worker.start());
   if (options.watchTemplates !== false) templates.watch();
 
   return {
@@ -99,7 +101,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     metrics,
     async stop(graceMs = 10_000) {
       accepting = false;
-      restartTimers.forEach((timer) => clearInterval(timer));
+      stopped = true;
+      starting.forEach((start) => clearInterval(start.timer));
       templates.close();
       await worker.stop(graceMs);
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -111,7 +114,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
 }
 
 /** Starts a sink; one that fails its start-up check is tried again until it passes. */
-function keepStarting(sink: Sink, started: Set<string>, logger: Logger): NodeJS.Timeout {
+function keepStarting(sink: Sink, started: Set<string>, logger: Logger): { first: Promise<void>; timer: NodeJS.Timeout } {
   const attempt = () =>
     sink.start().then(
       () => {
@@ -123,8 +126,7 @@ function keepStarting(sink: Sink, started: Set<string>, logger: Logger): NodeJS.
     );
   const timer = setInterval(attempt, SINK_RESTART_MS);
   timer.unref();
-  void attempt();
-  return timer;
+  return { first: attempt(), timer };
 }
 
 async function readiness(queue: Queue, sinks: ReadonlyMap<string, Sink>, started: ReadonlySet<string>) {

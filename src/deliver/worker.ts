@@ -30,7 +30,7 @@ export interface WorkerOptions {
 }
 
 /** Jobs of a sink that has not started yet are looked at again after this pause. */
-const NOT_READY_RECHECK_MS = 5_000;
+const NOT_READY_RECHECK_MS = 2_000;
 /** A sink that stays broken is probed again after this pause; its jobs wait meanwhile. */
 const BROKEN_SINK_PAUSE_MS = 5 * 60_000;
 

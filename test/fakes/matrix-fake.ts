@@ -75,7 +75,9 @@ export type MatrixFault =
   /** drop the connection before handling the request */
   | { kind: 'reset' }
   /** handle the request (the event is created) but drop the connection instead of answering */
-  | { kind: 'drop-after-answer' };
+  | { kind: 'drop-after-answer' }
+  /** handle the request (the event is created), then wait before answering */
+  | { kind: 'hold-answer'; ms: number };
 
 export interface RateLimit {
   perSecond: number;
@@ -309,7 +311,7 @@ export async function startMatrixFake(options: MatrixFakeOptions = {}): Promise<
       req.socket.destroy();
       return;
     }
-    if (fault?.kind === 'latency') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault?.kind === 'latency') await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
     if (fault?.kind === 'drop-after-answer') dropAfterAnswer = true;
     if (fault?.kind === 'error') {
       return respond(fault.status, fault.body ?? { errcode: fault.errcode ?? 'M_UNKNOWN', error: fault.error ?? 'Injected error' }, fault.headers);
@@ -331,6 +333,7 @@ export async function startMatrixFake(options: MatrixFakeOptions = {}): Promise<
       req.socket.destroy();
       return;
     }
+    if (fault?.kind === 'hold-answer') await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
     respond(status, body, headers);
   }
 

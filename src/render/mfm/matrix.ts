@@ -1,0 +1,59 @@
+/**
+ * Matrix `formatted_body` (org.matrix.custom.html). Only allowlisted tags are produced:
+ * strong, em, del, blockquote, pre, code (class="language-*"), a (http/https href),
+ * span (data-mx-spoiler), br.
+ */
+import { OWN_LINE } from './blocks';
+import type { BlockStyle, Dialect } from './types';
+
+const ZWSP = '\u200B';
+const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(raw: string): string {
+  return raw.replace(/[&<>"']/g, (m) => ENTITY[m] ?? m);
+}
+
+/** HTML-escaped, with `@room` broken for clients that still apply the legacy push rule. */
+function escapeCode(raw: string): string {
+  return escapeHtml(raw).replace(/@(?=room)/gi, '@' + ZWSP);
+}
+
+function escape(raw: string): string {
+  return escapeCode(raw).replace(/\n/g, '<br>');
+}
+
+function link(href: string, label: string): string {
+  return `<a href="${escapeHtml(href)}">${label}</a>`;
+}
+
+const BLOCKQUOTE: BlockStyle = { open: '<blockquote>', close: '</blockquote>', linePrefix: '', selfBreaking: true };
+
+export const matrix: Dialect = {
+  target: 'matrix',
+  bareUrlsEndAtSpace: false,
+  newline: '<br>',
+  escape,
+  joint: /^@room/i,
+  escapeCode,
+  bold: { open: '<strong>', close: '</strong>' },
+  italic: { open: '<em>', close: '</em>' },
+  strike: { open: '<del>', close: '</del>' },
+  // <small> is not allowlisted and <sub>/<sup> would shift the baseline: small text stays plain.
+  subtext: null,
+  blur: { open: '<span data-mx-spoiler="">', close: '</span>' },
+  quote: BLOCKQUOTE,
+  nestedQuote: BLOCKQUOTE,
+  center: OWN_LINE,
+  codeBlock: (lang) => ({
+    open: lang === null ? '<pre><code>' : `<pre><code class="language-${lang}">`,
+    close: '</code></pre>',
+    linePrefix: '',
+    selfBreaking: true,
+  }),
+  inlineCode: (code) => `<code>${escapeCode(code)}</code>`,
+  link,
+  url: (href, shown) => link(href, escape(shown)),
+  mention: (href, acct) => link(href, escape(acct)),
+  hashtag: (href, tag) => link(href, escape(tag)),
+  spoiler: (inner, label) => `<span data-mx-spoiler="${escapeHtml(label ?? '')}">${inner}</span>`,
+};

@@ -26,7 +26,22 @@ export interface Job extends NewJob {
   createdAt: number;
   availableAt: number;
   history: Attempt[];
+  /**
+   * the lease group: jobs leased together stay together (through expired leases and
+   * reschedules) until acked, dead-lettered or released, so a retried digest is the same
+   * platform message with the same idempotency key
+   */
+  batch: string | null;
 }
+
+export interface DueLane {
+  lane: string;
+  /** due jobs waiting in the lane, counted up to DUE_COUNT_CAP */
+  due: number;
+}
+
+/** dueLanes counts a lane's due jobs only this far: enough to decide on a digest. */
+export const DUE_COUNT_CAP = 100;
 
 export interface DeadLetter extends Job {
   failedAt: number;
@@ -53,15 +68,22 @@ export interface Queue {
    * already delivered this eventId (nothing new is stored). Resolves only once durable.
    */
   accept(source: string, eventId: string, jobs: NewJob[], now: number): Promise<'stored' | 'duplicate'>;
-  /** lanes that have a job due at `now` and not leased */
-  dueLanes(now: number): Promise<string[]>;
-  /** leases up to `max` due jobs of one lane, oldest first; a lease expires after `leaseMs` */
+  /** lanes that have a job due at `now` and none leased */
+  dueLanes(now: number): Promise<DueLane[]>;
+  /**
+   * Leases up to `max` due jobs of one lane, oldest first, as one group (`batch` = the first
+   * job's id); a lease expires after `leaseMs`. When the oldest due job still belongs to a group,
+   * exactly that group is leased again, whatever `max`; a new group stops short of a job that
+   * belongs to another one.
+   */
   lease(lane: string, now: number, max: number, leaseMs: number): Promise<Job[]>;
+  /** gives leased jobs back, due at `availableAt`, without counting an attempt; ungroups them */
+  release(jobs: Job[], availableAt: number): Promise<void>;
   /** delivered: forget the job */
   ack(job: Job): Promise<void>;
-  /** try again at `availableAt`; counts an attempt and records the error */
+  /** try again at `availableAt`; counts an attempt and records the error; keeps the group */
   reschedule(job: Job, availableAt: number, error: string, now: number): Promise<void>;
-  /** move to the dead-letter list */
+  /** move to the dead-letter list; the letter keeps `batch`, the group the job failed in */
   deadLetter(job: Job, error: string, now: number): Promise<void>;
   deadLetters(sink?: string): Promise<DeadLetter[]>;
   /** move dead letters back to the queue, due now; returns how many */

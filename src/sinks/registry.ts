@@ -1,5 +1,7 @@
 import type { Platform } from '../render/message';
 import { createConsoleSink } from './console/console-sink';
+import { createDiscordSink } from './discord/discord-sink';
+import { DISCORD_TEXT_LIMIT } from './discord/limits';
 import { MATRIX_TEXT_LIMIT } from './matrix/limits';
 import { createMatrixSink } from './matrix/matrix-sink';
 import { BLOCKS_TEXT_BUDGET } from './slack/limits';
@@ -19,6 +21,7 @@ type Registry = { [T in SinkType]: SinkDefinition<Extract<SinkConfig, { type: T 
 /** Every sink type: adding a platform is one folder and one line here. */
 export const SINKS: Registry = {
   console: { platform: 'console', textLimit: Infinity, create: createConsoleSink },
+  discord: { platform: 'discord', textLimit: DISCORD_TEXT_LIMIT, create: createDiscordSink },
   slack: { platform: 'slack', textLimit: BLOCKS_TEXT_BUDGET, create: createSlackSink },
   matrix: { platform: 'matrix', textLimit: MATRIX_TEXT_LIMIT, create: createMatrixSink },
 };

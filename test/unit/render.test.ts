@@ -13,8 +13,10 @@ import { fixture } from '../helpers/fixtures';
 const SETTINGS = { timeZone: 'UTC', locale: 'en', slackCw: 'link' as const };
 const bundled = TemplateSet.load([BUNDLED_TEMPLATES], SETTINGS);
 
-function event(name: string, patch: (body: Record<string, any>) => void = () => undefined): Event {
-  const body = structuredClone(fixture(name).body) as Record<string, any>;
+type Payload = { body: Record<string, Record<string, unknown>> };
+
+function event(name: string, patch: (payload: Payload) => void = () => undefined): Event {
+  const body = structuredClone(fixture(name).body) as Payload;
   patch(body);
   return normalize({ source: 'alice', payload: body, misskeyHost: 'misskey.example' });
 }
@@ -37,8 +39,8 @@ describe('templates and platform escaping', () => {
   };
 
   it('escapes {{values}} for each platform, so a hostile name stays text', () => {
-    const hostile = event('followed.local.json', (body) => {
-      body.body.user.name = HOSTILE_NAME;
+    const hostile = event('followed.local.json', (payload) => {
+      payload.body.user!.name = HOSTILE_NAME;
     });
     const templates = load({ 'followed.hbs': 'Name: {{user.name}}' });
     const discord = renderMessage(hostile, 'followed', 'discord', templates).text;

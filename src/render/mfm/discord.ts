@@ -1,6 +1,7 @@
 /** Discord markdown. Pings are also disabled by the sink (`allowed_mentions: { parse: [] }`). */
 import { breakFences, LINE_QUOTE, longestRun, OWN_LINE } from './blocks';
 import type { Dialect } from './types';
+import { afterOrigin } from './urls';
 
 const ZWSP = '\u200B';
 
@@ -26,11 +27,11 @@ function escapeCode(raw: string): string {
   return breakFences(raw.replace(CODE_SPECIAL, (m) => m + ZWSP));
 }
 
-/** `href` is a normalised http(s) URL: only its path, query and fragment need care. */
+/** `href` is a normalised http(s) URL without credentials: only its path, query and fragment need care. */
 function discordHref(href: string): string {
-  const url = new URL(href);
-  const rest = href.slice(url.origin.length);
-  return url.origin + rest.replace(URL_SPECIAL, (m) => '%' + m.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+  const start = afterOrigin(href);
+  const rest = href.slice(start).replace(URL_SPECIAL, (m) => '%' + m.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+  return href.slice(0, start) + rest;
 }
 
 function inlineCode(code: string): string {

@@ -11,7 +11,7 @@ import { plain } from './plain';
 import { stripUnsafe } from './sanitize';
 import { slack } from './slack';
 import type { Dialect, MfmContext, MfmTarget, RenderOptions, RenderResult } from './types';
-import { hostOf, safeHttpUrl, serverOrigin } from './urls';
+import { safeHttpUrl, serverOrigin } from './urls';
 import { renderNodes, type WalkContext } from './walk';
 
 export type { MfmContext, MfmTarget, RenderOptions, RenderResult } from './types';
@@ -61,10 +61,13 @@ export function spoiler(inner: string, target: MfmTarget, label?: string): strin
   return DIALECTS[target].spoiler(inner, label === undefined ? undefined : stripUnsafe(label));
 }
 
+let lastServer: { server: string; checked: ReturnType<typeof serverOrigin> } | null = null;
+
 function toWalkContext(ctx: MfmContext): WalkContext {
-  const origin = serverOrigin(ctx.server);
+  if (lastServer?.server !== ctx.server) lastServer = { server: ctx.server, checked: serverOrigin(ctx.server) };
+  const server = lastServer.checked;
   const authorHost = ctx.authorHost ? stripUnsafe(ctx.authorHost).trim() : '';
-  return { origin, originHost: origin === null ? null : hostOf(origin), authorHost: authorHost === '' ? null : authorHost };
+  return { origin: server?.origin ?? null, originHost: server?.host ?? null, authorHost: authorHost === '' ? null : authorHost };
 }
 
 /** `…`, then a link to the full note when `moreUrl` is http(s). */

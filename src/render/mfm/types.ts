@@ -60,7 +60,7 @@ export interface Dialect {
   /**
    * Tested on the last written character plus the start of the next piece: a match means the two
    * would join into a ping (`@` + `everyone`) or markup (`` + `), so the writer puts a zero-width
-   * space between them.
+   * space between them. It must start with `@`, `<` or a backtick (the writer tests only those).
    */
   readonly joint: RegExp;
   /** untrusted code → inert content of a code block (newlines kept) */

@@ -4,6 +4,7 @@ import type { Dialect, Wrap } from './types';
 type Escaper = (raw: string) => string;
 
 const ZWSP = '\u200B';
+const JOINT_LEADS = '@<`';
 
 interface Frame {
   /** markup with the enclosing line prefixes already applied */
@@ -29,6 +30,8 @@ interface Frame {
  */
 export class Writer {
   private out = '';
+  /** the last character of `out` (reading it from `out` would flatten the string every time) */
+  private last = '';
   private readonly frames: Frame[] = [];
   /** total length of the closes of opened frames */
   private closeLength = 0;
@@ -65,10 +68,10 @@ export class Writer {
     this.flush();
     if (this.stopped || markup === '') return;
     const { head, extraClose } = this.plan();
-    const piece = head + this.withPrefix(markup, this.stackPrefix);
+    const piece = this.separated(head + this.withPrefix(markup, this.stackPrefix));
     const openEnded = bareUrl && this.dialect.bareUrlsEndAtSpace;
     // An open-ended URL keeps room for the space that may have to follow it.
-    if (this.fits(piece, extraClose + (openEnded ? 1 : 0))) this.commit(piece, false, openEnded);
+    if (this.fits(piece.length + extraClose + (openEnded ? 1 : 0))) this.commit(piece, false, openEnded);
     else this.stopped = true;
   }
 
@@ -116,7 +119,7 @@ export class Writer {
       const frame = this.frames[i];
       if (frame?.opened) closes += frame.close;
     }
-    return this.out + this.separator(closes + tail) + closes + tail;
+    return this.out + this.separated(closes + tail);
   }
 
   private push(wrap: Wrap, linePrefix: string, selfBreaking: boolean, block: boolean): void {
@@ -141,7 +144,7 @@ export class Writer {
     if (!frame) return undefined;
     this.stackPrefix = this.stackPrefix.slice(0, this.stackPrefix.length - frame.linePrefix.length);
     if (frame.opened) {
-      this.out += this.separator(frame.close) + frame.close;
+      this.append(this.separated(frame.close));
       this.urlOpenEnded = false;
       this.closeLength -= frame.close.length;
       this.openedPrefix = this.stackPrefix;
@@ -167,6 +170,7 @@ export class Writer {
     return { head, extraClose };
   }
 
+  /** `piece`, already separated, is written. */
   private commit(piece: string, endsLine: boolean, urlOpenEnded = false): void {
     for (const frame of this.frames) {
       if (frame.opened) continue;
@@ -175,21 +179,29 @@ export class Writer {
     }
     this.openedPrefix = this.stackPrefix;
     this.pendingNewline = false;
-    this.out += this.separator(piece) + piece;
+    this.append(piece);
     this.lineStart = endsLine;
     this.urlOpenEnded = urlOpenEnded;
   }
 
-  /** What has to go between the output so far and `piece` (see the class comment). */
-  private separator(piece: string): string {
-    if (this.out === '' || piece === '') return '';
-    if (this.urlOpenEnded) return /^\s/.test(piece) ? '' : ' ';
-    return this.dialect.joint.test(this.out.slice(-1) + piece.slice(0, 12)) ? ZWSP : '';
+  private append(text: string): void {
+    if (text === '') return;
+    this.out += text;
+    this.last = text.charAt(text.length - 1);
   }
 
-  /** Whether `piece` (plus `extra` units of closes it opens) can be written with every close still fitting. */
-  private fits(piece: string, extra: number): boolean {
-    return this.out.length + this.separator(piece).length + piece.length + extra + this.closeLength <= this.limit;
+  /** `piece` preceded by what has to go between it and the output so far (see the class comment). */
+  private separated(piece: string): string {
+    if (this.last === '' || piece === '') return piece;
+    if (this.urlOpenEnded) return /^\s/.test(piece) ? piece : ' ' + piece;
+    // Every joint starts with one of these characters (Dialect.joint).
+    if (!JOINT_LEADS.includes(this.last)) return piece;
+    return this.dialect.joint.test(this.last + piece.slice(0, 12)) ? ZWSP + piece : piece;
+  }
+
+  /** Whether `length` more units can be written with every close still fitting. */
+  private fits(length: number): boolean {
+    return this.out.length + length + this.closeLength <= this.limit;
   }
 
   private withPrefix(markup: string, prefix: string): string {
@@ -204,14 +216,13 @@ export class Writer {
     if (this.stopped) return;
     const escape = this.runEscaper;
     const { head, extraClose } = this.plan();
-    const render = (text: string): string => head + this.withPrefix(escape(text), this.stackPrefix);
+    const render = (text: string): string => this.separated(head + this.withPrefix(escape(text), this.stackPrefix));
     const whole = render(raw);
-    if (this.fits(whole, extraClose)) {
+    if (this.fits(whole.length + extraClose)) {
       this.commit(whole, raw.endsWith('\n'));
       return;
     }
-    const reserved = this.out.length + this.closeLength + extraClose + this.separator(whole).length;
-    const budget = this.limit - reserved;
+    const budget = this.limit - this.out.length - this.closeLength - extraClose;
     const prefix = budget > head.length ? longestFittingPrefix(raw, (p) => render(p).length <= budget, budget - head.length) : '';
     if (prefix !== '') this.commit(render(prefix), false);
     this.stopped = true;

@@ -1,0 +1,188 @@
+import {
+  DUE_COUNT_CAP,
+  StoreUnavailableError,
+  type DeadLetter,
+  type DueLane,
+  type DeadLetterSelector,
+  type Job,
+  type LaneStats,
+  type NewJob,
+  type Queue,
+} from './queue';
+
+const SEEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+interface Entry {
+  job: Job;
+  leasedUntil: number | null;
+}
+
+/** a JSON round trip, as the durable stores do: callers never share objects with the queue */
+function copy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** In-process queue with the same semantics as SqliteQueue; for tests. */
+export class MemoryQueue implements Queue {
+  /** JSON [source, eventId] → seenAt */
+  private readonly seen = new Map<string, number>();
+  /** insertion order is the FIFO order (SQLite's seq) */
+  private readonly jobs = new Map<string, Entry>();
+  private readonly dead = new Map<string, DeadLetter>();
+  private available = true;
+  private lastPruneAt = -Infinity;
+
+  /** simulates a store that cannot take writes: accept and ping throw StoreUnavailableError */
+  setAvailable(available: boolean): void {
+    this.available = available;
+  }
+
+  async accept(source: string, eventId: string, jobs: NewJob[], now: number): Promise<'stored' | 'duplicate'> {
+    this.assertAvailable();
+    if (now - this.lastPruneAt >= PRUNE_EVERY_MS) {
+      for (const [key, seenAt] of this.seen) if (seenAt < now - SEEN_TTL_MS) this.seen.delete(key);
+      this.lastPruneAt = now;
+    }
+    const key = JSON.stringify([source, eventId]);
+    if (this.seen.has(key)) return 'duplicate';
+    this.seen.set(key, now);
+    for (const { id, source, eventId, event, route, sink, lane, message } of jobs) {
+      if (this.jobs.has(id)) continue;
+      const fields = copy({ id, source, eventId, event, route, sink, lane, message });
+      const job: Job = { ...fields, attempts: 0, createdAt: now, availableAt: now, history: [], batch: null };
+      this.jobs.set(id, { job, leasedUntil: null });
+    }
+    return 'stored';
+  }
+
+  async dueLanes(now: number): Promise<DueLane[]> {
+    const due = new Map<string, number>();
+    const leased = new Set<string>();
+    for (const { job, leasedUntil } of this.jobs.values()) {
+      if (leasedUntil !== null && leasedUntil >= now) leased.add(job.lane);
+      else if (job.availableAt <= now) due.set(job.lane, Math.min((due.get(job.lane) ?? 0) + 1, DUE_COUNT_CAP));
+    }
+    return [...due].filter(([lane]) => !leased.has(lane)).map(([lane, count]) => ({ lane, due: count }));
+  }
+
+  async lease(lane: string, now: number, max: number, leaseMs: number): Promise<Job[]> {
+    const entries = [...this.jobs.values()].filter((entry) => entry.job.lane === lane);
+    if (entries.some((entry) => entry.leasedUntil !== null && entry.leasedUntil >= now)) return [];
+    const due = entries.filter((entry) => entry.job.availableAt <= now);
+    const group = due[0]?.job.batch ?? null;
+    let leased: Entry[];
+    if (group !== null) leased = due.filter((entry) => entry.job.batch === group);
+    else {
+      // a fresh group stops at a job that already belongs to another group
+      const end = due.findIndex((entry) => entry.job.batch !== null);
+      leased = due.slice(0, Math.min(max, end === -1 ? due.length : end));
+    }
+    const batch = group ?? leased[0]?.job.id;
+    if (batch === undefined) return [];
+    for (const entry of leased) {
+      entry.leasedUntil = now + leaseMs;
+      entry.job.batch = batch;
+    }
+    return leased.map((entry) => copy(entry.job));
+  }
+
+  async release(jobs: Job[], availableAt: number): Promise<void> {
+    for (const { id } of jobs) {
+      const entry = this.jobs.get(id);
+      if (!entry) continue;
+      entry.job.availableAt = availableAt;
+      entry.job.batch = null;
+      entry.leasedUntil = null;
+    }
+  }
+
+  async ack(job: Job): Promise<void> {
+    this.jobs.delete(job.id);
+  }
+
+  async reschedule(job: Job, availableAt: number, error: string, now: number): Promise<void> {
+    const entry = this.jobs.get(job.id);
+    if (!entry) return;
+    entry.job.availableAt = availableAt;
+    entry.job.attempts += 1;
+    entry.job.history.push({ at: now, error });
+    entry.leasedUntil = null;
+  }
+
+  async deadLetter(job: Job, error: string, now: number): Promise<void> {
+    const entry = this.jobs.get(job.id);
+    if (!entry) return;
+    this.jobs.delete(job.id);
+    const { job: stored } = entry;
+    // the failure that kills a job counts as an attempt too
+    this.dead.set(job.id, {
+      ...stored,
+      availableAt: now,
+      attempts: stored.attempts + 1,
+      history: [...stored.history, { at: now, error }],
+      error,
+      failedAt: now,
+    });
+  }
+
+  async deadLetters(sink?: string): Promise<DeadLetter[]> {
+    return [...this.dead.values()].filter((letter) => sink === undefined || letter.sink === sink).map(copy);
+  }
+
+  async retryDead(selector: DeadLetterSelector, now: number): Promise<number> {
+    let moved = 0;
+    for (const letter of this.selectDead(selector)) {
+      this.dead.delete(letter.id);
+      moved += 1;
+      if (this.jobs.has(letter.id)) continue;
+      const { error: _error, failedAt: _failedAt, ...job } = letter;
+      this.jobs.set(letter.id, { job: { ...job, availableAt: now, attempts: 0, batch: null }, leasedUntil: null });
+    }
+    return moved;
+  }
+
+  async dropDead(selector: DeadLetterSelector): Promise<number> {
+    const letters = this.selectDead(selector);
+    for (const letter of letters) this.dead.delete(letter.id);
+    return letters.length;
+  }
+
+  async stats(): Promise<LaneStats[]> {
+    const byLane = new Map<string, LaneStats>();
+    for (const { job } of this.jobs.values()) {
+      const key = JSON.stringify([job.sink, job.lane]);
+      const stats = byLane.get(key);
+      if (!stats) byLane.set(key, { sink: job.sink, lane: job.lane, depth: 1, oldestAt: job.createdAt });
+      else {
+        stats.depth += 1;
+        stats.oldestAt = Math.min(stats.oldestAt ?? job.createdAt, job.createdAt);
+      }
+    }
+    return [...byLane.values()].sort((a, b) => compare(a.sink, b.sink) || compare(a.lane, b.lane));
+  }
+
+  async ping(): Promise<void> {
+    this.assertAvailable();
+  }
+
+  async close(): Promise<void> {
+    this.available = false;
+  }
+
+  private selectDead(selector: DeadLetterSelector): DeadLetter[] {
+    if ('ids' in selector) {
+      return [...new Set(selector.ids)].flatMap((id) => this.dead.get(id) ?? []);
+    }
+    const letters = [...this.dead.values()];
+    return 'sink' in selector ? letters.filter((letter) => letter.sink === selector.sink) : letters;
+  }
+
+  private assertAvailable(): void {
+    if (!this.available) throw new StoreUnavailableError('memory queue is unavailable');
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,527 @@
+/*
+ * RedisQueue: the durable store for several bridge instances sharing one Redis (Misskey's own, if
+ * wanted: every key is under `${prefix}:` and nothing outside it is ever touched).
+ *
+ * Why own Lua scripts on ioredis rather than BullMQ's Queue/Worker (checked against BullMQ 6):
+ * - one send at a time per lane, in FIFO order, across instances, needs per-group ordering and
+ *   concurrency: in BullMQ that is the Pro "groups" feature; open-source workers take any waiting job;
+ * - a lease group (Job.batch) that comes back whole after an expired lock or a reschedule has no
+ *   counterpart: BullMQ locks, stalls and retries each job on its own;
+ * - BullMQ takes every time from the clock (`Date.now()` in moveToDelayed, moveToFinished, lock TTLs
+ *   and the stalled checker), while this interface is driven by explicit `now` values;
+ * - the "seen" mark and the event's jobs must be written together; a custom jobId only dedupes while
+ *   the job still exists, and BullMQ refuses job ids containing ':' (ours do);
+ * - its rate limiter (limiter, worker.rateLimit) pauses the whole queue; limits here are per lane and
+ *   kept by the worker's LanePacer.
+ * So each operation is one Lua script: atomic against every other instance, one round trip. Times
+ * come only from the callers' `now`, never from the Redis server's clock.
+ *
+ * Keys (P = `${prefix}:`); lanes, sinks and ids are used as they are (Redis keys are binary safe):
+ *   P seq                    counter: insertion order, for FIFO and the dead-letter list
+ *   P seen:<[source,event]>  seenAt; expires after 7 days, and a later `now` 7 days on ignores it too
+ *   P job:<id>               hash: data (JSON of the job's own fields, message included), lane, sink,
+ *                            pair, createdAt, availableAt, attempts, history (JSON), batch?, seq
+ *   P ready:<lane>           zset id → seq           the lane's due jobs in FIFO order (see lease)
+ *   P later:<lane>           zset id → availableAt   rescheduled and released jobs until they are due
+ *   P at:<lane>              zset id → availableAt   every job of the lane: due-ness, counted with ZCOUNT
+ *   P lease:<lane>           zset id → leasedUntil   the lane is held while a score is >= now
+ *   P group:<batch>          zset id → seq           the members of a lease group
+ *   P lanes, P pairs         sets of lanes with jobs, and of JSON [sink, lane] with jobs
+ *   P created:<[sink,lane]>  zset id → createdAt     stats: depth and oldest
+ *   P dead                   zset id → seq           dead letters in the order they died
+ *   P dead:<id>              hash: a dead letter
+ * Durability is Redis's own: run it with appendonly yes (with appendfsync everysec a crash loses at
+ * most about the last second of accepted events) and maxmemory-policy noeviction, as BullMQ requires
+ * too. On Redis Cluster, give a prefix with a hash tag (`{bridge}`) so that all keys share one slot.
+ */
+import Redis from 'ioredis';
+import {
+  DUE_COUNT_CAP,
+  StoreUnavailableError,
+  type Attempt,
+  type DeadLetter,
+  type DeadLetterSelector,
+  type DueLane,
+  type Job,
+  type LaneStats,
+  type NewJob,
+  type Queue,
+} from './queue';
+
+export interface RedisQueueOptions {
+  url: string;
+  /** every key starts with `${prefix}:` */
+  prefix: string;
+  /** a command without an answer after this long fails (the receiver answers 503); default 1000 */
+  commandTimeoutMs?: number;
+}
+
+const SEEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** server replies meaning "cannot write right now" */
+const UNAVAILABLE_REPLY = /^(READONLY|OOM|MISCONF|LOADING|BUSY|MASTERDOWN|NOREPLICAS|CLUSTERDOWN|TRYAGAIN)\b/;
+/** ioredis and socket errors meaning "no usable connection" */
+const CONNECTION_FAILURE =
+  /Connection is closed|Stream isn't writeable|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
+
+export function isStoreUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (UNAVAILABLE_REPLY.test(error.message) || error.name === 'MaxRetriesPerRequestError') return true;
+  return error.name !== 'ReplyError' && CONNECTION_FAILURE.test(error.message);
+}
+
+/** shared by the scripts; ARGV[1] is always P */
+const LUA_COMMON = `
+local P = ARGV[1]
+local function jobKey(id) return P .. 'job:' .. id end
+
+-- a new job is due at once (availableAt = now)
+local function index(id, lane, pair, seq, createdAt, availableAt)
+  redis.call('ZADD', P .. 'ready:' .. lane, seq, id)
+  redis.call('ZADD', P .. 'at:' .. lane, availableAt, id)
+  redis.call('ZADD', P .. 'created:' .. pair, createdAt, id)
+  redis.call('SADD', P .. 'lanes', lane)
+  redis.call('SADD', P .. 'pairs', pair)
+end
+
+local function unindex(id, lane, pair, batch)
+  redis.call('ZREM', P .. 'ready:' .. lane, id)
+  redis.call('ZREM', P .. 'later:' .. lane, id)
+  redis.call('ZREM', P .. 'at:' .. lane, id)
+  redis.call('ZREM', P .. 'lease:' .. lane, id)
+  redis.call('ZREM', P .. 'created:' .. pair, id)
+  if batch then redis.call('ZREM', P .. 'group:' .. batch, id) end
+  -- an empty zset no longer exists
+  if redis.call('EXISTS', P .. 'at:' .. lane) == 0 then redis.call('SREM', P .. 'lanes', lane) end
+  if redis.call('EXISTS', P .. 'created:' .. pair) == 0 then redis.call('SREM', P .. 'pairs', pair) end
+end
+
+-- out of the ready line until due: lease puts it back in its place
+local function schedule(id, lane, availableAt)
+  redis.call('ZADD', P .. 'at:' .. lane, availableAt, id)
+  redis.call('ZREM', P .. 'ready:' .. lane, id)
+  redis.call('ZADD', P .. 'later:' .. lane, availableAt, id)
+  redis.call('ZREM', P .. 'lease:' .. lane, id)
+end
+
+local function appendAttempt(history, attempt)
+  if history == '[]' then return '[' .. attempt .. ']' end
+  return string.sub(history, 1, -2) .. ',' .. attempt .. ']'
+end
+`;
+
+const JOB_FIELDS = `'data', 'lane', 'sink', 'createdAt', 'availableAt', 'attempts', 'history', 'batch'`;
+const DEAD_FIELDS = `'data', 'lane', 'sink', 'createdAt', 'attempts', 'history', 'batch', 'error', 'failedAt'`;
+
+const SCRIPTS = {
+  // ARGV: P, seen key suffix, now, seen TTL, then id, lane, sink, pair, data per job; 1 = stored
+  bridgeAccept: `
+    local now, ttl = ARGV[3], ARGV[4]
+    local seen = P .. 'seen:' .. ARGV[2]
+    local seenAt = redis.call('GET', seen)
+    if seenAt and tonumber(seenAt) >= tonumber(now) - tonumber(ttl) then return 0 end
+    for i = 5, #ARGV, 5 do
+      local id, lane, sink, pair = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+      local key = jobKey(id)
+      if redis.call('EXISTS', key) == 0 then
+        local seq = redis.call('INCR', P .. 'seq')
+        redis.call('HSET', key, 'data', ARGV[i + 4], 'lane', lane, 'sink', sink, 'pair', pair, 'createdAt', now,
+          'availableAt', now, 'attempts', 0, 'history', '[]', 'seq', seq)
+        index(id, lane, pair, seq, now, now)
+      end
+    end
+    -- last: should the script fail half-way (Redis has no rollback), the retry stores the rest
+    redis.call('SET', seen, now, 'PX', ttl)
+    return 1`,
+
+  // ARGV: P, now, cap; flat list of lane, due count
+  bridgeDueLanes: `
+    local now, cap = ARGV[2], tonumber(ARGV[3])
+    local out = {}
+    for _, lane in ipairs(redis.call('SMEMBERS', P .. 'lanes')) do
+      if redis.call('ZCOUNT', P .. 'lease:' .. lane, now, '+inf') == 0 then
+        local due = redis.call('ZCOUNT', P .. 'at:' .. lane, '-inf', now)
+        if due > 0 then
+          out[#out + 1] = lane
+          out[#out + 1] = math.min(due, cap)
+        end
+      end
+    end
+    return out`,
+
+  // ARGV: P, lane, now, max, leaseMs; rows of id and JOB_FIELDS
+  bridgeLease: `
+    local lane, nowArg, max = ARGV[2], ARGV[3], tonumber(ARGV[4])
+    local now = tonumber(nowArg)
+    local ready, later, at, leases = P .. 'ready:' .. lane, P .. 'later:' .. lane, P .. 'at:' .. lane, P .. 'lease:' .. lane
+    if redis.call('ZCOUNT', leases, nowArg, '+inf') > 0 then return {} end
+    redis.call('DEL', leases)
+
+    -- jobs whose time has come go back to their place in line
+    local dueLater = redis.call('ZRANGEBYSCORE', later, '-inf', nowArg)
+    if #dueLater > 0 then
+      redis.call('ZREMRANGEBYSCORE', later, '-inf', nowArg)
+      for _, id in ipairs(dueLater) do redis.call('ZADD', ready, redis.call('HGET', jobKey(id), 'seq'), id) end
+    end
+
+    -- the first \`limit\` due jobs in line; a ready job is not due only when callers' clocks disagree
+    -- (a job accepted with a later \`now\` than this one), so this reads little more than \`limit\`
+    local function dueIds(limit)
+      local wanted = math.min(limit, redis.call('ZCOUNT', at, '-inf', nowArg))
+      local ids, start = {}, 0
+      while #ids < wanted do
+        for _, id in ipairs(redis.call('ZRANGE', ready, start, start + limit - 1)) do
+          if tonumber(redis.call('ZSCORE', at, id)) <= now then
+            ids[#ids + 1] = id
+            if #ids == wanted then break end
+          end
+        end
+        start = start + limit
+      end
+      return ids
+    end
+
+    local ids = dueIds(math.max(max, 1))
+    if #ids == 0 then return {} end
+    local batch = redis.call('HGET', jobKey(ids[1]), 'batch')
+    if batch then
+      ids = {}
+      for _, id in ipairs(redis.call('ZRANGE', P .. 'group:' .. batch, 0, -1)) do
+        local availableAt = redis.call('ZSCORE', at, id)
+        if availableAt and tonumber(availableAt) <= now then ids[#ids + 1] = id end
+      end
+    else
+      -- a fresh group stops at a job that already belongs to another group
+      local fresh = {}
+      for i = 1, math.min(max, #ids) do
+        if redis.call('HEXISTS', jobKey(ids[i]), 'batch') == 1 then break end
+        fresh[#fresh + 1] = ids[i]
+      end
+      ids = fresh
+      if #ids == 0 then return {} end
+      batch = ids[1]
+      for _, id in ipairs(ids) do
+        redis.call('HSET', jobKey(id), 'batch', batch)
+        redis.call('ZADD', P .. 'group:' .. batch, redis.call('ZSCORE', ready, id), id)
+      end
+    end
+
+    local leasedUntil = now + tonumber(ARGV[5])
+    local rows = {}
+    for _, id in ipairs(ids) do
+      redis.call('ZADD', leases, leasedUntil, id)
+      local row = redis.call('HMGET', jobKey(id), ${JOB_FIELDS})
+      table.insert(row, 1, id)
+      rows[#rows + 1] = row
+    end
+    return rows`,
+
+  // ARGV: P, availableAt, ids…
+  bridgeRelease: `
+    for i = 3, #ARGV do
+      local id = ARGV[i]
+      local key = jobKey(id)
+      local lane, batch = unpack(redis.call('HMGET', key, 'lane', 'batch'))
+      if lane then
+        redis.call('HSET', key, 'availableAt', ARGV[2])
+        redis.call('HDEL', key, 'batch')
+        schedule(id, lane, ARGV[2])
+        if batch then redis.call('ZREM', P .. 'group:' .. batch, id) end
+      end
+    end`,
+
+  // ARGV: P, id
+  bridgeAck: `
+    local key = jobKey(ARGV[2])
+    local lane, pair, batch = unpack(redis.call('HMGET', key, 'lane', 'pair', 'batch'))
+    if not lane then return end
+    redis.call('DEL', key)
+    unindex(ARGV[2], lane, pair, batch)`,
+
+  // ARGV: P, id, availableAt, attempt JSON
+  bridgeReschedule: `
+    local id, availableAt = ARGV[2], ARGV[3]
+    local key = jobKey(id)
+    local lane, history = unpack(redis.call('HMGET', key, 'lane', 'history'))
+    if not lane then return end
+    redis.call('HSET', key, 'availableAt', availableAt, 'history', appendAttempt(history, ARGV[4]))
+    redis.call('HINCRBY', key, 'attempts', 1)
+    schedule(id, lane, availableAt)`,
+
+  // ARGV: P, id, attempt JSON, error JSON, now
+  bridgeDeadLetter: `
+    local id = ARGV[2]
+    local key = jobKey(id)
+    local data, lane, sink, pair, createdAt, attempts, history, batch =
+      unpack(redis.call('HMGET', key, 'data', 'lane', 'sink', 'pair', 'createdAt', 'attempts', 'history', 'batch'))
+    if not lane then return end
+    local dead = P .. 'dead:' .. id
+    redis.call('DEL', dead)
+    redis.call('HSET', dead, 'data', data, 'lane', lane, 'sink', sink, 'pair', pair, 'createdAt', createdAt,
+      'attempts', tonumber(attempts) + 1, 'history', appendAttempt(history, ARGV[3]), 'error', ARGV[4], 'failedAt', ARGV[5])
+    if batch then redis.call('HSET', dead, 'batch', batch) end
+    redis.call('ZADD', P .. 'dead', redis.call('INCR', P .. 'seq'), id)
+    redis.call('DEL', key)
+    unindex(id, lane, pair, batch)`,
+
+  // ARGV: P, and the sink to list, if any; rows of id and DEAD_FIELDS
+  bridgeDeadLetters: `
+    local rows = {}
+    for _, id in ipairs(redis.call('ZRANGE', P .. 'dead', 0, -1)) do
+      local row = redis.call('HMGET', P .. 'dead:' .. id, ${DEAD_FIELDS})
+      if #ARGV == 1 or row[3] == ARGV[2] then
+        table.insert(row, 1, id)
+        rows[#rows + 1] = row
+      end
+    end
+    return rows`,
+
+  // ARGV: P, 'retry' or 'drop', now, 'ids' | 'sink' | 'all', ids… or the sink; how many were moved or dropped
+  bridgeSettleDead: `
+    local action, now, mode = ARGV[2], ARGV[3], ARGV[4]
+    local ids = {}
+    if mode == 'ids' then
+      for i = 5, #ARGV do ids[#ids + 1] = ARGV[i] end
+    else
+      for _, id in ipairs(redis.call('ZRANGE', P .. 'dead', 0, -1)) do
+        if mode == 'all' or redis.call('HGET', P .. 'dead:' .. id, 'sink') == ARGV[5] then ids[#ids + 1] = id end
+      end
+    end
+    local count = 0
+    for _, id in ipairs(ids) do
+      local dead = P .. 'dead:' .. id
+      local data, lane, sink, pair, createdAt, history =
+        unpack(redis.call('HMGET', dead, 'data', 'lane', 'sink', 'pair', 'createdAt', 'history'))
+      if lane then
+        -- a retried job goes to the back of its lane, out of any group
+        if action == 'retry' and redis.call('EXISTS', jobKey(id)) == 0 then
+          local seq = redis.call('INCR', P .. 'seq')
+          redis.call('HSET', jobKey(id), 'data', data, 'lane', lane, 'sink', sink, 'pair', pair, 'createdAt', createdAt,
+            'availableAt', now, 'attempts', 0, 'history', history, 'seq', seq)
+          index(id, lane, pair, seq, createdAt, now)
+        end
+        redis.call('DEL', dead)
+        redis.call('ZREM', P .. 'dead', id)
+        count = count + 1
+      end
+    end
+    return count`,
+
+  // ARGV: P; flat list of pair, depth, oldest createdAt
+  bridgeStats: `
+    local out = {}
+    for _, pair in ipairs(redis.call('SMEMBERS', P .. 'pairs')) do
+      local created = P .. 'created:' .. pair
+      local oldest = redis.call('ZRANGE', created, 0, 0, 'WITHSCORES')
+      out[#out + 1] = pair
+      out[#out + 1] = redis.call('ZCARD', created)
+      out[#out + 1] = oldest[2] or false
+    end
+    return out`,
+};
+
+type ScriptName = keyof typeof SCRIPTS;
+type Scripted = Record<ScriptName, (...args: (string | number)[]) => Promise<unknown>>;
+
+/** the job fields stored as one JSON string */
+type JobData = Pick<NewJob, 'source' | 'eventId' | 'event' | 'route' | 'message'>;
+
+type Field = string | null;
+
+function toJob([id, data, lane, sink, createdAt, availableAt, attempts, history, batch]: Field[]): Job {
+  return {
+    ...(JSON.parse(data!) as JobData),
+    id: id!,
+    lane: lane!,
+    sink: sink!,
+    createdAt: Number(createdAt),
+    availableAt: Number(availableAt),
+    attempts: Number(attempts),
+    history: JSON.parse(history!) as Attempt[],
+    batch: batch ?? null,
+  };
+}
+
+function toDeadLetter([id, data, lane, sink, createdAt, attempts, history, batch, error, failedAt]: Field[]): DeadLetter {
+  return {
+    ...(JSON.parse(data!) as JobData),
+    id: id!,
+    lane: lane!,
+    sink: sink!,
+    createdAt: Number(createdAt),
+    // a dead letter is not scheduled; it becomes due when retried
+    availableAt: Number(failedAt),
+    attempts: Number(attempts),
+    history: JSON.parse(history!) as Attempt[],
+    batch: batch ?? null,
+    error: JSON.parse(error!) as string,
+    failedAt: Number(failedAt),
+  };
+}
+
+/** JSON, so that any string (a lone surrogate too) survives Redis's byte strings unchanged */
+function attemptJson(at: number, error: string): string {
+  return JSON.stringify({ at, error });
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function connect(url: string, commandTimeoutMs: number): Redis {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    // fail at once while disconnected, rather than queueing the HTTP answer behind a reconnect
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    // a write cut off by a dropped connection may have happened: never send it twice
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: commandTimeoutMs,
+    commandTimeout: commandTimeoutMs,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+    // disconnect() also waits this long for a socket that is already closed (while reconnecting)
+    disconnectTimeout: 100,
+  });
+  // failures reach the callers through their commands; without a listener ioredis prints each one
+  client.on('error', () => undefined);
+  return client;
+}
+
+export class RedisQueue implements Queue {
+  private readonly scripts: Scripted;
+  private readonly p: string;
+
+  private constructor(
+    private readonly client: Redis,
+    prefix: string,
+  ) {
+    this.p = `${prefix}:`;
+    for (const [name, body] of Object.entries(SCRIPTS)) client.defineCommand(name, { lua: LUA_COMMON + body, numberOfKeys: 0 });
+    this.scripts = client as unknown as Scripted;
+  }
+
+  /**
+   * Connects to Redis. An unreachable Redis does not fail the open: the client keeps reconnecting,
+   * and until it succeeds accept and ping throw StoreUnavailableError (the receiver answers 503).
+   */
+  static async open(options: RedisQueueOptions): Promise<RedisQueue> {
+    if (options.prefix === '') throw new Error('the Redis queue needs a non-empty key prefix');
+    const client = connect(options.url, options.commandTimeoutMs ?? 1000);
+    await client.connect().catch(() => undefined);
+    return new RedisQueue(client, options.prefix);
+  }
+
+  /** Deletes every key under `${prefix}:` and nothing else (for tests and for uninstalling). */
+  static async destroy(url: string, prefix: string): Promise<void> {
+    if (prefix === '') throw new Error('refusing to delete keys without a prefix');
+    const client = connect(url, 10_000);
+    try {
+      await client.connect();
+      const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:*`;
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (keys.length > 0) await client.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  async accept(source: string, eventId: string, jobs: NewJob[], now: number): Promise<'stored' | 'duplicate'> {
+    const args: string[] = [];
+    for (const { id, source, eventId, event, route, sink, lane, message } of jobs) {
+      const data: JobData = { source, eventId, event, route, message };
+      args.push(id, lane, sink, JSON.stringify([sink, lane]), JSON.stringify(data));
+    }
+    const seen = JSON.stringify([source, eventId]);
+    const stored = await this.run(() => this.scripts.bridgeAccept(this.p, seen, now, SEEN_TTL_MS, ...args));
+    return stored === 1 ? 'stored' : 'duplicate';
+  }
+
+  async dueLanes(now: number): Promise<DueLane[]> {
+    const flat = (await this.run(() => this.scripts.bridgeDueLanes(this.p, now, DUE_COUNT_CAP))) as (string | number)[];
+    const lanes: DueLane[] = [];
+    for (let i = 0; i < flat.length; i += 2) lanes.push({ lane: String(flat[i]), due: Number(flat[i + 1]) });
+    return lanes;
+  }
+
+  async lease(lane: string, now: number, max: number, leaseMs: number): Promise<Job[]> {
+    const rows = (await this.run(() => this.scripts.bridgeLease(this.p, lane, now, max, leaseMs))) as Field[][];
+    return rows.map(toJob);
+  }
+
+  async release(jobs: Job[], availableAt: number): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.run(() => this.scripts.bridgeRelease(this.p, availableAt, ...jobs.map((job) => job.id)));
+  }
+
+  async ack(job: Job): Promise<void> {
+    await this.run(() => this.scripts.bridgeAck(this.p, job.id));
+  }
+
+  async reschedule(job: Job, availableAt: number, error: string, now: number): Promise<void> {
+    await this.run(() => this.scripts.bridgeReschedule(this.p, job.id, availableAt, attemptJson(now, error)));
+  }
+
+  async deadLetter(job: Job, error: string, now: number): Promise<void> {
+    await this.run(() =>
+      this.scripts.bridgeDeadLetter(this.p, job.id, attemptJson(now, error), JSON.stringify(error), now),
+    );
+  }
+
+  async deadLetters(sink?: string): Promise<DeadLetter[]> {
+    const args = sink === undefined ? [] : [sink];
+    const rows = (await this.run(() => this.scripts.bridgeDeadLetters(this.p, ...args))) as Field[][];
+    return rows.map(toDeadLetter);
+  }
+
+  async retryDead(selector: DeadLetterSelector, now: number): Promise<number> {
+    return this.settleDead('retry', selector, now);
+  }
+
+  async dropDead(selector: DeadLetterSelector): Promise<number> {
+    return this.settleDead('drop', selector, 0);
+  }
+
+  async stats(): Promise<LaneStats[]> {
+    const flat = (await this.run(() => this.scripts.bridgeStats(this.p))) as (string | number | null)[];
+    const stats: LaneStats[] = [];
+    for (let i = 0; i < flat.length; i += 3) {
+      const [sink, lane] = JSON.parse(String(flat[i])) as [string, string];
+      const oldest = flat[i + 2];
+      stats.push({ sink, lane, depth: Number(flat[i + 1]), oldestAt: oldest === null ? null : Number(oldest) });
+    }
+    return stats.sort((a, b) => compare(a.sink, b.sink) || compare(a.lane, b.lane));
+  }
+
+  async ping(): Promise<void> {
+    // a write, so that a read-only replica or a full Redis counts as unavailable
+    await this.run(() => this.client.set(`${this.p}ping`, '1', 'PX', 60_000));
+  }
+
+  async close(): Promise<void> {
+    if (this.client.status === 'end') return;
+    const quit = this.client.status === 'ready' && (await this.client.quit().then(() => true, () => false));
+    if (!quit) this.client.disconnect();
+  }
+
+  private async settleDead(action: 'retry' | 'drop', selector: DeadLetterSelector, now: number): Promise<number> {
+    const target =
+      'ids' in selector ? ['ids', ...new Set(selector.ids)] : 'sink' in selector ? ['sink', selector.sink] : ['all'];
+    return Number(await this.run(() => this.scripts.bridgeSettleDead(this.p, action, now, ...target)));
+  }
+
+  /** runs a command, turning "cannot write right now" failures into StoreUnavailableError */
+  private async run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      if (isStoreUnavailable(error)) {
+        throw new StoreUnavailableError(`queue store cannot take writes: ${(error as Error).message}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import type { Logger } from '../../observe/logger';
+import { delivered, failed, type Delivery, type Sink, type SinkDeps, type SinkHealth, type Verdict } from '../sink';
+import type { DiscordSinkConfig } from './config';
+import { classifyError, paceOf, type Broken } from './errors';
+import { MAX_EMBEDS } from './limits';
+import { composeBody, type BodyOptions, type DiscordBody } from './payload';
+import { checkBotChannel, checkWebhook, DestinationProblem } from './startup';
+import { laneOf, resolveTarget, type DiscordTarget } from './target';
+import { BotTransport, WebhookTransport, type DiscordTransport, type Exchange, type ResponseInfo } from './transport';
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/** discord.js waits 50 ms past a bucket's reset; a little longer keeps it (and this sink) from pre-empting */
+const BUCKET_MARGIN_MS = 100;
+
+/** Knobs that are not configuration: tests shorten the timeout. */
+export interface DiscordSinkTuning {
+  timeoutMs?: number;
+}
+
+class DiscordSink implements Sink {
+  readonly type = 'discord';
+  readonly platform = 'discord' as const;
+  readonly maxBatch = MAX_EMBEDS;
+  readonly lane: string;
+  private readonly target: DiscordTarget;
+  private readonly transport: DiscordTransport;
+  /** the start-up check of this mode; resolves to a line for the log */
+  private readonly checkDestination: () => Promise<string>;
+  private readonly bodyOptions: BodyOptions;
+  private readonly timeoutMs: number;
+  private readonly logger: Logger;
+  private broken: Broken | undefined;
+  /** when the last answer said the bucket is empty: sending before this would only meet a 429 */
+  private bucketFreeAt = 0;
+
+  constructor(
+    readonly name: string,
+    config: DiscordSinkConfig,
+    deps: SinkDeps,
+    tuning: DiscordSinkTuning,
+  ) {
+    this.target = resolveTarget(config);
+    this.lane = laneOf(this.target);
+    this.timeoutMs = tuning.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.logger = deps.logger.child({ sink: name, lane: this.lane });
+    const target = this.target;
+    if (target.mode === 'webhook') {
+      const transport = new WebhookTransport(target, this.timeoutMs);
+      this.transport = transport;
+      this.checkDestination = () => checkWebhook(transport, target);
+    } else {
+      const transport = new BotTransport(target, this.timeoutMs);
+      this.transport = transport;
+      this.checkDestination = () => checkBotChannel(transport, target, name);
+    }
+    this.bodyOptions = {
+      mode: this.target.mode,
+      sinkName: name,
+      allowMentions: config.allowMentions ?? false,
+      suppressEmbeds: config.suppressEmbeds ?? false,
+      username: config.username,
+      avatarUrl: config.avatarUrl,
+    };
+  }
+
+  async start(): Promise<void> {
+    try {
+      this.logger.info(await this.checkDestination());
+    } catch (error) {
+      if (error instanceof DestinationProblem) {
+        this.markBroken({ reason: error.message, permanent: false });
+        throw new Error(error.message, { cause: error });
+      }
+      const outcome = classifyError(error, { sinkName: this.name, target: this.target, exchange: {}, timeoutMs: this.timeoutMs });
+      if (outcome.broken) {
+        this.markBroken(outcome.broken);
+        throw new Error(outcome.broken.reason, { cause: error });
+      }
+      // Discord unreachable or busy is no configuration error: sends will retry
+      const reason = 'reason' in outcome.verdict ? outcome.verdict.reason : undefined;
+      this.logger.warn({ reason }, 'Discord start-up check could not complete; carrying on');
+    }
+  }
+
+  health(): SinkHealth {
+    return this.broken ? { ok: false, reason: this.broken.reason } : { ok: true };
+  }
+
+  build(delivery: Delivery): DiscordBody {
+    return this.compose(delivery);
+  }
+
+  async send(delivery: Delivery): Promise<Verdict> {
+    // Discord restricts clients that keep calling a deleted webhook: do not try until reconfigured
+    if (this.broken?.permanent) return failed(this.broken.reason, true);
+    const wait = this.bucketFreeAt - Date.now();
+    if (wait > 0) {
+      // not a 429: nothing is sent. (discord.js would pre-empt too, but leaves a timer running.)
+      const reason = `Discord rate-limit bucket empty: next send in ${wait} ms`;
+      return { kind: 'retry', reason, afterMs: wait, rateLimited: false, pace: { remaining: 0, resetAfterMs: wait } };
+    }
+    let body: DiscordBody;
+    try {
+      body = this.compose(delivery);
+    } catch (error) {
+      const reason = `cannot build a Discord message: ${error instanceof Error ? error.message : String(error)}`;
+      this.logger.error({ delivery: delivery.key }, reason);
+      return failed(reason);
+    }
+    const exchange: Exchange = {};
+    try {
+      const message = await this.transport.post(body, exchange).finally(() => this.noteBucket(exchange.response));
+      if (this.broken && !this.broken.permanent) {
+        this.logger.info({ was: this.broken.reason }, 'Discord sink works again');
+        this.broken = undefined;
+      }
+      return delivered(message.id, paceOf(exchange.response, BUCKET_MARGIN_MS));
+    } catch (error) {
+      const outcome = classifyError(error, { sinkName: this.name, target: this.target, exchange, timeoutMs: this.timeoutMs });
+      if (outcome.broken) this.markBroken(outcome.broken);
+      else if ('reason' in outcome.verdict) {
+        const level = outcome.verdict.kind === 'failed' ? 'error' : 'warn';
+        this.logger[level]({ delivery: delivery.key, ...outcome.details }, outcome.verdict.reason);
+      }
+      return outcome.verdict;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.transport.close();
+  }
+
+  private compose(delivery: Delivery): DiscordBody {
+    const { body, notes } = composeBody(delivery, this.bodyOptions);
+    if (notes.length > 0) this.logger.warn({ delivery: delivery.key, shortened: notes }, 'Discord message shortened to fit the platform limits');
+    return body;
+  }
+
+  private noteBucket(response: ResponseInfo | undefined): void {
+    if (!response) return;
+    const wait = response.status === 429 ? (response.retryAfterMs ?? response.resetAfterMs) : response.remaining === 0 ? response.resetAfterMs : undefined;
+    this.bucketFreeAt = wait === undefined ? 0 : Date.now() + wait + BUCKET_MARGIN_MS;
+  }
+
+  private markBroken(broken: Broken): void {
+    this.broken = broken;
+    this.logger.error({ permanent: broken.permanent }, broken.reason);
+  }
+}
+
+/** A sink posting to Discord through a webhook or as a bot (discord.js REST only, no gateway). */
+export function createDiscordSink(name: string, config: DiscordSinkConfig, deps: SinkDeps, tuning: DiscordSinkTuning = {}): Sink {
+  return new DiscordSink(name, config, deps, tuning);
+}

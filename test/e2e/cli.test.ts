@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { checkCommand } from '../../src/commands/check';
+import { renderCommand, routeTestCommand } from '../../src/commands/inspect';
+import { FIXTURES, allFixtures } from '../helpers/fixtures';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function cli(...args: string[]) {
+  return spawnSync(process.execPath, ['-r', path.join(ROOT, 'test/helpers/register-ts.js'), path.join(ROOT, 'src/cli.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, LOG_LEVEL: 'silent' },
+  });
+}
+
+/** Every fixture as a file, the way an operator passes one: synthetic bodies and recorded requests. */
+const fixtureFiles = allFixtures().map((f) => [f.name, path.join(FIXTURES, f.name)] as const);
+
+describe('CLI', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'bridge-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('check passes on config.example.yaml', () => {
+    const run = cli('check', '-c', path.join(ROOT, 'config.example.yaml'));
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('✓ config and templates are fine');
+    expect(run.status).toBe(0);
+  });
+
+  it('check exits 1 naming file:line and key on a typo', () => {
+    const file = path.join(dir, 'typo.yaml');
+    writeFileSync(file, 'sources: { alice: { secret: x } }\nsinks:\n  terminal: { type: console }\nroutes:\n  - name: r\n    events: [mention]\n    to: [termnial]\n');
+    const run = cli('check', '-c', file);
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe('typo.yaml:7 routes[0].to[0]: unknown sink "termnial"');
+  });
+
+  it('check reports a template that breaks', () => {
+    const templates = path.join(dir, 'templates');
+    const file = path.join(dir, 'broken-template.yaml');
+    mkdirSync(templates, { recursive: true });
+    writeFileSync(path.join(templates, 'mention.hbs'), 'Hi\n{{#if note}}never closed\n');
+    writeFileSync(file, `templates: ${templates}\nsources: { alice: { secret: x } }\nsinks: { t: { type: console } }\nroutes: []\n`);
+    const run = cli('check', '-c', file);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/mention\.hbs:\d+: /);
+  });
+
+  it('check renders the sample events through every route', () => {
+    const report = checkCommand(path.join(ROOT, 'config.example.yaml'));
+    expect(report.problems).toEqual([]);
+    expect(report.notes.join('\n')).toMatch(/rendered \d{2,} sample messages/);
+  });
+
+  it.each(fixtureFiles)('render and route-test work on %s', (_name, file) => {
+    const config = path.join(ROOT, 'config.example.yaml');
+    const payload = JSON.parse(readFileSync(file, 'utf8')) as { body?: { note?: { visibility?: string } }; userId?: string };
+    const source = JSON.stringify(payload).includes('"userId"') ? 'alice' : 'moderation';
+    const rendered = JSON.parse(renderCommand(file, { config, source })) as { sink: string; body: unknown }[];
+    const explained = routeTestCommand(file, { config, source });
+    expect(explained).toMatch(/^event: \w+ \(source \w+\)/);
+    // watch-everything sends every event to the console sink, but followers-only and direct notes
+    // only go where a route lists their visibility
+    const visibility = payload.body?.note?.visibility;
+    if (visibility === 'followers' || visibility === 'specified') {
+      expect(rendered).toEqual([]);
+      expect(explained).toContain(`✗ watch-everything: note visibility "${visibility}" is not in [public, home]`);
+    } else {
+      expect(rendered.map((entry) => entry.sink)).toContain('terminal');
+      expect(explained).toContain('✓ watch-everything → terminal');
+    }
+  });
+
+  it('render prints what a Discord sink would be sent', () => {
+    const rendered = JSON.parse(renderCommand(path.join(FIXTURES, 'misskey/mention.local.json'), { config: path.join(ROOT, 'config.example.yaml'), sink: 'discord-mentions' }));
+    expect(rendered).toHaveLength(1);
+    expect(rendered[0].body).toMatchObject({ allowed_mentions: { parse: [] }, embeds: [expect.objectContaining({ url: expect.stringContaining('/notes/') })] });
+  });
+});

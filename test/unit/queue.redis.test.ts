@@ -1,0 +1,208 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import Redis from 'ioredis';
+import { StoreUnavailableError, type Job, type Queue } from '../../src/queue/queue';
+import { isStoreUnavailable, RedisQueue } from '../../src/queue/redis';
+import { expectSameAsMemory, message, newJob, queueContract, T0 } from './queue-contract';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const CI = process.env.CI === 'true';
+
+/** asked in a child process so that jest can be told at collection time whether to run the tests */
+function reachable(url: string): boolean {
+  const script = `
+    const Redis = require(${JSON.stringify(require.resolve('ioredis'))}).default;
+    const client = new Redis(process.argv[1], { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {});
+    client.connect().then(() => client.ping()).then(() => process.exit(0), () => process.exit(1));`;
+  return spawnSync(process.execPath, ['-e', script, url], { timeout: 5000 }).status === 0;
+}
+
+const redisUp = reachable(REDIS_URL);
+if (!redisUp && !CI) {
+  console.warn(`RedisQueue tests SKIPPED: no Redis answers at ${REDIS_URL} (set REDIS_URL; with CI=true they fail instead)`);
+}
+const describeRedis = redisUp || CI ? describe : describe.skip;
+
+/** a fresh namespace: tests never see each other's keys, and cleanup deletes only these */
+function newPrefix(): string {
+  return `mb-test:${randomUUID()}`;
+}
+
+/** a TCP proxy to Redis that can stop passing anything on, like a Redis that hangs */
+async function freezableProxy(target: string): Promise<{ url: string; freeze: () => void; close: () => Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  let frozen = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port || 6379), hostname);
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(from);
+      from.on('data', (chunk) => frozen || to.write(chunk));
+      from.on('error', () => to.destroy());
+      from.on('close', () => to.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    freeze: () => (frozen = true),
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describeRedis('RedisQueue', () => {
+  beforeAll(() => {
+    if (!redisUp) throw new Error(`no Redis answers at ${REDIS_URL}, and CI=true requires the RedisQueue tests to run`);
+  });
+
+  queueContract('redis', async () => {
+    const prefix = newPrefix();
+    const queue = await RedisQueue.open({ url: REDIS_URL, prefix });
+    return {
+      queue,
+      cleanup: async () => {
+        await queue.close();
+        await RedisQueue.destroy(REDIS_URL, prefix);
+      },
+    };
+  });
+
+  describe('with its own Redis connections', () => {
+    let prefix: string;
+    let raw: Redis;
+    const opened: Queue[] = [];
+    const open = async (options: Partial<Parameters<typeof RedisQueue.open>[0]> = {}) => {
+      const queue = await RedisQueue.open({ url: REDIS_URL, prefix, ...options });
+      opened.push(queue);
+      return queue;
+    };
+
+    beforeEach(async () => {
+      prefix = newPrefix();
+      raw = new Redis(REDIS_URL);
+    });
+
+    afterEach(async () => {
+      for (const queue of opened.splice(0)) await queue.close();
+      await RedisQueue.destroy(REDIS_URL, prefix);
+      raw.disconnect();
+    });
+
+    it('stores an event once when two instances accept it at the same time', async () => {
+      const [a, b] = await Promise.all([open(), open()]);
+      for (let i = 0; i < 50; i++) {
+        const eventId = `e${i}`;
+        const jobs = [newJob(eventId), newJob(eventId, { sink: 'slack' })];
+        const results = await Promise.all([a.accept('misskey', eventId, jobs, T0), b.accept('misskey', eventId, jobs, T0)]);
+        expect(results.sort()).toEqual(['duplicate', 'stored']);
+      }
+      expect((await a.stats()).map(({ lane, depth }) => [lane, depth])).toEqual([
+        ['discord:main', 50],
+        ['slack:main', 50],
+      ]);
+    });
+
+    it('holds a lane leased by one instance against the other until the lease expires', async () => {
+      const [a, b] = await Promise.all([open(), open()]);
+      await a.accept('misskey', 'e1', [newJob('e1'), newJob('e1', { route: 'other' })], T0);
+      const group = await a.lease('discord:main', T0, 10, 1000);
+      expect(group).toHaveLength(2);
+      expect(await b.dueLanes(T0 + 1000)).toEqual([]);
+      expect(await b.lease('discord:main', T0 + 1000, 10, 1000)).toEqual([]);
+
+      // the first instance dies mid-send: the other takes over the same group, nothing is lost
+      await a.close();
+      expect(await b.dueLanes(T0 + 1001)).toEqual([{ lane: 'discord:main', due: 2 }]);
+      expect(await b.lease('discord:main', T0 + 1001, 1, 1000)).toEqual(group);
+    });
+
+    it('keeps jobs as JSON, seen events, leases and dead letters across close and reopen', async () => {
+      const first = await open();
+      const job = newJob('e1', { message: message('kept') });
+      await first.accept('misskey', 'e1', [job, newJob('e1', { sink: 'slack' })], T0);
+      const [slackJob] = await first.lease('slack:main', T0, 10, 1000);
+      await first.deadLetter(slackJob!, 'HTTP 404', T0 + 1);
+      await first.lease('discord:main', T0, 10, 1000);
+      await first.close();
+
+      const { message: stored } = JSON.parse((await raw.hget(`${prefix}:job:${job.id}`, 'data'))!) as Job;
+      expect(stored).toEqual(job.message);
+
+      const second = await open();
+      await expect(second.accept('misskey', 'e1', [newJob('e1')], T0 + 2)).resolves.toBe('duplicate');
+      // other instances may be alive: a lease is only given up when it expires
+      expect(await second.lease('discord:main', T0 + 2, 10, 1000)).toEqual([]);
+      expect((await second.lease('discord:main', T0 + 1001, 10, 1000)).map(({ id }) => id)).toEqual([job.id]);
+      expect((await second.deadLetters()).map(({ error }) => error)).toEqual(['HTTP 404']);
+    });
+
+    it('answers StoreUnavailableError at once when Redis cannot be reached', async () => {
+      const queue = await open({ url: 'redis://127.0.0.1:1' });
+      const started = Date.now();
+      await expect(queue.accept('misskey', 'e1', [newJob('e1')], T0)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(queue.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(Date.now() - started).toBeLessThan(1000);
+    });
+
+    it('answers StoreUnavailableError within the command timeout when Redis stops answering', async () => {
+      const proxy = await freezableProxy(REDIS_URL);
+      try {
+        const queue = await open({ url: proxy.url, commandTimeoutMs: 500 });
+        await expect(queue.accept('misskey', 'e1', [newJob('e1')], T0)).resolves.toBe('stored');
+        proxy.freeze();
+        const started = Date.now();
+        await expect(queue.accept('misskey', 'e2', [newJob('e2')], T0)).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(queue.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+        expect(Date.now() - started).toBeLessThan(1500);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('counts read-only, out-of-memory and connection failures as unavailable, other errors not', async () => {
+      const reply = (text: string) => raw.eval(`return redis.error_reply(ARGV[1])`, 0, text).catch((error: unknown) => error);
+      expect(isStoreUnavailable(await reply("READONLY You can't write against a read only replica."))).toBe(true);
+      expect(isStoreUnavailable(await reply("OOM command not allowed when used memory > 'maxmemory'."))).toBe(true);
+      await raw.lpush(`${prefix}:list`, 'a');
+      const wrongType = await raw.get(`${prefix}:list`).catch((error: unknown) => error);
+      expect(wrongType).toMatchObject({ message: expect.stringMatching(/^WRONGTYPE/) });
+      expect(isStoreUnavailable(wrongType)).toBe(false);
+      expect(isStoreUnavailable(await reply('ERR Connection is closed lookalike'))).toBe(false);
+      expect(isStoreUnavailable(new Error('Connection is closed.'))).toBe(true);
+      expect(isStoreUnavailable(new TypeError('x is undefined'))).toBe(false);
+    });
+
+    it('deletes only the keys under its prefix, even with glob characters in it', async () => {
+      prefix = `${newPrefix()}:glob*?[x]`;
+      const sibling = `${prefix.replace('*?[x]', 'zzx')}:keep`;
+      await raw.set(sibling, '1');
+      try {
+        const queue = await open();
+        await queue.accept('misskey', 'e1', [newJob('e1')], T0);
+        await queue.ping();
+        expect(await raw.exists(`${prefix}:job:${newJob('e1').id}`)).toBe(1);
+
+        await RedisQueue.destroy(REDIS_URL, prefix);
+        expect(await raw.exists(`${prefix}:job:${newJob('e1').id}`, `${prefix}:seq`, `${prefix}:lanes`)).toBe(0);
+        expect(await raw.get(sibling)).toBe('1');
+      } finally {
+        await raw.del(sibling);
+      }
+    });
+
+    it('behaves like MemoryQueue over a long random run', async () => {
+      await expectSameAsMemory(await open());
+    });
+  });
+});

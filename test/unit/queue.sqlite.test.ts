@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreUnavailableError } from '../../src/queue/queue';
+import { SqliteQueue } from '../../src/queue/sqlite';
+import { expectSameAsMemory, message, newJob, queueContract, T0 } from './queue-contract';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'misskey-bridge-queue-'));
+}
+
+/** the queue's own connection: per-connection state (pragmas) is only visible there */
+function connection(queue: SqliteQueue): Database.Database {
+  return (queue as unknown as { db: Database.Database }).db;
+}
+
+queueContract('sqlite', async () => {
+  const dir = tempDir();
+  const queue = SqliteQueue.open({ path: path.join(dir, 'queue.sqlite') });
+  return {
+    queue,
+    cleanup: async () => {
+      await queue.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteQueue', () => {
+  let dir: string;
+  let file: string;
+  const opened: SqliteQueue[] = [];
+  const open = (options: Partial<Parameters<typeof SqliteQueue.open>[0]> = {}) => {
+    const queue = SqliteQueue.open({ path: file, ...options });
+    opened.push(queue);
+    return queue;
+  };
+
+  beforeEach(() => {
+    dir = tempDir();
+    file = path.join(dir, 'nested', 'deeper', 'queue.sqlite');
+  });
+
+  afterEach(async () => {
+    for (const queue of opened.splice(0)) await queue.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the directory, uses WAL with synchronous NORMAL and records the schema version', () => {
+    const db = connection(open());
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+  });
+
+  it("sets synchronous FULL for sync: 'full'", () => {
+    expect(connection(open({ sync: 'full' })).pragma('synchronous', { simple: true })).toBe(2);
+  });
+
+  it('refuses a database from a newer schema version', async () => {
+    await open().close();
+    const other = new Database(file);
+    other.pragma('user_version = 99');
+    other.close();
+    expect(() => open()).toThrow(/schema version 99/);
+  });
+
+  it('keeps jobs, seen events and dead letters across close and reopen', async () => {
+    const first = open();
+    await first.accept('misskey', 'e1', [newJob('e1'), newJob('e1', { sink: 'slack' })], T0);
+    const [slackJob] = await first.lease('slack:main', T0, 10, 1000);
+    await first.deadLetter(slackJob!, 'HTTP 404', T0 + 1);
+    await first.close();
+
+    const second = open();
+    await expect(second.accept('misskey', 'e1', [newJob('e1')], T0 + 2)).resolves.toBe('duplicate');
+    expect((await second.lease('discord:main', T0 + 2, 10, 1000)).map((job) => job.id)).toEqual([newJob('e1').id]);
+    expect((await second.deadLetters()).map((letter) => letter.error)).toEqual(['HTTP 404']);
+  });
+
+  it('clears leases on open, so a restarted process redelivers the same group at once', async () => {
+    const first = open();
+    await first.accept('misskey', 'e1', [newJob('e1'), newJob('e1', { route: 'other' })], T0);
+    const group = await first.lease('discord:main', T0, 10, 60 * 60 * 1000);
+    expect(await first.dueLanes(T0 + 1)).toEqual([]);
+    await first.close();
+
+    const second = open();
+    expect(await second.dueLanes(T0 + 1)).toEqual([{ lane: 'discord:main', due: 2 }]);
+    expect(await second.lease('discord:main', T0 + 1, 1, 1000)).toEqual(group);
+  });
+
+  it('is unavailable while another connection holds the write lock, and recovers when it is released', async () => {
+    const queue = open({ busyTimeoutMs: 20 });
+    const other = new Database(file);
+    try {
+      other.exec('BEGIN EXCLUSIVE');
+      const rejection = await queue.accept('misskey', 'e1', [newJob('e1')], T0).catch((error: unknown) => error);
+      expect(rejection).toBeInstanceOf(StoreUnavailableError);
+      expect((rejection as StoreUnavailableError).cause).toMatchObject({ code: 'SQLITE_BUSY' });
+      await expect(queue.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+
+      other.exec('COMMIT');
+      await expect(queue.ping()).resolves.toBeUndefined();
+      // the failed accept left nothing behind: the retry is not a duplicate
+      await expect(queue.accept('misskey', 'e1', [newJob('e1')], T0)).resolves.toBe('stored');
+      expect(await queue.dueLanes(T0)).toEqual([{ lane: 'discord:main', due: 1 }]);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('behaves like MemoryQueue over a long random run', async () => {
+    await expectSameAsMemory(open());
+  });
+
+  // running as root ignores file permissions, so the conditions are produced on the connection itself
+  it.each([
+    { condition: 'read-only', code: 'SQLITE_READONLY', set: 'query_only = ON', reset: 'query_only = OFF' },
+    { condition: 'full', code: 'SQLITE_FULL', set: 'max_page_count = 1', reset: 'max_page_count = 1000000' },
+  ])('is unavailable while the database is $condition, and recovers', async ({ code, set, reset }) => {
+    const queue = open();
+    const db = connection(queue);
+    const big = newJob('e1', { message: message('x'.repeat(100_000)) });
+    db.pragma(set);
+    const rejection = await queue.accept('misskey', 'e1', [big], T0).catch((error: unknown) => error);
+    expect(rejection).toBeInstanceOf(StoreUnavailableError);
+    expect((rejection as StoreUnavailableError).cause).toMatchObject({ code });
+
+    db.pragma(reset);
+    await expect(queue.accept('misskey', 'e1', [big], T0)).resolves.toBe('stored');
+    await expect(queue.ping()).resolves.toBeUndefined();
+  });
+});

@@ -8,19 +8,22 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-# Runtime stage: the compiled bridge, its production dependencies, templates and samples.
+# Runtime stage: the program (with its bundled templates and samples) lives in /opt/misskey-bridge;
+# the operator's files (config.yaml, templates/, data/) in the working directory, so a mounted
+# templates folder overrides bundled templates file by file instead of hiding them all.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production LOG_FORMAT=json
-WORKDIR /app
+WORKDIR /opt/misskey-bridge
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json config.example.yaml ./
 COPY templates ./templates
 COPY samples ./samples
-RUN mkdir -p /app/data && chown node:node /app/data
+WORKDIR /srv/misskey-bridge
+RUN mkdir -p data templates && chown node:node data
 USER node
-VOLUME ["/app/data"]
+VOLUME ["/srv/misskey-bridge/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "dist/cli.js"]
+ENTRYPOINT ["node", "/opt/misskey-bridge/dist/cli.js"]
 CMD ["serve"]

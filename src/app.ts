@@ -8,7 +8,8 @@ import { Metrics } from './observe/metrics';
 import { openQueue } from './queue/open';
 import type { Queue } from './queue/queue';
 import { createReceiver } from './receive/http';
-import { TemplateStore, templateFolders } from './render/template-store';
+import { TemplateStore, missingRouteTemplates, templateFolders } from './render/template-store';
+import { TemplateError } from './render/templates';
 import { createSink } from './sinks/registry';
 import type { Sink } from './sinks/sink';
 
@@ -45,6 +46,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
   const templates = new TemplateStore(templateFolders(config.templates), config.render, logger);
+  const missing = missingRouteTemplates(config.routes, templates.get());
+  if (missing.length > 0) throw new TemplateError(missing.join('\n'));
   const queue = options.queue ?? (await openQueue(config.storage));
   const sinks = new Map(Object.entries(config.sinks).map(([name, sinkConfig]) => [name, createSink(name, sinkConfig, { logger: logger.child({ sink: name }) })]));
   const started = new Set<string>();
@@ -58,6 +61,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     metrics,
     now,
     ...options.worker,
+    noDigest: new Set(Object.entries(config.sinks).filter(([, sink]) => sink.batch === 'off').map(([name]) => name)),
     isReady: (name) => started.has(name),
   });
 

@@ -1,6 +1,7 @@
 import { resolveConfig } from '../config';
 import { eventName } from '../normalize/event';
 import { SINKS } from '../sinks/registry';
+import { missingRouteTemplates } from '../render/template-store';
 import { OfflineBridge } from './offline';
 import { sampleEvents } from './payload';
 
@@ -16,19 +17,15 @@ export interface CheckReport {
 export function checkCommand(configFile: string | undefined): CheckReport {
   const { config, file } = resolveConfig(configFile);
   const bridge = new OfflineBridge(config);
-  const problems: string[] = [];
   const notes = [`config: ${file ?? 'built-in default'}`, `templates: ${bridge.templates.names().join(', ')}`];
-  for (const route of config.routes) {
-    if (route.template && !bridge.templates.names().includes(route.template)) {
-      problems.push(`route "${route.name}": template "${route.template}" does not exist`);
-    }
-  }
-  const source = Object.keys(config.sources)[0]!;
+  const problems = missingRouteTemplates(config.routes, bridge.templates);
   let rendered = 0;
-  for (const [sample, event] of sampleEvents(source)) {
+  // every source, since routes may be limited to some
+  const samples = Object.keys(config.sources).flatMap((source) => [...sampleEvents(source)]);
+  for (const [sample, event] of samples) {
     for (const job of bridge.plan(event)) {
       rendered += 1;
-      const where = `sample ${sample} → route "${job.route}" → sink "${job.sink}"`;
+      const where = `sample ${sample} from ${event.source} → route "${job.route}" → sink "${job.sink}"`;
       const limit = SINKS[config.sinks[job.sink]!.type].textLimit;
       if (job.message.text.length > limit) {
         problems.push(`${where}: the ${eventName(event)} message is ${job.message.text.length} characters; the platform shows at most ${limit} (it will be cut)`);

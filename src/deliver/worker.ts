@@ -29,6 +29,10 @@ export interface WorkerOptions {
   isReady?: (sink: string) => boolean;
 }
 
+/** A 429 without a usable wait: wait this long. */
+const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
+/** Never re-send sooner than this after a rate limit (a `Retry-After: 0` would loop). */
+const MIN_RATE_LIMIT_WAIT_MS = 100;
 /** Jobs of a sink that has not started yet are looked at again after this pause. */
 const NOT_READY_RECHECK_MS = 2_000;
 /** A sink that stays broken is probed again after this pause; its jobs wait meanwhile. */
@@ -107,6 +111,8 @@ export class DeliveryWorker {
       this.options.logger.error({ err: error }, 'cannot read the queue; will try again');
       return;
     }
+    // stop() may have come while the queue was read: lease nothing more
+    if (!this.running) return;
     const limit = this.options.maxConcurrentLanes ?? 64;
     this.nextPacedAt = Infinity;
     for (const { lane, due } of lanes) {
@@ -172,17 +178,24 @@ export class DeliveryWorker {
         return;
       }
       case 'retry': {
-        if (verdict.rateLimited) {
-          const wait = verdict.afterMs ?? 1000;
-          metrics?.rateLimited.inc({ sink: sink.name });
-          metrics?.deliveries.inc({ sink: sink.name, outcome: 'rate_limited' }, jobs.length);
-          this.pacer.rateLimited(lane, now, wait);
+        const first = jobs[0]!;
+        // a platform limit (a 429, or the client's own bucket running dry) is a wait, not a failure
+        if (verdict.rateLimited || verdict.pace) {
+          if (now - first.createdAt >= policy.maxAge) {
+            await this.bury(sink, jobs, `gave up after waiting ${Math.round((now - first.createdAt) / 1000)} s: ${verdict.reason}`);
+            return;
+          }
+          const wait = Math.max(verdict.afterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS, MIN_RATE_LIMIT_WAIT_MS);
+          if (verdict.rateLimited) {
+            metrics?.rateLimited.inc({ sink: sink.name });
+            metrics?.deliveries.inc({ sink: sink.name, outcome: 'rate_limited' }, jobs.length);
+            this.pacer.rateLimited(lane, now, wait);
+            log.info({ waitMs: wait, reason: verdict.reason }, 'rate limited; waiting');
+          } else this.pacer.pause(lane, now + wait);
           await queue.release(jobs, now + wait);
-          log.info({ waitMs: wait, reason: verdict.reason }, 'rate limited; waiting');
           return;
         }
         metrics?.deliveries.inc({ sink: sink.name, outcome: 'retry' }, jobs.length);
-        const first = jobs[0]!;
         if (isExhausted(policy, first, now)) {
           await this.bury(sink, jobs, `gave up after ${first.attempts + 1} attempts: ${verdict.reason}`);
           return;
@@ -221,7 +234,8 @@ async function send(sink: Sink, delivery: Delivery): Promise<Verdict> {
   try {
     return await sink.send(delivery);
   } catch (error) {
-    return { kind: 'retry', reason: `sink error: ${(error as Error).message}` };
+    // anything may be thrown: reading `.message` of null would throw again and strand the lease
+    return { kind: 'retry', reason: `sink error: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
 

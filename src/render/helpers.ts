@@ -15,6 +15,17 @@ export interface HelperSettings {
 }
 
 type Safe = Handlebars.SafeString;
+
+const HIDDEN_NOTE = '(this note is not visible to you)';
+
+/** MFM → the target's markup, with the event's server for profile and hashtag links. */
+function convert(source: string, target: MfmTarget, root: TemplateView | undefined, authorHost: string | null, max?: number): string {
+  if (source === '') return '';
+  return renderMfm(source, target, { server: root?.event.server ?? '', authorHost }, {
+    maxLength: max,
+    moreUrl: max !== undefined ? (root?.url ?? undefined) : undefined,
+  }).output;
+}
 const safe = (markup: string): Safe => new Handlebars.SafeString(markup);
 
 /** A helper's last argument is Handlebars' options object; the ones before are the template's. */
@@ -47,29 +58,28 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
   });
 
   const helpers: Record<string, (this: unknown, ...args: unknown[]) => unknown> = {
-    /** note text (MFM) → platform markup; `max=` caps the length, ending with a link to the note */
+    /**
+     * {{mfm note.text max=3000}}: note text (MFM) → platform markup; `max` caps the length, ending
+     * with a link to the note; `host` is the author's host (default: the event's note author's)
+     */
     mfm(...args) {
       const { params, options } = split(args);
       const root = options.data?.root as TemplateView | undefined;
-      const source = text(params[0]);
-      if (source === '') return '';
       const max = typeof options.hash?.max === 'number' ? options.hash.max : undefined;
-      const { output } = renderMfm(source, target, { server: root?.event.server ?? '', emojis: root?.emojis ?? {} }, {
-        maxLength: max,
-        moreUrl: max !== undefined ? (root?.url ?? undefined) : undefined,
-      });
-      return safe(output);
+      const host = options.hash?.host === undefined ? root?.note?.user.host : (options.hash.host as string | null);
+      return safe(convert(text(params[0]), target, root, host ?? null, max));
     },
     /**
-     * {{content note max=3500}}: a note as people expect to see it: the CW in clear with the text
+     * {{content note max=3000}}: a note as people expect to see it: the CW in clear with the text
      * behind a spoiler, or the text; then its files. `max` caps the text.
      */
     content(...args) {
       const { params, options } = split(args);
       const note = params[0] as Note | null | undefined;
       if (!note) return '';
-      if (note.isHidden) return safe(markup.italic(escape('(this note is not visible to you)')));
-      const body = (helpers.mfm!.call(this, note.text, options) as Safe).toString();
+      if (note.isHidden) return safe(markup.italic(escape(HIDDEN_NOTE)));
+      const max = typeof options.hash?.max === 'number' ? options.hash.max : undefined;
+      const body = convert(note.text ?? '', target, options.data?.root as TemplateView | undefined, note.user.host, max);
       const parts: string[] = [];
       if (note.cw !== null) {
         parts.push(`⚠️ ${markup.bold(escape(note.cw))}`);
@@ -78,6 +88,20 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
       const files = (helpers.files!.call(this, note.files, options) as Safe).toString();
       if (files) parts.push(files);
       return safe(parts.join('\n'));
+    },
+    /**
+     * {{excerpt note.reply 200}}: a short plain preview of a note for context lines: its CW alone
+     * when it has one (the hidden text never shows), else its text without markup, cut to length
+     */
+    excerpt(...args) {
+      const { params, options } = split(args);
+      const note = params[0] as Note | null | undefined;
+      if (!note) return '';
+      if (note.isHidden) return safe(markup.italic(escape(HIDDEN_NOTE)));
+      if (note.cw !== null) return safe(`⚠️ ${escape(note.cw)}`);
+      const length = Number(params[1]);
+      const plainText = convert(note.text ?? '', 'plain', options.data?.root as TemplateView | undefined, note.user.host);
+      return safe(escape(truncateText(plainText, Number.isFinite(length) ? length : 200)));
     },
     /** any value as inert plain text */
     plain(...args) {

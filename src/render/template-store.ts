@@ -1,7 +1,15 @@
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import type { RouteConfig } from '../config';
 import type { Logger } from '../observe/logger';
 import { BUNDLED_TEMPLATES, TemplateSet, type RenderSettings } from './templates';
+
+/** Routes that name a template no folder has. */
+export function missingRouteTemplates(routes: readonly RouteConfig[], templates: TemplateSet): string[] {
+  return routes
+    .filter((route) => route.template !== undefined && !templates.has(route.template))
+    .map((route) => `route "${route.name}": template "${route.template}" does not exist`);
+}
 
 /** The bundled templates, with the operator's folder (if another one) over them. */
 export function templateFolders(configured: string): string[] {

@@ -70,6 +70,10 @@ export class TemplateSet {
     return this.templates.get(key(name, platform));
   }
 
+  has(name: string): boolean {
+    return PLATFORMS.some((platform) => this.templates.has(key(name, platform)));
+  }
+
   names(): string[] {
     return [...new Set([...this.templates.values()].map((template) => template.name))].sort();
   }
@@ -184,6 +188,9 @@ function postProcess(render: Render, target: MfmTarget): Render {
 export function htmlLineBreaks(html: string): string {
   return html
     .split(/(<pre[\s>][\s\S]*?<\/pre>)/)
-    .map((part, i) => (i % 2 === 1 ? part : part.replace(/\n/g, '<br>')))
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(BLOCK_END_NEWLINE, '$1').replace(/\n/g, '<br>')))
     .join('');
 }
+
+/** A line break right after a block element is already a break: no <br> there. */
+const BLOCK_END_NEWLINE = /(<\/(?:blockquote|pre|ul|ol|p|h[1-6])>|<hr>)\n/g;

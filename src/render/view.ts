@@ -29,8 +29,6 @@ export interface TemplateView {
   remaining: { ms: number; hours: number; days: number } | null;
   /** the page the event is about: note, profile or report */
   url: string | null;
-  /** custom emoji name → image URL, for the `mfm` helper */
-  emojis: Record<string, string>;
 }
 
 export function buildView(event: Event): TemplateView {
@@ -55,11 +53,5 @@ export function buildView(event: Event): TemplateView {
     reaction: event.type === 'reaction' ? event.reaction : null,
     remaining: event.type === 'inactiveModeratorsWarning' ? event.remaining : null,
     url: note?.url ?? user?.url ?? report?.url ?? null,
-    emojis: note ? collectEmojis(note) : {},
   };
-}
-
-/** The emoji maps of a note and the notes it quotes or answers, nearest first. */
-function collectEmojis(note: Note): Record<string, string> {
-  return { ...note.reply?.emojis, ...note.renote?.emojis, ...note.user.emojis, ...note.emojis };
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeText, MFM_TARGETS, renderMfm, stopMfmParser, type MfmContext, type MfmTarget } from '../../src/render/mfm';
 
-const CTX: MfmContext = { server: 'https://misskey.example', emojis: {} };
+const CTX: MfmContext = { server: 'https://misskey.example' };
 const MORE = 'https://misskey.example/notes/a1b2c3';
 
 // eslint-disable-next-line no-control-regex

@@ -56,7 +56,7 @@ function loadFixture(path: string): { text: string; cw: string | null; server: s
 }
 
 const mfmEntries: LoadedEntry[] = corpus.mfm.map((entry) => {
-  const ctx: MfmContext = { server: 'https://misskey.example', emojis: {}, authorHost: entry.authorHost ?? null };
+  const ctx: MfmContext = { server: 'https://misskey.example', authorHost: entry.authorHost ?? null };
   if (entry.fixture !== undefined) {
     const fixture = loadFixture(entry.fixture);
     return { name: entry.name, text: fixture.text, ctx: { ...ctx, server: fixture.server } };
@@ -111,7 +111,7 @@ describe('MFM goldens', () => {
 });
 
 describe('API details', () => {
-  const ctx: MfmContext = { server: 'https://misskey.example/', emojis: {} };
+  const ctx: MfmContext = { server: 'https://misskey.example/' };
 
   test('renderMfm leaves short output untouched', () => {
     expect(renderMfm('**hi**', 'discord', ctx, { maxLength: 6 })).toEqual({ output: '**hi**', truncated: false });

@@ -76,6 +76,23 @@ describe('templates and platform escaping', () => {
     expect(renderMessage(cw, 'note', 'slack', bundled).text).not.toContain('The butler did it');
   });
 
+  it('quotes the replied-to note without revealing its CW text or raw MFM', () => {
+    const reply = event('reply.local.json', (payload) => {
+      const parent = (payload.body.note as { reply: { cw: string | null; text: string } }).reply;
+      parent.cw = 'finale spoilers';
+      parent.text = 'the butler $[tada did] it';
+    });
+    for (const platform of ['discord', 'slack', 'matrix', 'console'] as const) {
+      const message = renderMessage(reply, 'reply', platform, bundled);
+      expect(message.text).toContain('finale spoilers');
+      expect(`${message.text}\n${message.plain}`).not.toContain('butler');
+    }
+    const plainParent = event('reply.local.json', (payload) => {
+      (payload.body.note as { reply: { text: string } }).reply.text = 'see $[tada **this**]';
+    });
+    expect(renderMessage(plainParent, 'reply', 'console', bundled).text).toContain('> see this');
+  });
+
   it('marks sensitive files and images', () => {
     const files = event('note.files.json');
     const message = renderMessage(files, 'note', 'discord', bundled);

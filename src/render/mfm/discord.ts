@@ -46,7 +46,6 @@ function link(href: string, label: string): string {
 }
 
 export const discord: Dialect = {
-  target: 'discord',
   bareUrlsEndAtSpace: true,
   newline: '\n',
   escape,

@@ -7,19 +7,20 @@ import { OWN_LINE } from './blocks';
 import type { BlockStyle, Dialect } from './types';
 
 const ZWSP = '\u200B';
-const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
 export function escapeHtml(raw: string): string {
-  return raw.replace(/[&<>"']/g, (m) => ENTITY[m] ?? m);
+  if (!/[&<>"']/.test(raw)) return raw;
+  return raw.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** HTML-escaped, with `@room` broken for clients that still apply the legacy push rule. */
 function escapeCode(raw: string): string {
-  return escapeHtml(raw).replace(/@(?=room)/gi, '@' + ZWSP);
+  const html = escapeHtml(raw);
+  return html.includes('@') ? html.replace(/@(?=room)/gi, '@' + ZWSP) : html;
 }
 
 function escape(raw: string): string {
-  return escapeCode(raw).replace(/\n/g, '<br>');
+  const html = escapeCode(raw);
+  return html.includes('\n') ? html.replace(/\n/g, '<br>') : html;
 }
 
 function link(href: string, label: string): string {
@@ -29,7 +30,6 @@ function link(href: string, label: string): string {
 const BLOCKQUOTE: BlockStyle = { open: '<blockquote>', close: '</blockquote>', linePrefix: '', selfBreaking: true };
 
 export const matrix: Dialect = {
-  target: 'matrix',
   bareUrlsEndAtSpace: false,
   newline: '<br>',
   escape,

@@ -11,24 +11,37 @@
 import * as mfm from 'mfm-js';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 
-/** Generous for real notes: 10,000 characters of Japanese text parse in about 150 ms. */
+/**
+ * Real notes take far less: 6,000 characters (renderMfm's input cap) of Japanese text parse in
+ * 20–60 ms, about 100 ms in a fresh thread on a busy machine.
+ */
 const PARSE_TIMEOUT_MS = 250;
-const START_TIMEOUT_MS = 10_000;
+const START_TIMEOUT_MS = 5_000;
+/** After a failed start, notes are parsed with `parseSimple` for this long before trying again. */
+const START_RETRY_MS = 60_000;
 const CACHE_SIZE = 32;
 
+/** flag[0]: 0 = busy, -1 = ready, -2 = failed to start, n > 0 = request n answered. */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const mfm = require(workerData.mfmPath);
 const flag = new Int32Array(workerData.flag);
-const port = workerData.port;
-port.on('message', ({ id, text }) => {
-  let nodes = null;
-  try { nodes = mfm.parse(text); } catch { nodes = null; }
-  port.postMessage({ id, nodes });
-  Atomics.store(flag, 0, id);
-  Atomics.notify(flag, 0);
-});
-Atomics.store(flag, 0, -1);
+try {
+  const mfm = require(workerData.mfmPath);
+  const port = workerData.port;
+  // Warm the parser up so that a fresh thread is not slowed down by the JIT on its first real note.
+  const sample = '$[x2 **bold**] <center>@a@b.example #tag :e: 🍣</center> [l](https://x.example/) \`c\` > q\\n';
+  for (let i = 0; i < 20; i++) mfm.parse(sample.repeat(4));
+  port.on('message', ({ id, text }) => {
+    let nodes = null;
+    try { nodes = mfm.parse(text); } catch { nodes = null; }
+    port.postMessage({ id, nodes });
+    Atomics.store(flag, 0, id);
+    Atomics.notify(flag, 0);
+  });
+  Atomics.store(flag, 0, -1);
+} catch {
+  Atomics.store(flag, 0, -2);
+}
 Atomics.notify(flag, 0);
 `;
 
@@ -37,12 +50,17 @@ interface ParserThread {
   port: MessagePort;
   flag: Int32Array;
   nextId: number;
+  ready: boolean;
 }
 
 let thread: ParserThread | null = null;
+let startFailedAt = -Infinity;
 const cache = new Map<string, mfm.MfmNode[]>();
 
-/** Parsed MFM of `text`, never taking much longer than PARSE_TIMEOUT_MS. */
+/**
+ * Parsed MFM of `text`, taking at most about PARSE_TIMEOUT_MS (plus, when the parser thread is
+ * still starting, the rest of its start-up: ~0.1–0.3 s, once, and after a hostile note).
+ */
 export function parseBounded(text: string): mfm.MfmNode[] {
   const hit = cache.get(text);
   if (hit !== undefined) {
@@ -68,61 +86,74 @@ export async function stopMfmParser(): Promise<void> {
 }
 
 function parseInWorker(text: string): mfm.MfmNode[] | null {
-  const t = thread ?? startThread();
-  if (t === null) return null;
+  const t = thread ?? spawn();
+  if (t === null || !ready(t)) return null;
   const id = t.nextId++;
   Atomics.store(t.flag, 0, 0);
   t.port.postMessage({ id, text });
   if (!waitFor(t.flag, id, PARSE_TIMEOUT_MS)) {
-    kill(t);
+    replace(t);
     return null;
   }
   for (let reply = receiveMessageOnPort(t.port); reply !== undefined; reply = receiveMessageOnPort(t.port)) {
     const message = reply.message as { id: number; nodes: mfm.MfmNode[] | null };
     if (message.id === id) return message.nodes;
   }
-  kill(t);
+  replace(t);
   return null;
 }
 
-function startThread(): ParserThread | null {
+/** A new parser thread, starting in the background; null while starts keep failing. */
+function spawn(): ParserThread | null {
+  if (performance.now() - startFailedAt < START_RETRY_MS) return null;
   const { port1, port2 } = new MessageChannel();
   const flag = new Int32Array(new SharedArrayBuffer(4));
-  let worker: Worker;
   try {
-    worker = new Worker(WORKER_SOURCE, {
+    const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { port: port2, flag: flag.buffer, mfmPath: require.resolve('mfm-js') },
       transferList: [port2],
       resourceLimits: { maxOldGenerationSizeMb: 128 },
     });
+    worker.unref();
+    worker.on('error', () => undefined);
+    thread = { worker, port: port1, flag, nextId: 1, ready: false };
+    return thread;
   } catch {
+    startFailedAt = performance.now();
     return null;
   }
-  worker.unref();
-  worker.on('error', () => undefined);
-  const t: ParserThread = { worker, port: port1, flag, nextId: 1 };
-  if (!waitFor(flag, -1, START_TIMEOUT_MS)) {
-    kill(t);
-    return null;
-  }
-  thread = t;
-  return t;
 }
 
-/** Blocks until `flag[0] === value`, at most `timeoutMs`. */
+/** Waits for a starting thread (at most START_TIMEOUT_MS); false when it failed to start. */
+function ready(t: ParserThread): boolean {
+  if (t.ready) return true;
+  if (waitFor(t.flag, -1, START_TIMEOUT_MS)) return (t.ready = true);
+  stop(t);
+  startFailedAt = performance.now();
+  return false;
+}
+
+/** Blocks until `flag[0]` is `value` (true) or the start failed or `timeoutMs` passed (false). */
 function waitFor(flag: Int32Array, value: number, timeoutMs: number): boolean {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const current = Atomics.load(flag, 0);
     if (current === value) return true;
+    if (current === -2) return false;
     const left = deadline - performance.now();
     if (left <= 0) return false;
     Atomics.wait(flag, 0, current, left);
   }
 }
 
-function kill(t: ParserThread): void {
+/** Ends a stuck thread; its successor starts in the background right away. */
+function replace(t: ParserThread): void {
+  stop(t);
+  spawn();
+}
+
+function stop(t: ParserThread): void {
   if (thread === t) thread = null;
   t.port.close();
   void t.worker.terminate();

@@ -17,10 +17,7 @@ function plainUrl(url: string): string {
   return url.replace(/@(?=room|channel|here|everyone)|<(?=[@#!])/gi, (m) => (m === '@' ? '%40' : '%3C'));
 }
 
-/** Mentions and hashtags are shown as text: their links would only add noise. */
-
 export const plain: Dialect = {
-  target: 'plain',
   bareUrlsEndAtSpace: false,
   newline: '\n',
   escape,
@@ -38,6 +35,7 @@ export const plain: Dialect = {
   inlineCode: () => null,
   link: (href, label) => (label === href ? plainUrl(href) : `${label} (${plainUrl(href)})`),
   url: (_href, shown) => plainUrl(shown),
+  // Mentions and hashtags stay text: their links would only add noise.
   mention: null,
   hashtag: null,
   spoiler: (inner) => inner,

@@ -7,10 +7,9 @@ import { breakFences, LINE_QUOTE, OWN_LINE } from './blocks';
 import type { Dialect } from './types';
 
 const ZWSP = '\u200B';
-const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
-
 function escapeEntities(raw: string): string {
-  return raw.replace(/[&<>]/g, (m) => ENTITY[m] ?? m);
+  if (!/[&<>]/.test(raw)) return raw;
+  return raw.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /**
@@ -18,7 +17,8 @@ function escapeEntities(raw: string): string {
  * three backticks (they would open a code block swallowing the rest), with zero-width spaces.
  */
 function escape(raw: string): string {
-  return breakFences(escapeEntities(raw).replace(/@(?=channel|here|everyone)/gi, '@' + ZWSP));
+  const text = escapeEntities(raw);
+  return breakFences(text.includes('@') ? text.replace(/@(?=channel|here|everyone)/gi, '@' + ZWSP) : text);
 }
 
 function escapeCode(raw: string): string {
@@ -27,7 +27,7 @@ function escapeCode(raw: string): string {
 
 /** `|` would end the URL part of `<url|label>`; `&` is written as an entity like everywhere. */
 function slackHref(href: string): string {
-  return href.replace(/\|/g, '%7C').replace(/&/g, '&amp;');
+  return /[|&]/.test(href) ? href.replace(/\|/g, '%7C').replace(/&/g, '&amp;') : href;
 }
 
 function link(href: string, label: string): string {
@@ -35,7 +35,6 @@ function link(href: string, label: string): string {
 }
 
 const mrkdwn: Dialect = {
-  target: 'slack',
   bareUrlsEndAtSpace: false,
   newline: '\n',
   escape,

@@ -7,8 +7,6 @@ export const MFM_TARGETS: readonly MfmTarget[] = ['discord', 'slack', 'matrix', 
 export interface MfmContext {
   /** origin of the Misskey server, e.g. https://misskey.example */
   server: string;
-  /** custom emoji name → image url (may be empty) */
-  emojis: Record<string, string>;
   /** host of the note author, for relative mentions (`@bob` written on a remote server) */
   authorHost?: string | null;
 }
@@ -47,12 +45,12 @@ export interface BlockStyle extends Wrap {
  * Every string it receives is already free of control and bidi-override characters.
  */
 export interface Dialect {
-  readonly target: MfmTarget;
   /** line break in this markup */
   readonly newline: string;
   /**
    * Bare URLs are auto-linked up to the next whitespace (Discord), so a space must separate one
-   * from whatever directly follows it (Japanese text, closing `**`, the ellipsis).
+   * from whatever directly follows it (Japanese text, closing `**`, the ellipsis), unless that is
+   * trailing punctuation the autolink leaves out (`.,:;"')]`) followed by a space or the end.
    */
   readonly bareUrlsEndAtSpace: boolean;
   /** untrusted text → inert text in this markup (newlines become `newline`) */

@@ -1,10 +1,12 @@
 import { longestFittingPrefix } from './graphemes';
-import type { Dialect, Wrap } from './types';
+import type { BlockStyle, Dialect, Wrap } from './types';
 
 type Escaper = (raw: string) => string;
 
 const ZWSP = '\u200B';
 const JOINT_LEADS = '@<`';
+/** What may follow an open-ended bare URL directly: punctuation autolinks leave out, then a space or the end. */
+const URL_END = /^[.,:;"')\]]*(?:\s|$)/;
 
 interface Frame {
   /** markup with the enclosing line prefixes already applied */
@@ -89,7 +91,7 @@ export class Writer {
   }
 
   /** A block starts on its own line (unless it is an HTML block). */
-  beginBlock(style: { open: string; close: string; linePrefix: string; selfBreaking: boolean }): void {
+  beginBlock(style: BlockStyle): void {
     this.flush();
     if (this.stopped) return;
     if (!style.selfBreaking && !this.atLineStart()) this.pendingNewline = true;
@@ -193,7 +195,7 @@ export class Writer {
   /** `piece` preceded by what has to go between it and the output so far (see the class comment). */
   private separated(piece: string): string {
     if (this.last === '' || piece === '') return piece;
-    if (this.urlOpenEnded) return /^\s/.test(piece) ? piece : ' ' + piece;
+    if (this.urlOpenEnded) return URL_END.test(piece) ? piece : ' ' + piece;
     // Every joint starts with one of these characters (Dialect.joint).
     if (!JOINT_LEADS.includes(this.last)) return piece;
     return this.dialect.joint.test(this.last + piece.slice(0, 12)) ? ZWSP + piece : piece;

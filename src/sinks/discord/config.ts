@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { commonSinkFields } from '../common-config';
 import { SNOWFLAKE, webhookUrlProblem } from './webhook-url';
 
 const quotedId = (key: string) =>
@@ -14,6 +15,7 @@ const quotedId = (key: string) =>
 export const discordSinkConfig = z
   .object({
     type: z.literal('discord'),
+    ...commonSinkFields,
     /** `<origin>/api[/vN]/webhooks/<id>/<token>`; the API base comes from its origin */
     webhookUrl: z.string().optional(),
     /** bot mode: the bot's token (Developer Portal → Bot → Reset Token) */

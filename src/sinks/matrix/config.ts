@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { commonSinkFields } from '../common-config';
 
 /** A room id (`!opaque:server`, or `!opaque` from room version 12) or an alias (`#name:server`). */
 const ROOM = /^(![^\s]+|#[^\s:]+:[^\s]+)$/;
@@ -6,6 +7,7 @@ const ROOM = /^(![^\s]+|#[^\s:]+:[^\s]+)$/;
 export const matrixSinkSchema = z
   .object({
     type: z.literal('matrix'),
+    ...commonSinkFields,
     /** base URL of the Client-Server API, e.g. https://matrix.example.org */
     homeserver: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://matrix.example.org' }),
     accessToken: z.string().min(1),

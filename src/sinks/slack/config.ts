@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { commonSinkFields } from '../common-config';
 import { NAME_MAX } from './limits';
 
 /** a channel id (C…, G…, D…) or `#name` */
@@ -10,6 +11,7 @@ const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) U
 export const slackSinkConfigSchema = z
   .object({
     type: z.literal('slack'),
+    ...commonSinkFields,
     /** bot mode: the Bot User OAuth Token (xoxb-…), scope chat:write */
     token: z.string().min(1).optional(),
     /** bot mode: channel id, or `#name` resolved once at start */

@@ -19,6 +19,9 @@ const ESCAPE_HELPER = '__escapeForPlatform';
  * as Discord markdown, Slack mrkdwn, Matrix HTML or plain text depending on where it renders.
  */
 class PlatformEscapingCompiler extends BaseCompiler {
+  /** block bodies ({{#if}}…{{/if}}) are compiled by `new this.compiler()`: escape there too */
+  readonly compiler = PlatformEscapingCompiler;
+
   appendEscaped(): void {
     // Handlebars wraps helpers and treats their last argument as its options object: pass one
     this.pushSource(this.appendToBuffer([`helpers.${ESCAPE_HELPER}`, '(', this.popStack(), ', {})']));

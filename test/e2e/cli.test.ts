@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { checkCommand } from '../../src/commands/check';
+import { dlqDrop, dlqList, dlqRetry } from '../../src/commands/dlq';
+import { SqliteQueue } from '../../src/queue/sqlite';
 import { renderCommand, routeTestCommand } from '../../src/commands/inspect';
 import { FIXTURES, allFixtures } from '../helpers/fixtures';
 
@@ -81,5 +83,38 @@ describe('CLI', () => {
     const rendered = JSON.parse(renderCommand(path.join(FIXTURES, 'misskey/mention.local.json'), { config: path.join(ROOT, 'config.example.yaml'), sink: 'discord-mentions' }));
     expect(rendered).toHaveLength(1);
     expect(rendered[0].body).toMatchObject({ allowed_mentions: { parse: [] }, embeds: [expect.objectContaining({ url: expect.stringContaining('/notes/') })] });
+  });
+
+  it('dlq lists, retries and drops dead letters of the configured store', async () => {
+    const db = path.join(dir, 'dlq.db');
+    const config = path.join(dir, 'dlq.yaml');
+    writeFileSync(config, `storage: { driver: sqlite, path: "${db}" }\nsources: { alice: { secret: x } }\nsinks: { t: { type: console } }\nroutes: []\n`);
+    const queue = SqliteQueue.open({ path: db });
+    const job = (n: number) => ({
+      id: `alice:e${n}:r:t`,
+      source: 'alice',
+      eventId: `e${n}`,
+      event: 'mention',
+      route: 'r',
+      sink: 't',
+      lane: 'console:t',
+      message: { event: 'mention', text: `m${n}`, plain: `m${n}`, images: [], fields: [] },
+    });
+    await queue.accept('alice', 'e1', [job(1)], 1000);
+    await queue.accept('alice', 'e2', [job(2)], 1000);
+    for (const leased of await queue.lease('console:t', 2000, 10, 60_000)) await queue.deadLetter(leased, 'invalid_blocks', 3000);
+    await queue.close();
+
+    const listed = await dlqList({ config });
+    expect(listed).toContain('alice:e1:r:t');
+    expect(listed).toContain('failed 1970-01-01T00:00:03.000Z after 1 attempt(s): invalid_blocks');
+    expect(await dlqRetry(['alice:e1:r:t'], { config })).toBe('1 dead letter(s) queued again');
+    expect(await dlqDrop([], { config, all: true })).toBe('1 dead letter(s) dropped');
+    await expect(dlqRetry([], { config })).rejects.toThrow(/by id, or use --sink NAME or --all/);
+    expect(await dlqList({ config })).toBe('no dead letters');
+
+    const reopened = SqliteQueue.open({ path: db });
+    expect((await reopened.stats()).map((lane) => lane.depth)).toEqual([1]);
+    await reopened.close();
   });
 });

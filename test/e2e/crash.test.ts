@@ -4,6 +4,7 @@ import path from 'node:path';
 import { startMatrixFake, type MatrixFake } from '../fakes/matrix-fake';
 import { eventually, SECRET } from '../helpers/bridge';
 import { spawnBridge, type BridgeProcess } from '../helpers/bridge-process';
+import { mentionNumber } from '../helpers/e2e';
 import { fixture } from '../helpers/fixtures';
 
 const ROOM = '!ops:example.org';
@@ -66,6 +67,30 @@ routes:
       return timeline;
     }, 15_000);
     expect(JSON.stringify(events[0]!.content)).toContain('Bob');
+  });
+
+  it('delivers every accepted event of a burst once when killed mid-burst', async () => {
+    // a Synapse-like limit (sped up) keeps a backlog waiting when the bridge dies
+    matrix.setRateLimit({ perSecond: 0.5, burst: 2 });
+    const first = await start();
+    const accepted: string[] = [];
+    for (let n = 0; n < 60; n++) {
+      const { body, marker } = mentionNumber(n);
+      if ((await post(first, body)).status === 204) accepted.push(marker);
+    }
+    const shown = () => matrix.timeline(ROOM).map((event) => String(event.content.body));
+    await eventually(() => expect(matrix.timeline(ROOM).length).toBeGreaterThan(0), 10_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(accepted).toHaveLength(60);
+    const deliveredBeforeKill = accepted.filter((marker) => shown().join('\n').includes(marker)).length;
+    expect(deliveredBeforeKill).toBeLessThan(60);
+
+    await start();
+    await eventually(() => {
+      for (const marker of accepted) expect(shown().join('\n')).toContain(marker);
+    }, 60_000);
+    for (const marker of accepted) expect(shown().join('\n').split(marker)).toHaveLength(2);
   });
 
   it('reuses the transaction id after dying between the homeserver answer and the ack: one message', async () => {

@@ -61,6 +61,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     metrics,
     now,
     ...options.worker,
+    leaseMs: options.worker?.leaseMs ?? config.delivery.leaseTime,
     noDigest: new Set(Object.entries(config.sinks).filter(([, sink]) => sink.batch === 'off').map(([name]) => name)),
     isReady: (name) => started.has(name),
   });

@@ -60,6 +60,14 @@ export const retryPolicy = z
   })
   .strict();
 
+/** The `delivery` block: the retry policy, and how long a send may hold its jobs. */
+export const deliverySettings = retryPolicy
+  .extend({
+    /** a leased job goes to another instance (or a restart) after this long without being settled */
+    leaseTime: duration.refine((ms) => ms >= 1000, 'must be at least 1s, and longer than a send can take').default(120_000),
+  })
+  .strict();
+
 function validTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
@@ -110,7 +118,7 @@ export const configSchema = z
       })
       .strict()
       .default({ timeZone: 'UTC', locale: 'en', slackCw: 'link' }),
-    delivery: retryPolicy.default(retryPolicy.parse({})),
+    delivery: deliverySettings.default(deliverySettings.parse({})),
     sources: z.record(name, z.object({ secret: z.string() }).strict()).refine((s) => Object.keys(s).length > 0, {
       message: 'define at least one source',
     }),

@@ -21,6 +21,8 @@ interface LaneState {
 /**
  * Per-destination pacing: each lane (webhook, channel, room) waits on its own limits only, so one
  * rate-limited channel never delays another. Learns from rate-limit headers and from 429s.
+ * What it learns stays in this process; the methods that make a lane wait return `readyAt`, which
+ * the worker records in the queue so that other instances wait as well.
  */
 export class LanePacer {
   private readonly lanes = new Map<string, LaneState>();
@@ -40,6 +42,16 @@ export class LanePacer {
     return state ? Math.max(state.notBefore, state.lastSendAt + state.intervalMs) : 0;
   }
 
+  /** The first time after `now` at which a waiting lane may send again; Infinity when none waits. */
+  nextReadyAt(now: number): number {
+    let next = Infinity;
+    for (const lane of this.lanes.keys()) {
+      const readyAt = this.readyAt(lane);
+      if (readyAt > now) next = Math.min(next, readyAt);
+    }
+    return next;
+  }
+
   mayCombine(lane: string, now: number): boolean {
     return (this.lanes.get(lane)?.singlesUntil ?? 0) <= now;
   }
@@ -48,8 +60,8 @@ export class LanePacer {
     this.state(lane).lastSendAt = now;
   }
 
-  /** Spreads the sends left in the platform's window evenly over what remains of it. */
-  delivered(lane: string, now: number, pace?: Pace): void {
+  /** Spreads the sends left in the platform's window evenly over what remains of it; returns readyAt. */
+  delivered(lane: string, now: number, pace?: Pace): number {
     const state = this.state(lane);
     state.streak += 1;
     if (state.streak >= RELAX_AFTER && state.intervalMs > 0) {
@@ -57,20 +69,23 @@ export class LanePacer {
       state.streak = 0;
     }
     if (pace) state.notBefore = now + (pace.remaining > 0 ? pace.resetAfterMs / (pace.remaining + 1) : pace.resetAfterMs);
+    return this.readyAt(lane);
   }
 
-  /** The platform said "too many": wait as told and keep at least that gap for a while. */
-  rateLimited(lane: string, now: number, afterMs: number): void {
+  /** The platform said "too many": wait as told and keep at least that gap for a while; returns readyAt. */
+  rateLimited(lane: string, now: number, afterMs: number): number {
     const state = this.state(lane);
     state.notBefore = Math.max(state.notBefore, now + afterMs);
     state.intervalMs = Math.max(state.intervalMs, Math.min(afterMs, MAX_LEARNED_INTERVAL_MS));
     state.streak = 0;
+    return this.readyAt(lane);
   }
 
-  /** A transient failure: the whole lane waits, so messages keep their order. */
-  pause(lane: string, until: number): void {
+  /** A transient failure: the whole lane waits, so messages keep their order; returns readyAt. */
+  pause(lane: string, until: number): number {
     const state = this.state(lane);
     state.notBefore = Math.max(state.notBefore, until);
+    return this.readyAt(lane);
   }
 
   digestRefused(lane: string, now: number): void {

@@ -50,7 +50,7 @@ export class DeliveryWorker {
   private running = false;
   private ticking: Promise<void> | null = null;
   private wakeAgain = false;
-  /** earliest time a lane skipped for pacing may send */
+  /** earliest time a lane this instance paced may send again */
   private nextPacedAt = Infinity;
 
   constructor(private readonly options: WorkerOptions) {
@@ -114,12 +114,11 @@ export class DeliveryWorker {
     // stop() may have come while the queue was read: lease nothing more
     if (!this.running) return;
     const limit = this.options.maxConcurrentLanes ?? 64;
-    this.nextPacedAt = Infinity;
+    // dueLanes leaves out lanes paused in the queue: wake when the first pause this instance set ends
+    this.nextPacedAt = this.pacer.nextReadyAt(this.now());
     for (const { lane, due } of lanes) {
       if (this.busy.size >= limit) break;
-      const readyAt = this.pacer.readyAt(lane);
-      if (readyAt > this.now()) this.nextPacedAt = Math.min(this.nextPacedAt, readyAt);
-      if (this.busy.has(lane) || readyAt > this.now()) continue;
+      if (this.busy.has(lane) || this.pacer.readyAt(lane) > this.now()) continue;
       const run = this.runLane(lane, due)
         .catch((error: unknown) => this.options.logger.error({ err: error, lane }, 'delivery failed unexpectedly'))
         .finally(() => {
@@ -137,8 +136,8 @@ export class DeliveryWorker {
     if (leased.length === 0) return;
     const sink = this.options.sinks.get(leased[0]!.sink);
     if (sink && this.options.isReady && !this.options.isReady(sink.name)) {
+      await this.holdLane(lane, this.pacer.pause(lane, this.now() + NOT_READY_RECHECK_MS));
       await queue.release(leased, this.now() + NOT_READY_RECHECK_MS);
-      this.pacer.pause(lane, this.now() + NOT_READY_RECHECK_MS);
       return;
     }
     if (!sink) {
@@ -162,18 +161,22 @@ export class DeliveryWorker {
     return sink.maxBatch;
   }
 
+  /**
+   * Settles the jobs by the verdict. A wait the pacer decides on is recorded in the queue first
+   * (holdLane), while the jobs are still leased, so that no other instance takes the lane in between.
+   */
   private async settle(sink: Sink, lane: string, jobs: Job[], verdict: Verdict): Promise<void> {
     const { queue, metrics, logger, policy } = this.options;
     const now = this.now();
     const log = logger.child({ sink: sink.name, lane, jobs: jobs.map((job) => job.id) });
     switch (verdict.kind) {
       case 'delivered': {
+        await this.holdLane(lane, this.pacer.delivered(lane, now, verdict.pace));
         for (const job of jobs) {
           await queue.ack(job);
           metrics?.deliveryLatency.observe({ sink: sink.name }, (now - job.createdAt) / 1000);
         }
         metrics?.deliveries.inc({ sink: sink.name, outcome: 'delivered' }, jobs.length);
-        this.pacer.delivered(lane, now, verdict.pace);
         log.debug({ ref: verdict.ref }, 'delivered');
         return;
       }
@@ -186,12 +189,14 @@ export class DeliveryWorker {
             return;
           }
           const wait = Math.max(verdict.afterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS, MIN_RATE_LIMIT_WAIT_MS);
+          let readyAt: number;
           if (verdict.rateLimited) {
             metrics?.rateLimited.inc({ sink: sink.name });
             metrics?.deliveries.inc({ sink: sink.name, outcome: 'rate_limited' }, jobs.length);
-            this.pacer.rateLimited(lane, now, wait);
+            readyAt = this.pacer.rateLimited(lane, now, wait);
             log.info({ waitMs: wait, reason: verdict.reason }, 'rate limited; waiting');
-          } else this.pacer.pause(lane, now + wait);
+          } else readyAt = this.pacer.pause(lane, now + wait);
+          await this.holdLane(lane, readyAt);
           await queue.release(jobs, now + wait);
           return;
         }
@@ -201,8 +206,8 @@ export class DeliveryWorker {
           return;
         }
         const at = retryAt(policy, first.attempts + 1, now, verdict.afterMs);
+        await this.holdLane(lane, this.pacer.pause(lane, at));
         for (const job of jobs) await queue.reschedule(job, at, verdict.reason, now);
-        this.pacer.pause(lane, at);
         log.warn({ reason: verdict.reason, attempt: first.attempts + 1, retryInMs: at - now }, 'send failed; will retry');
         return;
       }
@@ -215,10 +220,21 @@ export class DeliveryWorker {
           log.warn({ reason: verdict.reason }, 'digest refused; sending its messages one by one');
           return;
         }
+        if (verdict.sinkBroken) await this.holdLane(lane, this.pacer.pause(lane, now + BROKEN_SINK_PAUSE_MS));
         await this.bury(sink, jobs, verdict.reason);
-        if (verdict.sinkBroken) this.pacer.pause(lane, now + BROKEN_SINK_PAUSE_MS);
         return;
       }
+    }
+  }
+
+  /** Records in the queue that no instance may send in the lane before `readyAt`, if that is still ahead. */
+  private async holdLane(lane: string, readyAt: number): Promise<void> {
+    if (readyAt <= this.now()) return;
+    try {
+      await this.options.queue.pauseLane(lane, Math.ceil(readyAt));
+    } catch (error) {
+      // this instance's pacer holds the lane all the same; settling the jobs matters more
+      this.options.logger.warn({ err: error, lane }, 'cannot record the lane pause in the queue; other instances may send early');
     }
   }
 

@@ -30,6 +30,8 @@ export class MemoryQueue implements Queue {
   /** insertion order is the FIFO order (SQLite's seq) */
   private readonly jobs = new Map<string, Entry>();
   private readonly dead = new Map<string, DeadLetter>();
+  /** lane → the time its pause ends */
+  private readonly pauses = new Map<string, number>();
   private available = true;
   private lastPruneAt = -Infinity;
 
@@ -63,10 +65,13 @@ export class MemoryQueue implements Queue {
       if (leasedUntil !== null && leasedUntil >= now) leased.add(job.lane);
       else if (job.availableAt <= now) due.set(job.lane, Math.min((due.get(job.lane) ?? 0) + 1, DUE_COUNT_CAP));
     }
-    return [...due].filter(([lane]) => !leased.has(lane)).map(([lane, count]) => ({ lane, due: count }));
+    return [...due]
+      .filter(([lane]) => !leased.has(lane) && !this.paused(lane, now))
+      .map(([lane, count]) => ({ lane, due: count }));
   }
 
   async lease(lane: string, now: number, max: number, leaseMs: number): Promise<Job[]> {
+    if (this.paused(lane, now)) return [];
     const entries = [...this.jobs.values()].filter((entry) => entry.job.lane === lane);
     if (entries.some((entry) => entry.leasedUntil !== null && entry.leasedUntil >= now)) return [];
     const due = entries.filter((entry) => entry.job.availableAt <= now);
@@ -85,6 +90,10 @@ export class MemoryQueue implements Queue {
       entry.job.batch = batch;
     }
     return leased.map((entry) => copy(entry.job));
+  }
+
+  async pauseLane(lane: string, until: number): Promise<void> {
+    this.pauses.set(lane, Math.max(this.pauses.get(lane) ?? until, until));
   }
 
   async release(jobs: Job[], availableAt: number): Promise<void> {
@@ -176,6 +185,10 @@ export class MemoryQueue implements Queue {
     }
     const letters = [...this.dead.values()];
     return 'sink' in selector ? letters.filter((letter) => letter.sink === selector.sink) : letters;
+  }
+
+  private paused(lane: string, now: number): boolean {
+    return (this.pauses.get(lane) ?? -Infinity) > now;
   }
 
   private assertAvailable(): void {

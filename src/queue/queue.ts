@@ -68,15 +68,21 @@ export interface Queue {
    * already delivered this eventId (nothing new is stored). Resolves only once durable.
    */
   accept(source: string, eventId: string, jobs: NewJob[], now: number): Promise<'stored' | 'duplicate'>;
-  /** lanes that have a job due at `now` and none leased */
+  /** lanes that have a job due at `now`, none leased, and no pause beyond `now` */
   dueLanes(now: number): Promise<DueLane[]>;
   /**
    * Leases up to `max` due jobs of one lane, oldest first, as one group (`batch` = the first
    * job's id); a lease expires after `leaseMs`. When the oldest due job still belongs to a group,
    * exactly that group is leased again, whatever `max`; a new group stops short of a job that
-   * belongs to another one.
+   * belongs to another one. Nothing while the lane is paused beyond `now`.
    */
   lease(lane: string, now: number, max: number, leaseMs: number): Promise<Job[]>;
+  /**
+   * No job of the lane is due before `until` (a platform's rate-limit window, a Retry-After, a
+   * backoff), for every instance sharing the store. A pause is never shortened: a call with an
+   * earlier `until` changes nothing. It ends by itself; the jobs themselves are not touched.
+   */
+  pauseLane(lane: string, until: number): Promise<void>;
   /** gives leased jobs back, due at `availableAt`, without counting an attempt; ungroups them */
   release(jobs: Job[], availableAt: number): Promise<void>;
   /** delivered: forget the job */

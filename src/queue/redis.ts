@@ -25,6 +25,7 @@
  *   P later:<lane>           zset id → availableAt   rescheduled and released jobs until they are due
  *   P at:<lane>              zset id → availableAt   every job of the lane: due-ness, counted with ZCOUNT
  *   P lease:<lane>           zset id → leasedUntil   the lane is held while a score is >= now
+ *   P paused                 zset lane → until       the lane is held while its score is > now (pauseLane)
  *   P group:<batch>          zset id → seq           the members of a lease group
  *   P lanes, P pairs         sets of lanes with jobs, and of JSON [sink, lane] with jobs
  *   P created:<[sink,lane]>  zset id → createdAt     stats: depth and oldest
@@ -104,6 +105,12 @@ local function schedule(id, lane, availableAt)
   redis.call('ZREM', P .. 'lease:' .. lane, id)
 end
 
+-- a pause ends by itself: a score in the past holds nothing
+local function paused(lane, now)
+  local untilScore = redis.call('ZSCORE', P .. 'paused', lane)
+  return untilScore and tonumber(untilScore) > tonumber(now)
+end
+
 local function appendAttempt(history, attempt)
   if history == '[]' then return '[' .. attempt .. ']' end
   return string.sub(history, 1, -2) .. ',' .. attempt .. ']'
@@ -139,7 +146,7 @@ const SCRIPTS = {
     local now, cap = ARGV[2], tonumber(ARGV[3])
     local out = {}
     for _, lane in ipairs(redis.call('SMEMBERS', P .. 'lanes')) do
-      if redis.call('ZCOUNT', P .. 'lease:' .. lane, now, '+inf') == 0 then
+      if redis.call('ZCOUNT', P .. 'lease:' .. lane, now, '+inf') == 0 and not paused(lane, now) then
         local due = redis.call('ZCOUNT', P .. 'at:' .. lane, '-inf', now)
         if due > 0 then
           out[#out + 1] = lane
@@ -154,7 +161,7 @@ const SCRIPTS = {
     local lane, nowArg, max = ARGV[2], ARGV[3], tonumber(ARGV[4])
     local now = tonumber(nowArg)
     local ready, later, at, leases = P .. 'ready:' .. lane, P .. 'later:' .. lane, P .. 'at:' .. lane, P .. 'lease:' .. lane
-    if redis.call('ZCOUNT', leases, nowArg, '+inf') > 0 then return {} end
+    if redis.call('ZCOUNT', leases, nowArg, '+inf') > 0 or paused(lane, now) then return {} end
     redis.call('DEL', leases)
 
     -- jobs whose time has come go back to their place in line
@@ -215,6 +222,12 @@ const SCRIPTS = {
       rows[#rows + 1] = row
     end
     return rows`,
+
+  // ARGV: P, lane, until; a pause is only ever extended
+  bridgePauseLane: `
+    local key, lane, untilArg = P .. 'paused', ARGV[2], ARGV[3]
+    local current = redis.call('ZSCORE', key, lane)
+    if not current or tonumber(current) < tonumber(untilArg) then redis.call('ZADD', key, untilArg, lane) end`,
 
   // ARGV: P, availableAt, ids…
   bridgeRelease: `
@@ -450,6 +463,10 @@ export class RedisQueue implements Queue {
   async lease(lane: string, now: number, max: number, leaseMs: number): Promise<Job[]> {
     const rows = (await this.run(() => this.scripts.bridgeLease(this.p, lane, now, max, leaseMs))) as Field[][];
     return rows.map(toJob);
+  }
+
+  async pauseLane(lane: string, until: number): Promise<void> {
+    await this.run(() => this.scripts.bridgePauseLane(this.p, lane, until));
   }
 
   async release(jobs: Job[], availableAt: number): Promise<void> {

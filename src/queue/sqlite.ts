@@ -78,6 +78,12 @@ const MIGRATIONS = [
     failedAt INTEGER NOT NULL
   );
   CREATE INDEX dead_by_sink ON dead (sink);
+
+  -- no job of the lane is due before \`until\` (Queue.pauseLane); one row per lane, kept when it ends
+  CREATE TABLE lane_pauses (
+    lane TEXT PRIMARY KEY,
+    until INTEGER NOT NULL
+  ) WITHOUT ROWID;
   `,
 ];
 
@@ -160,10 +166,17 @@ function prepareStatements(db: Database.Database) {
          FROM lanes
          WHERE lane IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.lane = lanes.lane AND leasedUntil >= :now)
+           AND NOT EXISTS (SELECT 1 FROM lane_pauses WHERE lane_pauses.lane = lanes.lane AND until > :now)
        )
        SELECT lane, due FROM counted WHERE due > 0`,
     ),
     laneLeased: db.prepare<[string, number]>('SELECT 1 FROM jobs WHERE lane = ? AND leasedUntil >= ? LIMIT 1').pluck(),
+    lanePaused: db.prepare<[string, number]>('SELECT 1 FROM lane_pauses WHERE lane = ? AND until > ?').pluck(),
+    // a pause is only ever extended
+    pauseLane: db.prepare<[string, number]>(
+      `INSERT INTO lane_pauses (lane, until) VALUES (?, ?)
+       ON CONFLICT (lane) DO UPDATE SET until = MAX(until, excluded.until)`,
+    ),
     // the unary + keeps the planner on jobs_fifo, walked in order up to LIMIT, rather than sorting
     // all the lane's due jobs found through jobs_due
     dueJobs: db.prepare<[string, number, number], JobRow>(
@@ -258,6 +271,10 @@ export class SqliteQueue implements Queue {
     return this.transactions.lease.immediate(lane, now, max, leaseMs);
   }
 
+  async pauseLane(lane: string, until: number): Promise<void> {
+    this.statements.pauseLane.run(lane, until);
+  }
+
   async release(jobs: Job[], availableAt: number): Promise<void> {
     this.transactions.release(jobs, availableAt);
   }
@@ -320,7 +337,7 @@ export class SqliteQueue implements Queue {
         return 'stored' as const;
       }),
       lease: this.db.transaction((lane: string, now: number, max: number, leaseMs: number) => {
-        if (s.laneLeased.get(lane, now) !== undefined) return [];
+        if (s.laneLeased.get(lane, now) !== undefined || s.lanePaused.get(lane, now) !== undefined) return [];
         let rows = s.dueJobs.all(lane, now, Math.max(max, 1));
         const group = rows[0]?.batch ?? null;
         if (group !== null) rows = s.groupJobs.all(group, lane, now);

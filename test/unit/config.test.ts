@@ -30,7 +30,13 @@ describe('config', () => {
     expect(config.storage).toEqual({ driver: 'sqlite', path: './data/bridge.db', sync: 'normal' });
     expect(config.routes[0]!.filter).toEqual({});
     expect(config.delivery.maxAttempts).toBe(10);
+    expect(config.delivery.leaseTime).toBe(120_000);
     expect(config.templates).toBe('./templates');
+  });
+
+  it('reads delivery.leaseTime as a duration of at least a second', () => {
+    expect(parseConfig(`${minimal}delivery: { leaseTime: 30s }\n`, 'config.yaml', {}).delivery.leaseTime).toBe(30_000);
+    expect(problems(`${minimal}delivery: { leaseTime: 500ms }\n`).join('\n')).toMatch(/delivery\.leaseTime: must be at least 1s/);
   });
 
   it('interpolates ${VAR} and ${VAR:-default}', () => {

@@ -43,16 +43,25 @@ const HOSTILE = [
   '{"json":"lookalike"} __proto__ constructor',
 ];
 
+export interface ContractQueue {
+  queue: Queue;
+  /** closes the queue and opens its store again, as a restart does (memory: the same queue) */
+  reopen: () => Promise<Queue>;
+  /** closes the queue last opened and deletes its store */
+  cleanup: () => Promise<void>;
+}
+
 /**
  * The behaviour every Queue implementation must have. Each test gets a fresh, empty queue from `make`.
  */
-export function queueContract(name: string, make: () => Promise<{ queue: Queue; cleanup: () => Promise<void> }>): void {
+export function queueContract(name: string, make: () => Promise<ContractQueue>): void {
   describe(`Queue contract: ${name}`, () => {
     let queue: Queue;
+    let reopen: () => Promise<Queue>;
     let cleanup: () => Promise<void>;
 
     beforeEach(async () => {
-      ({ queue, cleanup } = await make());
+      ({ queue, reopen, cleanup } = await make());
     });
 
     afterEach(async () => {
@@ -212,6 +221,65 @@ export function queueContract(name: string, make: () => Promise<{ queue: Queue; 
           { lane: 'discord:main', due: 1 },
         ]);
         expect(await queue.lease('big', T0, 1000, 1000)).toHaveLength(DUE_COUNT_CAP + 20);
+      });
+    });
+
+    describe('lane pauses', () => {
+      it('hide the lane from dueLanes and lease until the pause ends, leaving other lanes alone', async () => {
+        await acceptEach(['e1', 'e2'], T0);
+        await acceptEach(['e3'], T0, { sink: 'slack' });
+        await queue.pauseLane('discord:main', T0 + 1000);
+
+        expect(await dueCounts(T0)).toEqual([{ lane: 'slack:main', due: 1 }]);
+        expect(await lanes(T0 + 999)).toEqual(['slack:main']);
+        expect(await queue.lease('discord:main', T0 + 999, 10, 1000)).toEqual([]);
+        expect(eventIds(await drain('slack:main', T0 + 1))).toEqual(['e3']);
+
+        expect(await dueCounts(T0 + 1000)).toEqual([{ lane: 'discord:main', due: 2 }]);
+        expect(await queue.lease('discord:main', T0 + 1000, 10, 1000)).toEqual([
+          fresh(newJob('e1'), T0),
+          fresh(newJob('e2'), T0, newJob('e1').id),
+        ]);
+      });
+
+      it('are never shortened, only extended', async () => {
+        await acceptEach(['e1'], T0);
+        await queue.pauseLane('discord:main', T0 + 5000);
+        await queue.pauseLane('discord:main', T0 + 1000);
+        expect(await lanes(T0 + 4999)).toEqual([]);
+        expect(await lanes(T0 + 5000)).toEqual(['discord:main']);
+
+        await queue.pauseLane('discord:main', T0 + 8000);
+        expect(await lanes(T0 + 5000)).toEqual([]);
+        expect(await queue.lease('discord:main', T0 + 7999, 10, 1000)).toEqual([]);
+        expect(eventIds(await drain('discord:main', T0 + 8000))).toEqual(['e1']);
+      });
+
+      it('hold jobs that arrive during the pause, also in a lane that had none', async () => {
+        await queue.pauseLane('discord:main', T0 + 1000);
+        await acceptEach(['e1'], T0 + 10);
+        expect(await lanes(T0 + 10)).toEqual([]);
+        expect(await queue.lease('discord:main', T0 + 10, 10, 1000)).toEqual([]);
+        expect(await lanes(T0 + 1000)).toEqual(['discord:main']);
+      });
+
+      it('do not touch the jobs: a lease taken before the pause is settled as usual', async () => {
+        await acceptEach(['e1', 'e2'], T0);
+        const [first] = await queue.lease('discord:main', T0, 1, 1000);
+        await queue.pauseLane('discord:main', T0 + 3000);
+        await queue.ack(first!);
+        expect(await lanes(T0 + 2999)).toEqual([]);
+        expect(await queue.stats()).toEqual([{ sink: 'discord', lane: 'discord:main', depth: 1, oldestAt: T0 }]);
+        expect(eventIds(await drain('discord:main', T0 + 3000))).toEqual(['e2']);
+      });
+
+      it('survive closing and reopening the store', async () => {
+        await acceptEach(['e1'], T0);
+        await queue.pauseLane('discord:main', T0 + 1000);
+        queue = await reopen();
+        expect(await lanes(T0 + 999)).toEqual([]);
+        expect(await queue.lease('discord:main', T0 + 999, 10, 1000)).toEqual([]);
+        expect(eventIds(await drain('discord:main', T0 + 1000))).toEqual(['e1']);
       });
     });
 
@@ -553,7 +621,7 @@ export async function expectSameAsMemory(queue: Queue, steps = 1000): Promise<vo
   let now = T0;
   for (let step = 0; step < steps; step++) {
     now += random(250) - 50;
-    const op = random(10);
+    const op = random(11);
     if (op < 3) {
       const eventId = `e${step}`;
       const jobs = Array.from({ length: 1 + random(3) }, (_, i) =>
@@ -576,6 +644,10 @@ export async function expectSameAsMemory(queue: Queue, steps = 1000): Promise<vo
         else if (settle < 4) await both((queue) => queue.reschedule(job, later, `fail ${step}`, now));
         else await both((queue) => queue.deadLetter(job, `dead ${step}`, now));
       }
+    } else if (op === 10) {
+      const lane = lanes[random(lanes.length)]!;
+      const until = now + random(1000) - 200;
+      await both((queue) => queue.pauseLane(lane, until));
     } else if (op === 8) {
       await both((queue) => queue.dueLanes(now), (due) => [...due].sort((a, b) => (a.lane < b.lane ? -1 : 1)));
       await both((queue) => queue.stats());

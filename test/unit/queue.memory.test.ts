@@ -4,7 +4,8 @@ import { newJob, queueContract, T0 } from './queue-contract';
 
 queueContract('memory', async () => {
   const queue = new MemoryQueue();
-  return { queue, cleanup: () => queue.close() };
+  // the store lives as long as the object: "reopening" is using it again
+  return { queue, reopen: async () => queue, cleanup: () => queue.close() };
 });
 
 describe('MemoryQueue', () => {

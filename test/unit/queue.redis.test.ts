@@ -1,34 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import Redis from 'ioredis';
 import { StoreUnavailableError, type Job, type Queue } from '../../src/queue/queue';
 import { isStoreUnavailable, RedisQueue } from '../../src/queue/redis';
+import { CI, newPrefix, REDIS_URL, redisReachable } from '../helpers/redis';
 import { expectSameAsMemory, message, newJob, queueContract, T0 } from './queue-contract';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const CI = process.env.CI === 'true';
-
-/** asked in a child process so that jest can be told at collection time whether to run the tests */
-function reachable(url: string): boolean {
-  const script = `
-    const Redis = require(${JSON.stringify(require.resolve('ioredis'))}).default;
-    const client = new Redis(process.argv[1], { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => {});
-    client.connect().then(() => client.ping()).then(() => process.exit(0), () => process.exit(1));`;
-  return spawnSync(process.execPath, ['-e', script, url], { timeout: 5000 }).status === 0;
-}
-
-const redisUp = reachable(REDIS_URL);
+const redisUp = redisReachable(REDIS_URL);
 if (!redisUp && !CI) {
   console.warn(`RedisQueue tests SKIPPED: no Redis answers at ${REDIS_URL} (set REDIS_URL; with CI=true they fail instead)`);
 }
 const describeRedis = redisUp || CI ? describe : describe.skip;
-
-/** a fresh namespace: tests never see each other's keys, and cleanup deletes only these */
-function newPrefix(): string {
-  return `mb-test:${randomUUID()}`;
-}
 
 /** a TCP proxy to Redis that can stop passing anything on, like a Redis that hangs */
 async function freezableProxy(target: string): Promise<{ url: string; freeze: () => void; close: () => Promise<void> }> {
@@ -68,9 +49,14 @@ describeRedis('RedisQueue', () => {
 
   queueContract('redis', async () => {
     const prefix = newPrefix();
-    const queue = await RedisQueue.open({ url: REDIS_URL, prefix });
+    let queue = await RedisQueue.open({ url: REDIS_URL, prefix });
     return {
       queue,
+      reopen: async () => {
+        await queue.close();
+        queue = await RedisQueue.open({ url: REDIS_URL, prefix });
+        return queue;
+      },
       cleanup: async () => {
         await queue.close();
         await RedisQueue.destroy(REDIS_URL, prefix);

@@ -17,9 +17,15 @@ function connection(queue: SqliteQueue): Database.Database {
 
 queueContract('sqlite', async () => {
   const dir = tempDir();
-  const queue = SqliteQueue.open({ path: path.join(dir, 'queue.sqlite') });
+  const file = path.join(dir, 'queue.sqlite');
+  let queue = SqliteQueue.open({ path: file });
   return {
     queue,
+    reopen: async () => {
+      await queue.close();
+      queue = SqliteQueue.open({ path: file });
+      return queue;
+    },
     cleanup: async () => {
       await queue.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -49,6 +49,7 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private ticking: Promise<void> | null = null;
+  private pendingWake: Promise<void> | null = null;
   private wakeAgain = false;
   /** earliest time a lane this instance paced may send again */
   private nextPacedAt = Infinity;
@@ -64,6 +65,18 @@ export class DeliveryWorker {
 
   /** Looks for work now (called when ingest stored jobs). */
   wake(): void {
+    if (!this.running || this.pendingWake) return;
+    // many webhooks arrive in one turn of the event loop: look at the queue once for all of them
+    this.pendingWake = new Promise((resolve) =>
+      setImmediate(() => {
+        this.pendingWake = null;
+        this.tickNow();
+        resolve();
+      }),
+    );
+  }
+
+  private tickNow(): void {
     if (!this.running) return;
     if (this.ticking) {
       this.wakeAgain = true;
@@ -91,7 +104,9 @@ export class DeliveryWorker {
 
   /** Resolves once no lane is sending (for tests and benchmarks). */
   async idle(): Promise<void> {
-    while (this.ticking || this.busy.size > 0) await Promise.all([this.ticking, ...this.busy.values()]);
+    while (this.pendingWake || this.ticking || this.busy.size > 0) {
+      await Promise.all([this.pendingWake, this.ticking, ...this.busy.values()]);
+    }
   }
 
   /** Sleeps until the next poll, or until a lane that is waiting on its pace may send. */
@@ -231,7 +246,8 @@ export class DeliveryWorker {
   private async holdLane(lane: string, readyAt: number): Promise<void> {
     if (readyAt <= this.now()) return;
     try {
-      await this.options.queue.pauseLane(lane, Math.ceil(readyAt));
+      // floor: the store must not hold the lane past the moment this worker wakes for it
+      await this.options.queue.pauseLane(lane, Math.floor(readyAt));
     } catch (error) {
       // this instance's pacer holds the lane all the same; settling the jobs matters more
       this.options.logger.warn({ err: error, lane }, 'cannot record the lane pause in the queue; other instances may send early');

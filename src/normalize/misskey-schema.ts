@@ -28,13 +28,15 @@ const id = z.string().min(1);
 /** Envelope keys we store and index: bounded. */
 const key = z.string().min(1).max(256);
 
+// Missing keys are common (Misskey leaves undefined ones out): accept them as such first, since
+// `.catch` alone would build and throw away a zod error for each.
 /** Optional text: missing, null or of the wrong type all read as null. */
-const text = z.string().nullable().catch(null);
+const text = z.string().nullish().catch(null).transform((value) => value ?? null);
 /** Optional http(s) URL; other schemes (`javascript:`...) read as null. */
-const url = z.string().refine(isHttpUrl).nullable().catch(null);
-const flag = z.boolean().catch(false);
-const count = z.number().catch(0);
-const optionalNumber = z.number().nullable().catch(null);
+const url = z.string().refine(isHttpUrl).nullish().catch(null).transform((value) => value ?? null);
+const flag = z.boolean().optional().catch(false).transform((value) => value ?? false);
+const count = z.number().optional().catch(0).transform((value) => value ?? 0);
+const optionalNumber = z.number().nullish().catch(null).transform((value) => value ?? null);
 
 /** An array whose unreadable items are dropped instead of failing the whole payload. */
 function lenientArray<T extends z.ZodType>(item: T) {

@@ -87,6 +87,15 @@ const MIGRATIONS = [
   `,
 ];
 
+interface PendingAccept {
+  source: string;
+  eventId: string;
+  jobs: NewJob[];
+  now: number;
+  resolve: (result: 'stored' | 'duplicate') => void;
+  reject: (error: unknown) => void;
+}
+
 /** the job fields without a column of their own */
 type JobData = Pick<NewJob, 'source' | 'eventId' | 'event' | 'route' | 'message'>;
 
@@ -233,6 +242,7 @@ export class SqliteQueue implements Queue {
   private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly transactions: ReturnType<SqliteQueue['prepareTransactions']>;
   private lastPruneAt = -Infinity;
+  private pending: PendingAccept[] = [];
 
   private constructor(private readonly db: Database.Database) {
     this.statements = prepareStatements(db);
@@ -256,11 +266,31 @@ export class SqliteQueue implements Queue {
     }
   }
 
-  async accept(source: string, eventId: string, jobs: NewJob[], now: number): Promise<'stored' | 'duplicate'> {
+  /**
+   * Accepts that arrive in one turn of the event loop share one transaction (one commit, one
+   * sync): each still resolves only once its event is committed.
+   */
+  accept(source: string, eventId: string, jobs: NewJob[], now: number): Promise<'stored' | 'duplicate'> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ source, eventId, jobs, now, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.commitPending());
+    });
+  }
+
+  private commitPending(): void {
+    const batch = this.pending;
+    this.pending = [];
+    const now = Math.max(...batch.map((accept) => accept.now));
     const prune = now - this.lastPruneAt >= PRUNE_EVERY_MS;
-    const result = this.guard(() => this.transactions.accept.immediate(source, eventId, jobs, now, prune));
+    let results: ('stored' | 'duplicate')[];
+    try {
+      results = this.guard(() => this.transactions.accept.immediate(batch, prune));
+    } catch (error) {
+      for (const accept of batch) accept.reject(error);
+      return;
+    }
     if (prune) this.lastPruneAt = now;
-    return result;
+    batch.forEach((accept, i) => accept.resolve(results[i]!));
   }
 
   async dueLanes(now: number): Promise<DueLane[]> {
@@ -321,20 +351,22 @@ export class SqliteQueue implements Queue {
   private prepareTransactions() {
     const s = this.statements;
     return {
-      accept: this.db.transaction((source: string, eventId: string, jobs: NewJob[], now: number, prune: boolean) => {
-        if (prune) s.pruneSeen.run(now - SEEN_TTL_MS);
-        if (s.markSeen.run(source, eventId, now).changes === 0) return 'duplicate' as const;
-        for (const job of jobs) {
-          const data: JobData = {
-            source: job.source,
-            eventId: job.eventId,
-            event: job.event,
-            route: job.route,
-            message: job.message,
-          };
-          s.insertJob.run({ id: job.id, lane: job.lane, sink: job.sink, data: JSON.stringify(data), now });
-        }
-        return 'stored' as const;
+      accept: this.db.transaction((batch: PendingAccept[], prune: boolean) => {
+        if (prune) s.pruneSeen.run(Math.max(...batch.map((accept) => accept.now)) - SEEN_TTL_MS);
+        return batch.map(({ source, eventId, jobs, now }) => {
+          if (s.markSeen.run(source, eventId, now).changes === 0) return 'duplicate' as const;
+          for (const job of jobs) {
+            const data: JobData = {
+              source: job.source,
+              eventId: job.eventId,
+              event: job.event,
+              route: job.route,
+              message: job.message,
+            };
+            s.insertJob.run({ id: job.id, lane: job.lane, sink: job.sink, data: JSON.stringify(data), now });
+          }
+          return 'stored' as const;
+        });
       }),
       lease: this.db.transaction((lane: string, now: number, max: number, leaseMs: number) => {
         if (s.laneLeased.get(lane, now) !== undefined || s.lanePaused.get(lane, now) !== undefined) return [];

@@ -73,10 +73,11 @@ export function createReceiver(deps: ReceiverDeps): express.Express {
 type Answered = Pick<WebhookAnswer, 'type' | 'outcome' | 'status'>;
 
 async function answer(req: Request<{ source: string }>, res: Response, deps: ReceiverDeps): Promise<Answered> {
-  const log = deps.logger.child({ source: req.params.source });
+  const { logger } = deps;
+  const source = req.params.source;
   try {
     const outcome = await deps.ingest({
-      source: req.params.source,
+      source,
       secret: req.get('x-misskey-hook-secret'),
       misskeyHost: req.get('x-misskey-host'),
       body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
@@ -84,26 +85,27 @@ async function answer(req: Request<{ source: string }>, res: Response, deps: Rec
     const { event } = outcome;
     const type = event.type === 'unknown' ? 'unknown' : event.type;
     if (outcome.result === 'duplicate') {
-      log.info({ eventId: event.id, type }, 'duplicate event ignored');
+      logger.info({ source, eventId: event.id, type }, 'duplicate event ignored');
       res.status(204).end();
       return { type, outcome: 'duplicate', status: 204 };
     }
     if (!outcome.knownType) {
-      log.warn({ eventId: event.id, type: event.type === 'unknown' ? event.unknownType : type, jobs: outcome.jobs }, 'unknown event type accepted');
+      logger.warn({ source, eventId: event.id, type: event.type === 'unknown' ? event.unknownType : type, jobs: outcome.jobs }, 'unknown event type accepted');
       res.status(202).json({ status: 'accepted', note: 'unknown event type: stored and routed to routes that list it or "*"' });
       return { type, outcome: 'unknown_type', status: 202 };
     }
-    log.info({ eventId: event.id, type, jobs: outcome.jobs }, 'event accepted');
+    // debug: at info a busy server would log every webhook (the metrics count them)
+    logger.debug({ source, eventId: event.id, type, jobs: outcome.jobs }, 'event accepted');
     res.status(204).end();
     return { type, outcome: 'stored', status: 204 };
   } catch (error) {
     if (!(error instanceof IngestError)) {
-      log.error({ err: error }, 'ingest failed');
+      logger.error({ source, err: error }, 'ingest failed');
       res.status(500).json({ error: 'internal error' });
       return { type: '-', outcome: 'error', status: 500 };
     }
     const status = STATUS_OF[error.kind];
-    log.warn({ status, reason: error.message, details: error.details }, 'webhook refused');
+    logger.warn({ source, status, reason: error.message, details: error.details }, 'webhook refused');
     if (status === 503) res.set('Retry-After', '5');
     res.status(status).json({ error: error.message, ...(error.details.length > 0 ? { details: error.details } : {}) });
     return { type: '-', outcome: error.kind, status };

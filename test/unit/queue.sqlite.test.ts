@@ -85,6 +85,32 @@ describe('SqliteQueue', () => {
     expect((await second.deadLetters()).map((letter) => letter.error)).toEqual(['HTTP 404']);
   });
 
+  it('commits accepts of one event-loop turn together, each with its own answer', async () => {
+    const queue = open();
+    const answers = await Promise.all([
+      queue.accept('misskey', 'e1', [newJob('e1')], T0),
+      queue.accept('misskey', 'e2', [newJob('e2')], T0),
+      queue.accept('misskey', 'e1', [newJob('e1')], T0),
+      queue.accept('other', 'e1', [newJob('e1', { id: 'other:e1' })], T0),
+    ]);
+    expect(answers).toEqual(['stored', 'stored', 'duplicate', 'stored']);
+    expect((await queue.stats()).map((lane) => lane.depth)).toEqual([3]);
+  });
+
+  it('rejects every accept of a turn when the store cannot take the commit', async () => {
+    const queue = open({ busyTimeoutMs: 50 });
+    const locker = new Database(file);
+    locker.exec('BEGIN EXCLUSIVE');
+    try {
+      const answers = await Promise.allSettled([queue.accept('misskey', 'e1', [newJob('e1')], T0), queue.accept('misskey', 'e2', [newJob('e2')], T0)]);
+      expect(answers.map((answer) => answer.status === 'rejected' && answer.reason instanceof StoreUnavailableError)).toEqual([true, true]);
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+    await expect(queue.accept('misskey', 'e1', [newJob('e1')], T0)).resolves.toBe('stored');
+  });
+
   it('clears leases on open, so a restarted process redelivers the same group at once', async () => {
     const first = open();
     await first.accept('misskey', 'e1', [newJob('e1'), newJob('e1', { route: 'other' })], T0);

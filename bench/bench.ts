@@ -1,0 +1,524 @@
+/**
+ * `npm run bench`: the bridge's delivery and ingest figures against their targets
+ * (docs/performance.md). Prints a table; asserts nothing. Everything runs on 127.0.0.1.
+ *
+ * Knobs (environment): BENCH_DURATION seconds per load run (10), BENCH_CONNECTIONS (50),
+ * BENCH_DRAIN_TIMESCALE the fake Discord's timeScale for the drain row (1: real time; 0.5 runs
+ * it twice as fast, but the bridge's fixed 100 ms bucket margin then weighs twice as much),
+ * BENCH_ONLY a comma-separated list of rows to run (e.g. "1,3"), REDIS_URL
+ * (redis://127.0.0.1:6379), BENCH_LOG_LEVEL the bridges' log level (info, as in production),
+ * BENCH_NODE_ARGS extra node flags for the child processes (e.g. "--cpu-prof"), BENCH_KEEP=1 keeps
+ * the temp folder (configs, logs, databases), BENCH_DEBUG=1 prints raw latencies and gaps.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon, { type AutocannonResult } from 'autocannon';
+import Redis from 'ioredis';
+import { parseConfig } from '../src/config/load';
+import { plan } from '../src/ingest';
+import { normalize } from '../src/normalize/normalize';
+import { silentLogger } from '../src/observe/logger';
+import type { Queue } from '../src/queue/queue';
+import { SqliteQueue } from '../src/queue/sqlite';
+import { BUNDLED_TEMPLATES, TemplateSet } from '../src/render/templates';
+import { RATE_LIMIT_PRESETS, startDiscordFake, type DiscordFake, type FakeMessage } from '../test/fakes/discord-fake';
+import { HOOK_HEADERS, mentionBody, noteCorpus, withIdPlaceholder } from './lib/payloads';
+import { transpileSources, type Child } from './lib/process';
+import { fmt, percentile, Table } from './lib/table';
+import { postHook, startBare, startBridgeProcess, startFakeProcess, waitReady, type BridgeProcess } from './lib/servers';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const WARMUP_S = 3;
+const ONLY = process.env.BENCH_ONLY?.split(',').map((row) => row.trim());
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const table = new Table();
+const children: Child[] = [];
+let dir = '';
+
+/** Keeps track of a child so that it is stopped even when a row fails. */
+function track<T extends Child>(child: T): T {
+  children.push(child);
+  return child;
+}
+
+async function stopAll(...list: Child[]): Promise<void> {
+  await Promise.all(list.map((child) => child.stop()));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// 1. Ingest: the full bridge against a bare Express app, same load, same body
+
+let eventCounter = 0;
+
+/**
+ * autocannon against POST /hooks/alice, every request with an eventId of its own (a
+ * setupRequest body generator: autocannon 8's idReplacement assumes 33-character ids and sends a
+ * wrong Content-Length with hyperid's shorter ones). Bare app and bridge get the same bodies.
+ */
+function load(url: string, seconds: number, connections = CONNECTIONS): PromiseLike<AutocannonResult> {
+  const [head, tail] = withIdPlaceholder(mentionBody('x'), '<ID>').split('<ID>') as [string, string];
+  const run = `${process.pid}-${Date.now()}-`;
+  return autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: [{ method: 'POST', path: '/hooks/alice', headers: HOOK_HEADERS, setupRequest: (request) => ({ ...request, body: `${head}${run}${eventCounter++}${tail}` }) }],
+  });
+}
+
+/** requests per second that got a 2xx answer */
+const rate = (result: AutocannonResult) => result['2xx'] / result.duration;
+
+function failures(result: AutocannonResult): string {
+  const bad = result.non2xx + result.errors + result.timeouts;
+  return bad === 0 ? '' : ` (${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts)`;
+}
+
+async function ingestRow(): Promise<void> {
+  const fake = track(await startFakeProcess(dir));
+  const bare = track(await startBare(dir));
+  await load(bare.url, WARMUP_S);
+  const bareResult = await load(bare.url, DURATION);
+  await stopAll(bare);
+
+  const bridge = track(await startBridgeProcess({ dir, name: 'ingest', storage: { driver: 'sqlite', path: path.join(dir, 'ingest.db') }, webhookUrl: fake.webhookUrl, events: ['mention'] }));
+  await waitReady(bridge.url);
+  await load(bridge.url, WARMUP_S);
+  const bridgeResult = await load(bridge.url, DURATION);
+  const memory = await bridge.request<{ type: string; rss: number; maxRss: number }>({ type: 'memory' });
+  const delivered = await fake.stats();
+  await stopAll(bridge, fake);
+
+  const share = rate(bridgeResult) / rate(bareResult);
+  table.add('1 ingest throughput, bare Express', `${fmt.int(rate(bareResult))} req/s${failures(bareResult)}`);
+  table.add('1 ingest throughput, bridge (SQLite)', `${fmt.int(rate(bridgeResult))} req/s = ${fmt.pct(share, 0)} of bare${failures(bridgeResult)}`, '≥ 75 % of bare', share >= 0.75 && failures(bridgeResult) === '');
+  table.add('1 answer latency p50, bare / bridge', `${fmt.ms(bareResult.latency.p50)} / ${fmt.ms(bridgeResult.latency.p50)}`);
+  const p99Ratio = bridgeResult.latency.p99 / bareResult.latency.p99;
+  table.add('1 answer latency p99, bare / bridge', `${fmt.ms(bareResult.latency.p99)} / ${fmt.ms(bridgeResult.latency.p99)} = ${fmt.x(p99Ratio)}`, '≤ 2× bare', p99Ratio <= 2);
+  table.add(
+    '1 (bridge during the run)',
+    `${fmt.int(delivered.embeds)} mentions delivered in ${fmt.int(delivered.messages)} Discord messages; peak RSS ${fmt.mb(memory.maxRss)}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. End to end at light load: POST → the fake Discord has the message
+//
+// The bridge runs in a child process (its own event loop, as in production); the fake Discord
+// runs here, in the bench process, so that the send time and the receipt time are read on the
+// same clock (performance.now()). Its message list is wrapped: each message is stamped the moment
+// the fake stores it, after validation, before it answers. At one POST every 20 ms the bench
+// process is nearly idle, so sharing it does not delay either side.
+
+/** Stamps every message the fake stores with performance.now(). */
+function stampReceipts(fake: DiscordFake): Map<FakeMessage, number> {
+  const stamps = new Map<FakeMessage, number>();
+  const messages = fake.messages;
+  const push = messages.push.bind(messages);
+  messages.push = (...items: FakeMessage[]) => {
+    const now = performance.now();
+    for (const item of items) stamps.set(item, now);
+    return push(...items);
+  };
+  return stamps;
+}
+
+/** The markers (bench<run>m<n>x) found in a message, e.g. in its embeds' descriptions. */
+function markersIn(message: FakeMessage, run: string): number[] {
+  const pattern = new RegExp(`bench${run}m(\\d+)x`, 'g');
+  return [...JSON.stringify(message.body).matchAll(pattern)].map((match) => Number(match[1]));
+}
+
+async function endToEndRow(): Promise<void> {
+  const COUNT = 200;
+  const EVERY_MS = 20;
+  const WARMUP = 30;
+  const fake = await startDiscordFake();
+  try {
+    const hook = fake.addWebhook();
+    const stamps = stampReceipts(fake);
+    const bridge = track(await startBridgeProcess({ dir, name: 'e2e', storage: { driver: 'sqlite', path: path.join(dir, 'e2e.db') }, webhookUrl: hook.url, events: ['mention'] }));
+    await waitReady(bridge.url);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const run = `${Date.now() % 100000}`;
+    const sentAt = new Map<number, number>();
+    const answered: number[] = [];
+    const statuses: number[] = [];
+
+    const send = async (n: number) => {
+      const body = JSON.stringify(mentionBody(`e2e-${run}-${n}`, `bench${run}m${n}x`));
+      const at = performance.now();
+      sentAt.set(n, at);
+      const status = await postHook(bridge.url, body, agent, HOOK_HEADERS);
+      if (n >= WARMUP) {
+        answered.push(performance.now() - at);
+        statuses.push(status);
+      }
+    };
+    // a paced schedule: POST n leaves at start + n × EVERY_MS, whatever the answers do
+    const schedule = async (from: number, to: number) => {
+      const start = performance.now();
+      const posts: Promise<void>[] = [];
+      for (let n = from; n < to; n++) {
+        const wait = start + (n - from) * EVERY_MS - performance.now();
+        if (wait > 0) await sleep(wait);
+        posts.push(send(n));
+      }
+      await Promise.all(posts);
+    };
+    await schedule(0, WARMUP);
+    await schedule(WARMUP, WARMUP + COUNT);
+    const deadline = Date.now() + 10_000;
+    const receivedAt = new Map<number, number>();
+    while (Date.now() < deadline) {
+      for (const message of fake.messages) for (const n of markersIn(message, run)) if (!receivedAt.has(n)) receivedAt.set(n, stamps.get(message) ?? Number.NaN);
+      if ([...receivedAt.keys()].filter((n) => n >= WARMUP).length >= COUNT) break;
+      await sleep(20);
+    }
+    agent.destroy();
+    await stopAll(bridge);
+
+    const latencies: number[] = [];
+    for (let n = WARMUP; n < WARMUP + COUNT; n++) {
+      const received = receivedAt.get(n);
+      if (received !== undefined) latencies.push(received - (sentAt.get(n) ?? Number.NaN));
+    }
+    const missing = COUNT - latencies.length;
+    const bad = statuses.filter((status) => status !== 204).length;
+    const note = `${missing > 0 ? `, ${missing} never arrived` : ''}${bad > 0 ? `, ${bad} answers not 204` : ''}`;
+    if (process.env.BENCH_DEBUG) process.stderr.write(`e2e: ${latencies.map((l) => l.toFixed(1)).join(" ")}\nanswers: ${answered.map((l) => l.toFixed(1)).join(" ")}\n`);
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    table.add(`2 end-to-end p50 (${COUNT} mentions, 1 per ${EVERY_MS} ms)`, `${fmt.ms(p50)}${note}`, '≤ 15 ms', p50 <= 15 && missing === 0);
+    table.add('2 end-to-end p99', fmt.ms(p99), '≤ 50 ms', p99 <= 50 && missing === 0);
+    table.add('2 (answer latency p50 / p99 at that load)', `${fmt.ms(percentile(answered, 50))} / ${fmt.ms(percentile(answered, 99))}`);
+  } finally {
+    await fake.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Drain of a 1,000-mention burst into one Discord webhook at 5 requests / 2 s
+//
+// A first bridge takes the burst while its sink fails the start-up check (the webhook's token
+// is wrong), so all 1,000 jobs wait in the store; a second bridge on the same store, with the
+// right token, then drains them. The drain is timed from the first message the fake stores to the
+// last one, which is what the lower bound describes: 100 digests of 10 embeds, 5 per window, so
+// the last one cannot come before 19 windows after the first. The fake runs here, in the bench
+// process (it needs the messages' contents); the bridges run in child processes.
+
+const DRAIN_TIMESCALE = Number(process.env.BENCH_DRAIN_TIMESCALE ?? 1);
+
+async function drainRow(): Promise<void> {
+  const BURST = 1000;
+  const EMBEDS = 10;
+  const { limit, windowMs: presetWindowMs } = RATE_LIMIT_PRESETS.webhook;
+  const windowMs = presetWindowMs * DRAIN_TIMESCALE;
+  const messagesNeeded = Math.ceil(BURST / EMBEDS);
+  const bound = (Math.ceil(messagesNeeded / limit) - 1) * windowMs;
+  const fake = await startDiscordFake({ rateLimits: 'discord', timeScale: DRAIN_TIMESCALE });
+  try {
+    const hook = fake.addWebhook();
+    const stamps = stampReceipts(fake);
+    const wrongToken = `${fake.apiBase}/webhooks/${hook.id}/${'x'.repeat(68)}`;
+    const storage = { driver: 'sqlite' as const, path: path.join(dir, 'drain.db') };
+    const taking = track(await startBridgeProcess({ dir, name: 'drain-ingest', storage, webhookUrl: wrongToken, events: ['mention'] }));
+    const run = `${Date.now() % 100000}`;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    const statuses: number[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < BURST) {
+          const n = next++;
+          statuses.push(await postHook(taking.url, JSON.stringify(mentionBody(`drain-${run}-${n}`, `bench${run}m${n}x`)), agent, HOOK_HEADERS));
+        }
+      }),
+    );
+    agent.destroy();
+    const refused = statuses.filter((status) => status !== 204).length;
+    if (refused > 0) throw new Error(`${refused} of the burst's POSTs were not answered 204`);
+    await stopAll(taking);
+    fake.clear();
+
+    const draining = track(await startBridgeProcess({ dir, name: 'drain', storage, webhookUrl: hook.url, events: ['mention'] }));
+    const seen = new Map<number, number>();
+    let counted = 0;
+    const count = () => {
+      for (; counted < fake.messages.length; counted++) {
+        for (const n of markersIn(fake.messages[counted]!, run)) seen.set(n, (seen.get(n) ?? 0) + 1);
+      }
+    };
+    const deadline = Date.now() + Math.max(30_000, bound * 2);
+    while (seen.size < BURST && Date.now() < deadline) {
+      await sleep(50);
+      count();
+    }
+    // anything sent twice would come shortly after: wait a few windows more
+    await sleep(3 * windowMs);
+    count();
+    await stopAll(draining);
+
+    const received = fake.messages.map((message) => stamps.get(message) ?? Number.NaN);
+    if (process.env.BENCH_DEBUG) {
+      const gaps = received.slice(1).map((at, i) => `${(at - (received[i] ?? 0)).toFixed(0)}/${fake.messages[i + 1]?.embeds.length}`);
+      process.stderr.write(`drain gaps ms/embeds: ${gaps.join(' ')}\n`);
+    }
+    const drain = Math.max(...received) - Math.min(...received);
+    const execute = fake.requests.filter((request) => request.route === 'webhook-execute');
+    const limited = execute.filter((request) => request.status === 429).length;
+    const lost = BURST - seen.size;
+    const duplicated = [...seen.values()].reduce((sum, times) => sum + times - 1, 0);
+    const ratio = drain / bound;
+    const scale = DRAIN_TIMESCALE === 1 ? '' : `, the fake's clock ${fmt.x(1 / DRAIN_TIMESCALE)}`;
+    table.add(
+      `3 drain of ${BURST} mentions (${limit} per ${fmt.s(windowMs)}${scale})`,
+      `${fmt.s(drain)} in ${fake.messages.length} messages; bound ${fmt.s(bound)}; ratio ${ratio.toFixed(3)}`,
+      'ratio ≤ 1.15',
+      ratio <= 1.15,
+    );
+    table.add('3 requests answered 429', `${limited} of ${execute.length} = ${fmt.pct(limited / Math.max(1, execute.length))}`, '≤ 2 %', limited / Math.max(1, execute.length) <= 0.02);
+    table.add('3 lost', String(lost), '0', lost === 0);
+    table.add('3 duplicated', String(duplicated), '0', duplicated === 0);
+  } finally {
+    await fake.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Memory with 50,000 jobs waiting, and the start-up with that backlog
+//
+// The store is filled here, in the bench process, through SqliteQueue.accept (one transaction
+// per event, as ingest does) with the messages the bridge itself renders for the fixtures that
+// carry a note and for long MFM notes (src/ingest.ts plan(), bundled templates): filling it
+// through HTTP would take minutes at the bridge's ingest rate. A bridge whose sink fails its
+// start-up check (wrong webhook token, same lane) then runs on that store: it takes more events
+// over HTTP, is scraped by /metrics and polls the backlog, and its RSS is read. Then a bridge with
+// the right token restarts on the same store and the time to /readyz 200 is taken.
+
+const BACKLOG = 50_000;
+
+async function fillStore(file: string, webhookId: string, count: number): Promise<void> {
+  const config = parseConfig(
+    `sources: { alice: { secret: x } }
+sinks: { discord: { type: discord, webhookUrl: "http://127.0.0.1:1/api/webhooks/${webhookId}/${'x'.repeat(68)}" } }
+routes: [ { name: everything, events: "*", filter: { visibility: [public, home, followers, specified] }, to: [discord] } ]`,
+    'bench.yaml',
+    {},
+  );
+  const templates = TemplateSet.load([BUNDLED_TEMPLATES], config.render);
+  const sinks = new Map([['discord', { platform: 'discord' as const, lane: `discord:webhook:${webhookId}` }]]);
+  const deps = { config, templates: () => templates, sinks, logger: silentLogger() };
+  const planned = noteCorpus().map((entry) => plan(normalize({ source: 'alice', payload: entry.body, misskeyHost: entry.host }), deps));
+  const queue = SqliteQueue.open({ path: file });
+  const now = Date.now();
+  for (let n = 0; n < count; n++) {
+    const eventId = `backlog-${n}`;
+    const jobs = (planned[n % planned.length] ?? []).map((job) => ({ ...job, eventId, id: `alice:${eventId}:${job.route}:${job.sink}` }));
+    await queue.accept('alice', eventId, jobs, now);
+  }
+  await queue.close();
+}
+
+async function backlogRow(): Promise<void> {
+  const fake = track(await startFakeProcess(dir));
+  const webhookId = /webhooks\/(\d+)\//.exec(fake.webhookUrl)?.[1] ?? '';
+  const storage = { driver: 'sqlite' as const, path: path.join(dir, 'backlog.db') };
+  type Memory = { type: string; rss: number; maxRss: number };
+
+  /** what a bridge with waiting jobs goes through: more webhooks, Prometheus scrapes, the worker polling */
+  const exercise = async (bridge: BridgeProcess) => {
+    const extra = await load(bridge.url, 3, 10);
+    for (let i = 0; i < 3; i++) await fetch(`${bridge.url}/metrics`).then((response) => response.text());
+    await sleep(3000);
+    const memory = await bridge.request<Memory>({ type: 'memory' });
+    const stats = await bridge.request<{ type: string; lanes: { depth: number }[] }>({ type: 'stats' });
+    await stopAll(bridge);
+    return { extra, memory, depth: stats.lanes.reduce((sum, lane) => sum + lane.depth, 0) };
+  };
+
+  // the same on an empty store, for comparison
+  const empty = track(await startBridgeProcess({ dir, name: 'backlog-empty', storage: { driver: 'sqlite', path: path.join(dir, 'empty.db') }, webhookUrl: fake.wrongTokenUrl, events: '*' }));
+  const baseline = await exercise(empty);
+
+  const filling = performance.now();
+  await fillStore(storage.path, webhookId, BACKLOG);
+  const fillMs = performance.now() - filling;
+
+  const waiting = track(await startBridgeProcess({ dir, name: 'backlog-waiting', storage, webhookUrl: fake.wrongTokenUrl, events: '*' }));
+  const { extra, memory: waitingMemory, depth } = await exercise(waiting);
+
+  // and an idle bridge on an empty store that is ready: the start-up without a backlog
+  const idle = track(await startBridgeProcess({ dir, name: 'backlog-idle', storage: { driver: 'sqlite', path: path.join(dir, 'idle.db') }, webhookUrl: fake.webhookUrl, events: '*' }));
+  const idleReady = (await waitReady(idle.url, 30_000, 1)) - idle.spawnedAt;
+  await stopAll(idle);
+
+  const restarted = track(await startBridgeProcess({ dir, name: 'backlog-restart', storage, webhookUrl: fake.webhookUrl, events: '*' }));
+  const readyAt = await waitReady(restarted.url, 30_000, 1);
+  await stopAll(restarted, fake);
+
+  const fromSpawn = readyAt - restarted.spawnedAt;
+  const fromLoaded = readyAt - restarted.loadedAt;
+  table.add(
+    `4 peak RSS, ${fmt.int(depth)} jobs waiting`,
+    `${fmt.mb(waitingMemory.maxRss)} (now ${fmt.mb(waitingMemory.rss)}); the same with an empty store: ${fmt.mb(baseline.memory.maxRss)}`,
+    '≤ 150 MB',
+    waitingMemory.maxRss <= 150 * 1024 * 1024,
+  );
+  table.add(
+    '4 time to ready after restart with the backlog',
+    `${fmt.ms(fromSpawn)} from process start (${fmt.ms(fromLoaded)} after loading modules); empty store: ${fmt.ms(idleReady)}`,
+    '≤ 1 s',
+    fromSpawn <= 1000,
+  );
+  table.add(
+    '4 (filling)',
+    `${fmt.int(BACKLOG)} events stored directly in ${fmt.s(fillMs)}, then ${fmt.int(extra['2xx'])} more over HTTP${failures(extra)}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Ingest on a Redis store, one and two bridge instances
+//
+// Two instances share one Redis under a unique prefix; the load is split evenly between them by
+// two autocannon runs at once (half the connections each). The prefix's keys are deleted after.
+
+/** shorter than row 1's runs: the whole bench stays under 3 minutes */
+const REDIS_DURATION = Math.max(3, Math.round(DURATION * 0.6));
+
+async function redisRow(): Promise<void> {
+  const prefix = `misskey-bridge-bench-${process.pid}-${Date.now()}`;
+  let reason = await redisProblem(prefix);
+  if (reason) {
+    table.add('5 ingest on Redis', `not available: ${reason}`);
+    return;
+  }
+  const storage = { driver: 'redis' as const, url: REDIS_URL, prefix };
+  try {
+    const fake = track(await startFakeProcess(dir));
+    const start = async (name: string) => {
+      const bridge = track(await startBridgeProcess({ dir, name, storage, webhookUrl: fake.webhookUrl, events: ['mention'] }));
+      await waitReady(bridge.url, 15_000);
+      return bridge;
+    };
+    let one: AutocannonResult;
+    let two: AutocannonResult[];
+    try {
+      const first = await start('redis-1');
+      await load(first.url, WARMUP_S);
+      one = await load(first.url, REDIS_DURATION);
+      const second = await start('redis-2');
+      await load(second.url, WARMUP_S);
+      two = await Promise.all([load(first.url, REDIS_DURATION, CONNECTIONS / 2), load(second.url, REDIS_DURATION, CONNECTIONS / 2)]);
+    } catch (error) {
+      reason = (error as Error).message.split('\n').slice(0, 3).join(' ');
+      table.add('5 ingest on Redis', `not available: ${reason}`);
+      return;
+    }
+    const twoRate = two.reduce((sum, result) => sum + rate(result), 0);
+    const twoFailures = two.map(failures).join('');
+    table.add('5 ingest on Redis, 1 instance', `${fmt.int(rate(one))} req/s, p99 ${fmt.ms(one.latency.p99)}${failures(one)}`);
+    table.add(
+      '5 ingest on Redis, 2 instances',
+      `${fmt.int(twoRate)} req/s = ${fmt.x(twoRate / rate(one))} one instance, p99 ${fmt.ms(Math.max(...two.map((result) => result.latency.p99)))}${twoFailures}`,
+    );
+  } finally {
+    await stopAll(...children.splice(0));
+    await deleteRedisPrefix(prefix).catch((error: unknown) => process.stderr.write(`could not delete the Redis keys under ${prefix}: ${String(error)}\n`));
+  }
+}
+
+/** Why the Redis row cannot run: no RedisQueue, or it fails to open, ping or accept; undefined when it can. */
+async function redisProblem(prefix: string): Promise<string | undefined> {
+  let queue: Queue | undefined;
+  try {
+    const module = (await import('../src/queue/redis')) as { RedisQueue?: { open(options: { url: string; prefix: string }): Promise<Queue> } };
+    if (typeof module.RedisQueue?.open !== 'function') return 'src/queue/redis.ts exports no RedisQueue.open';
+    queue = await withTimeout(module.RedisQueue.open({ url: REDIS_URL, prefix }), 5000, 'RedisQueue.open');
+    await withTimeout(queue.ping(), 3000, `ping of ${REDIS_URL}`);
+    const job = { id: 'probe', source: 'probe', eventId: 'probe', event: 'mention', route: 'probe', sink: 'probe', lane: 'probe', message: { event: 'mention', text: 'probe', plain: 'probe', images: [], fields: [] } };
+    await withTimeout(queue.accept('probe', 'probe', [job], Date.now()), 3000, 'accept');
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.split('\n')[0];
+  } finally {
+    await queue?.close().catch(() => undefined);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Deletes every key under `${prefix}:` (SCAN + UNLINK), and nothing else. */
+async function deleteRedisPrefix(prefix: string): Promise<void> {
+  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await client.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// main
+
+const ROWS: [string, string, () => Promise<void>][] = [
+  ['1', 'ingest', ingestRow],
+  ['2', 'end to end', endToEndRow],
+  ['3', 'drain', drainRow],
+  ['4', 'backlog', backlogRow],
+  ['5', 'redis', redisRow],
+];
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  // other work on the machine skews every figure: say how busy it was
+  const loadBefore = os.loadavg()[0]?.toFixed(2) ?? '?';
+  dir = mkdtempSync(path.join(os.tmpdir(), 'misskey-bridge-bench-'));
+  transpileSources(path.join(dir, 'js'));
+  try {
+    for (const [id, name, run] of ROWS) {
+      if (ONLY && !ONLY.includes(id)) continue;
+      process.stderr.write(`row ${id}: ${name}…\n`);
+      const rowStarted = Date.now();
+      try {
+        await run();
+        process.stderr.write(`row ${id} took ${((Date.now() - rowStarted) / 1000).toFixed(1)} s\n`);
+      } catch (error) {
+        table.add(`${id} ${name}`, `failed: ${(error as Error).message.split('\n')[0]}`, '', false);
+        process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+      } finally {
+        await stopAll(...children.splice(0));
+      }
+    }
+  } finally {
+    if (process.env.BENCH_KEEP) process.stderr.write(`kept ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+  process.stdout.write('\n');
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  table.print(`misskey-bridge bench — ${os.cpus().length} cores, Node ${process.version}, ${seconds} s; load average before the run ${loadBefore}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
+

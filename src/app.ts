@@ -49,7 +49,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const missing = missingRouteTemplates(config.routes, templates.get());
   if (missing.length > 0) throw new TemplateError(missing.join('\n'));
   const queue = options.queue ?? (await openQueue(config.storage));
-  const sinks = new Map(Object.entries(config.sinks).map(([name, sinkConfig]) => [name, createSink(name, sinkConfig, { logger: logger.child({ sink: name }) })]));
+  const sinks = new Map(Object.entries(config.sinks).map(([name, sinkConfig]) => [name, createSink(name, sinkConfig, { logger })]));
   const started = new Set<string>();
   const starting = [...sinks.values()].map((sink) => keepStarting(sink, started, logger));
 

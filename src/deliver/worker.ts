@@ -32,7 +32,7 @@ export interface WorkerOptions {
 /** A 429 without a usable wait: wait this long. */
 const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
 /** Never re-send sooner than this after a rate limit (a `Retry-After: 0` would loop). */
-const MIN_RATE_LIMIT_WAIT_MS = 100;
+const MIN_RATE_LIMIT_WAIT_MS = 25;
 /** Jobs of a sink that has not started yet are looked at again after this pause. */
 const NOT_READY_RECHECK_MS = 2_000;
 /** A sink that stays broken is probed again after this pause; its jobs wait meanwhile. */
@@ -187,10 +187,8 @@ export class DeliveryWorker {
     switch (verdict.kind) {
       case 'delivered': {
         await this.holdLane(lane, this.pacer.delivered(lane, now, verdict.pace));
-        for (const job of jobs) {
-          await queue.ack(job);
-          metrics?.deliveryLatency.observe({ sink: sink.name }, (now - job.createdAt) / 1000);
-        }
+        await queue.ack(jobs);
+        for (const job of jobs) metrics?.deliveryLatency.observe({ sink: sink.name }, (now - job.createdAt) / 1000);
         metrics?.deliveries.inc({ sink: sink.name, outcome: 'delivered' }, jobs.length);
         log.debug({ ref: verdict.ref }, 'delivered');
         return;

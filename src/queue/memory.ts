@@ -106,8 +106,8 @@ export class MemoryQueue implements Queue {
     }
   }
 
-  async ack(job: Job): Promise<void> {
-    this.jobs.delete(job.id);
+  async ack(jobs: Job[]): Promise<void> {
+    for (const job of jobs) this.jobs.delete(job.id);
   }
 
   async reschedule(job: Job, availableAt: number, error: string, now: number): Promise<void> {

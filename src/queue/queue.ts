@@ -85,8 +85,8 @@ export interface Queue {
   pauseLane(lane: string, until: number): Promise<void>;
   /** gives leased jobs back, due at `availableAt`, without counting an attempt; ungroups them */
   release(jobs: Job[], availableAt: number): Promise<void>;
-  /** delivered: forget the job */
-  ack(job: Job): Promise<void>;
+  /** delivered: forget the jobs, all of them or none (a digest must never come back in part) */
+  ack(jobs: Job[]): Promise<void>;
   /** try again at `availableAt`; counts an attempt and records the error; keeps the group */
   reschedule(job: Job, availableAt: number, error: string, now: number): Promise<void>;
   /** move to the dead-letter list; the letter keeps `batch`, the group the job failed in */

@@ -243,13 +243,16 @@ const SCRIPTS = {
       end
     end`,
 
-  // ARGV: P, id
+  // ARGV: P, id… (all in one script: a digest is never acked in part)
   bridgeAck: `
-    local key = jobKey(ARGV[2])
-    local lane, pair, batch = unpack(redis.call('HMGET', key, 'lane', 'pair', 'batch'))
-    if not lane then return end
-    redis.call('DEL', key)
-    unindex(ARGV[2], lane, pair, batch)`,
+    for i = 2, #ARGV do
+      local key = jobKey(ARGV[i])
+      local lane, pair, batch = unpack(redis.call('HMGET', key, 'lane', 'pair', 'batch'))
+      if lane then
+        redis.call('DEL', key)
+        unindex(ARGV[i], lane, pair, batch)
+      end
+    end`,
 
   // ARGV: P, id, availableAt, attempt JSON
   bridgeReschedule: `
@@ -474,8 +477,9 @@ export class RedisQueue implements Queue {
     await this.run(() => this.scripts.bridgeRelease(this.p, availableAt, ...jobs.map((job) => job.id)));
   }
 
-  async ack(job: Job): Promise<void> {
-    await this.run(() => this.scripts.bridgeAck(this.p, job.id));
+  async ack(jobs: Job[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.run(() => this.scripts.bridgeAck(this.p, ...jobs.map((job) => job.id)));
   }
 
   async reschedule(job: Job, availableAt: number, error: string, now: number): Promise<void> {

@@ -309,8 +309,8 @@ export class SqliteQueue implements Queue {
     this.transactions.release(jobs, availableAt);
   }
 
-  async ack(job: Job): Promise<void> {
-    this.statements.deleteJob.run(job.id);
+  async ack(jobs: Job[]): Promise<void> {
+    this.transactions.ack(jobs.map((job) => job.id));
   }
 
   async reschedule(job: Job, availableAt: number, error: string, now: number): Promise<void> {
@@ -388,6 +388,9 @@ export class SqliteQueue implements Queue {
       }),
       release: this.db.transaction((jobs: Job[], availableAt: number) => {
         for (const job of jobs) s.release.run(availableAt, job.id);
+      }),
+      ack: this.db.transaction((ids: string[]) => {
+        for (const id of ids) s.deleteJob.run(id);
       }),
       deadLetter: this.db.transaction((id: string, error: string, now: number) => {
         if (s.bury.run({ id, error, now }).changes > 0) s.deleteJob.run(id);

@@ -63,7 +63,7 @@ describe('stop', () => {
     answer.resolve(delivered());
     await stopping;
     expect(ack).toHaveBeenCalledTimes(1);
-    expect(ack).toHaveBeenCalledWith(expect.objectContaining({ id: inFlight }));
+    expect(ack).toHaveBeenCalledWith([expect.objectContaining({ id: inFlight })]);
     const leases = lease.mock.calls.length;
 
     h.clock += MINUTE;

@@ -33,7 +33,7 @@ describe('a transient failure', () => {
     ]);
     expect(ack).toHaveBeenCalledTimes(1);
     // the job that was acked carries the attempt recorded in between
-    expect(summary(ack.mock.calls[0]![0])).toEqual({ id, attempts: 1, history: [{ at: T0, error: 'HTTP 502 Bad Gateway' }] });
+    expect(ack.mock.calls[0]![0].map(summary)).toEqual([{ id, attempts: 1, history: [{ at: T0, error: 'HTTP 502 Bad Gateway' }] }]);
     expect(await h.waiting()).toBe(0);
     expect(await h.queue.deadLetters()).toEqual([]);
 

@@ -87,7 +87,7 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
     /** leases everything due in the lane, then acks it: the lane's due jobs in order */
     async function drain(lane: string, now: number): Promise<Job[]> {
       const jobs = await queue.lease(lane, now, 1000, 1000);
-      for (const job of jobs) await queue.ack(job);
+      await queue.ack(jobs);
       return jobs;
     }
 
@@ -168,7 +168,7 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
         expect(await lanes(T0 + 1)).toEqual(['slack:main']);
         expect(await queue.lease('discord:main', T0 + 1, 10, 1000)).toEqual([]);
 
-        await queue.ack(first!);
+        await queue.ack([first!]);
         expect(await lanes(T0 + 2)).toEqual(['discord:main', 'slack:main']);
         expect((await queue.lease('discord:main', T0 + 2, 10, 1000)).map((job) => job.eventId)).toEqual(['e2']);
       });
@@ -177,7 +177,7 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
         for (const eventId of ['e1', 'e2', 'e3', 'e4', 'e5']) await queue.accept('misskey', eventId, [newJob(eventId)], T0);
         const batch = await queue.lease('discord:main', T0, 2, 1000);
         expect(batch.map((job) => job.eventId)).toEqual(['e1', 'e2']);
-        for (const job of batch) await queue.ack(job);
+        await queue.ack(batch);
         expect((await queue.lease('discord:main', T0, 2, 1000)).map((job) => job.eventId)).toEqual(['e3', 'e4']);
       });
 
@@ -267,7 +267,7 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
         await acceptEach(['e1', 'e2'], T0);
         const [first] = await queue.lease('discord:main', T0, 1, 1000);
         await queue.pauseLane('discord:main', T0 + 3000);
-        await queue.ack(first!);
+        await queue.ack([first!]);
         expect(await lanes(T0 + 2999)).toEqual([]);
         expect(await queue.stats()).toEqual([{ sink: 'discord', lane: 'discord:main', depth: 1, oldestAt: T0 }]);
         expect(eventIds(await drain('discord:main', T0 + 3000))).toEqual(['e2']);
@@ -289,7 +289,7 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
         const first = newJob('e1').id;
         const group = await queue.lease('discord:main', T0, 2, 1000);
         expect(group).toEqual([fresh(newJob('e1'), T0, first), fresh(newJob('e2'), T0, first)]);
-        for (const job of group) await queue.ack(job);
+        await queue.ack(group);
         expect(await queue.lease('discord:main', T0, 2, 1000)).toEqual([fresh(newJob('e3'), T0)]);
       });
 
@@ -301,7 +301,7 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
         expect(await queue.lease('discord:main', T0 + 1001, 10, 1000)).toEqual(group);
         expect(await queue.lease('discord:main', T0 + 2002, 1, 1000)).toEqual(group);
         expect(await queue.lease('discord:main', T0 + 2500, 10, 1000)).toEqual([]);
-        for (const job of group) await queue.ack(job);
+        await queue.ack(group);
         expect(eventIds(await queue.lease('discord:main', T0 + 2500, 10, 1000))).toEqual(['e3', 'e4']);
       });
 
@@ -318,7 +318,7 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
         );
 
         // the first job is delivered, the others fail again: they stay in the group it named
-        await queue.ack(again[0]!);
+        await queue.ack([again[0]!]);
         for (const job of again.slice(1)) await queue.reschedule(job, T0 + 6000, 'HTTP 502', T0 + 5001);
         await acceptEach(['e5'], T0 + 5002);
         const rest = await queue.lease('discord:main', T0 + 6000, 10, 1000);
@@ -345,7 +345,7 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
         const [first, ...others] = await queue.lease('discord:main', T0 + 100, 10, 1000);
         expect(others).toEqual([]);
         expect(first).toEqual({ ...fresh(newJob('e1'), T0), availableAt: T0 + 100 });
-        await queue.ack(first!);
+        await queue.ack([first!]);
         expect(await queue.lease('discord:main', T0 + 100, 10, 1000)).toMatchObject([{ eventId: 'e2', batch: second!.id, attempts: 1 }]);
       });
 
@@ -391,8 +391,8 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
       it('ack forgets the job', async () => {
         await queue.accept('misskey', 'e1', [newJob('e1')], T0);
         const [job] = await queue.lease('discord:main', T0, 10, 1000);
-        await queue.ack(job!);
-        await queue.ack(job!);
+        await queue.ack([job!]);
+        await queue.ack([job!]);
         expect(await lanes(T0 + 5000)).toEqual([]);
         expect(await queue.stats()).toEqual([]);
       });
@@ -526,7 +526,7 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
         ]);
 
         const [first] = await queue.lease('discord:main', T0 + 10, 1, 1000);
-        await queue.ack(first!);
+        await queue.ack([first!]);
         expect(byLane(await queue.stats())[0]).toEqual({ sink: 'discord', lane: 'discord:main', depth: 1, oldestAt: T0 + 5 });
       });
     });
@@ -640,7 +640,7 @@ export async function expectSameAsMemory(queue: Queue, steps = 1000): Promise<vo
       if (how === 0) await both((queue) => queue.release(leased, later));
       for (const job of how === 0 ? [] : leased) {
         const settle = random(5);
-        if (settle < 2) await both((queue) => queue.ack(job));
+        if (settle < 2) await both((queue) => queue.ack([job]));
         else if (settle < 4) await both((queue) => queue.reschedule(job, later, `fail ${step}`, now));
         else await both((queue) => queue.deadLetter(job, `dead ${step}`, now));
       }

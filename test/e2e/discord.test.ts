@@ -20,6 +20,9 @@ import {
   postFixture,
   readyz,
   writeConfigFile,
+  nextItem,
+  onlyDeadLetter,
+  startReadyBridge,
 } from '../helpers/e2e';
 import { allFixtures, fixture, withEventId } from '../helpers/fixtures';
 import { startDiscordFake, type DiscordFake, type DiscordFakeOptions, type FakeMessage, type FakeWebhook } from '../fakes/discord-fake';
@@ -32,13 +35,8 @@ const NOBODY = { users: [], roles: [], everyone: false };
 const PINGABLE = [/@(everyone|here)/, /<@[!&]?\d{17,20}>/];
 
 /** The one new message since `before`, once it arrived. */
-async function nextMessage(fake: DiscordFake, before: number, timeoutMs = 5000): Promise<FakeMessage> {
-  return eventually(() => {
-    const fresh = fake.messages.slice(before);
-    expect(fresh).toHaveLength(1);
-    return fresh[0]!;
-  }, timeoutMs);
-}
+const nextMessage = (fake: DiscordFake, before: number, timeoutMs?: number): Promise<FakeMessage> =>
+  nextItem(() => fake.messages, before, timeoutMs);
 
 describe('Discord end to end (HTTP in → queue → worker → discord.js → fake Discord)', () => {
   let fake: DiscordFake;
@@ -53,16 +51,8 @@ describe('Discord end to end (HTTP in → queue → worker → discord.js → fa
     return fake;
   };
 
-  const start = async (sinkYaml: string, options: { extra?: string; digestThreshold?: number } = {}) => {
-    const started = await startTestBridge(testConfig(bridgeYaml({ discord: sinkYaml }, options.extra)), {
-      worker: options.digestThreshold === undefined ? {} : { digestThreshold: options.digestThreshold },
-    });
-    bridge = started;
-    cleanups.push(() => started.stop(1000));
-    // the worker starts once the sink's start-up check (GET webhook / channel) passed
-    await eventually(async () => expect((await readyz(bridge!)).status).toBe(200));
-    return bridge;
-  };
+  const start = async (sinkYaml: string, options: { extra?: string; digestThreshold?: number } = {}) =>
+    (bridge = await startReadyBridge({ discord: sinkYaml }, options, cleanups));
 
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -290,14 +280,10 @@ describe('Discord end to end (HTTP in → queue → worker → discord.js → fa
       fake.inject({ kind: 'error', code: 10015, route: 'webhook-execute' });
       await postFixture(bridge!, fixture('note.basic.json'));
 
-      const [letter] = await eventually(async () => {
-        const letters = await bridge!.queue.deadLetters();
-        expect(letters).toHaveLength(1);
-        return letters;
-      });
+      const letter = await onlyDeadLetter(bridge!);
       expect(letter).toMatchObject({ sink: 'discord', eventId: fixture('note.basic.json').body.eventId });
-      expect(letter!.error).toMatch(/10015/);
-      expect(letter!.error).not.toContain(hook.token);
+      expect(letter.error).toMatch(/10015/);
+      expect(letter.error).not.toContain(hook.token);
       const ready = await readyz(bridge!);
       expect(ready.status).toBe(503);
       expect(ready.checks['sink:discord']).toMatch(/webhook .* was deleted \(10015 Unknown Webhook\)/);

@@ -20,6 +20,8 @@ import {
   postFixture,
   readyz,
   writeConfigFile,
+  onlyDeadLetter,
+  startReadyBridge,
 } from '../helpers/e2e';
 import { allFixtures, fixture, withEventId } from '../helpers/fixtures';
 import { startMatrixFake, type FakeEvent, type MatrixFake, type MatrixFakeOptions } from '../fakes/matrix-fake';
@@ -64,15 +66,8 @@ describe('Matrix end to end (HTTP in → queue → worker → Client-Server API 
   };
   const sink = (room = ROOM, more = '') => `{ type: matrix, homeserver: "${fake.url}", accessToken: ${TOKEN}, room: "${room}"${more} }`;
 
-  const start = async (sinkYaml: string, options: { extra?: string; digestThreshold?: number } = {}) => {
-    const started = await startTestBridge(testConfig(bridgeYaml({ matrix: sinkYaml }, options.extra)), {
-      worker: options.digestThreshold === undefined ? {} : { digestThreshold: options.digestThreshold },
-    });
-    bridge = started;
-    cleanups.push(() => started.stop(1000));
-    await eventually(async () => expect((await readyz(started)).status).toBe(200));
-    return started;
-  };
+  const start = async (sinkYaml: string, options: { extra?: string; digestThreshold?: number } = {}) =>
+    (bridge = await startReadyBridge({ matrix: sinkYaml }, options, cleanups));
 
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -256,14 +251,10 @@ describe('Matrix end to end (HTTP in → queue → worker → Client-Server API 
       fake.inject('send', { kind: 'error', status: 401, errcode: 'M_UNKNOWN_TOKEN', error: 'Invalid access token passed.' });
       await postFixture(bridge!, fixture('note.basic.json'));
 
-      const [letter] = await eventually(async () => {
-        const letters = await bridge!.queue.deadLetters();
-        expect(letters).toHaveLength(1);
-        return letters;
-      });
+      const letter = await onlyDeadLetter(bridge!);
       expect(letter).toMatchObject({ sink: 'matrix', eventId: fixture('note.basic.json').body.eventId });
-      expect(letter!.error).toMatch(/M_UNKNOWN_TOKEN/);
-      expect(letter!.error).not.toContain(TOKEN);
+      expect(letter.error).toMatch(/M_UNKNOWN_TOKEN/);
+      expect(letter.error).not.toContain(TOKEN);
       const ready = await readyz(bridge!);
       expect(ready.status).toBe(503);
       expect(ready.checks['sink:matrix']).toMatch(/access token rejected by .* \(401 M_UNKNOWN_TOKEN\)/);

@@ -22,6 +22,9 @@ import {
   slackVisible,
   writeConfigFile,
   type FollowKind,
+  nextItem,
+  onlyDeadLetter,
+  startReadyBridge,
 } from '../helpers/e2e';
 import { allFixtures, fixture, withEventId } from '../helpers/fixtures';
 import { startSlackFake, wouldPing, type PostedMessage, type SlackFake, type SlackFakeOptions } from '../fakes/slack-fake';
@@ -51,13 +54,8 @@ const sectionText = (blocks: Block[]) =>
     .join('\n');
 
 /** The one new message since `before`, once it arrived. */
-async function nextMessage(fake: SlackFake, before: number, timeoutMs = 5000): Promise<PostedMessage> {
-  return eventually(() => {
-    const fresh = fake.messages.slice(before);
-    expect(fresh).toHaveLength(1);
-    return fresh[0]!;
-  }, timeoutMs);
-}
+const nextMessage = (fake: SlackFake, before: number, timeoutMs?: number): Promise<PostedMessage> =>
+  nextItem(() => fake.messages, before, timeoutMs);
 
 describe('Slack end to end (HTTP in → queue → worker → @slack/web-api / fetch → fake Slack)', () => {
   let fake: SlackFake;
@@ -73,15 +71,8 @@ describe('Slack end to end (HTTP in → queue → worker → @slack/web-api / fe
   const botSink = (channel = CHANNEL, more = '') => `{ type: slack, token: ${TOKEN}, channel: "${channel}", apiUrl: "${fake.apiUrl}"${more} }`;
   const webhookSink = () => `{ type: slack, webhookUrl: "${fake.webhookUrl}" }`;
 
-  const start = async (sinkYaml: string, options: { extra?: string; digestThreshold?: number } = {}) => {
-    const started = await startTestBridge(testConfig(bridgeYaml({ slack: sinkYaml }, options.extra)), {
-      worker: options.digestThreshold === undefined ? {} : { digestThreshold: options.digestThreshold },
-    });
-    bridge = started;
-    cleanups.push(() => started.stop(1000));
-    await eventually(async () => expect((await readyz(started)).status).toBe(200));
-    return started;
-  };
+  const start = async (sinkYaml: string, options: { extra?: string; digestThreshold?: number } = {}) =>
+    (bridge = await startReadyBridge({ slack: sinkYaml }, options, cleanups));
 
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -274,13 +265,9 @@ describe('Slack end to end (HTTP in → queue → worker → @slack/web-api / fe
       fake.inject('chat.postMessage', { kind: 'error', error: 'channel_not_found' });
       await postFixture(bridge!, fixture('note.basic.json'));
 
-      const [letter] = await eventually(async () => {
-        const letters = await bridge!.queue.deadLetters();
-        expect(letters).toHaveLength(1);
-        return letters;
-      });
+      const letter = await onlyDeadLetter(bridge!);
       expect(letter).toMatchObject({ sink: 'slack', eventId: fixture('note.basic.json').body.eventId });
-      expect(letter!.error).toMatch(/channel_not_found/);
+      expect(letter.error).toMatch(/channel_not_found/);
       const ready = await readyz(bridge!);
       expect(ready.status).toBe(503);
       expect(ready.checks['sink:slack']).toMatch(/Slack channel C0ALERTS01 was not found \(channel_not_found\)/);

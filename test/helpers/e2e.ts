@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SECRET, type TestBridge } from './bridge';
+import type { DeadLetter } from '../../src/queue/queue';
+import { SECRET, eventually, startTestBridge, testConfig, type TestBridge } from './bridge';
 import { fixture, type Fixture } from './fixtures';
 
 // ---------------------------------------------------------------------------------------------
@@ -151,6 +152,42 @@ routes:
     to: [${Object.keys(sinks).join(', ')}]
 ${extra}
 `;
+}
+
+/**
+ * Starts a bridge with these sinks (see bridgeYaml), registers its stop with `cleanups`, and waits
+ * until /readyz answers 200: the worker starts once the sinks passed their start-up checks.
+ */
+export async function startReadyBridge(
+  sinks: Record<string, string>,
+  options: { extra?: string; digestThreshold?: number },
+  cleanups: (() => Promise<void>)[],
+): Promise<TestBridge> {
+  const bridge = await startTestBridge(testConfig(bridgeYaml(sinks, options.extra)), {
+    worker: options.digestThreshold === undefined ? {} : { digestThreshold: options.digestThreshold },
+  });
+  cleanups.push(() => bridge.stop(1000));
+  await eventually(async () => expect((await readyz(bridge)).status).toBe(200));
+  return bridge;
+}
+
+/** The one item added to `items()` after the first `before`, once it has arrived. */
+export function nextItem<T>(items: () => readonly T[], before: number, timeoutMs = 5000): Promise<T> {
+  return eventually(() => {
+    const fresh = items().slice(before);
+    expect(fresh).toHaveLength(1);
+    return fresh[0]!;
+  }, timeoutMs);
+}
+
+/** The bridge's only dead letter, once there is one. */
+export async function onlyDeadLetter(bridge: TestBridge): Promise<DeadLetter> {
+  const [letter] = await eventually(async () => {
+    const letters = await bridge.queue.deadLetters();
+    expect(letters).toHaveLength(1);
+    return letters;
+  });
+  return letter!;
 }
 
 /** Retry policy for error tests: a transient failure is retried within ~50 ms. */

@@ -56,10 +56,12 @@ export class TemplateSet {
     ) as Record<MfmTarget, Environment>;
     const sources = collectSources(folders);
     const templates = new Map<string, PlatformTemplate>();
+    // a shared file's plain text (and everything else in the same markup) is compiled once
+    const compiled = new Map<string, Render>();
     for (const [name, byPlatform] of sources) {
       for (const platform of PLATFORMS) {
         const file = byPlatform.get(platform) ?? byPlatform.get('*');
-        if (file) templates.set(key(name, platform), compileFile(name, file, envs, PLATFORM_TARGET[platform]));
+        if (file) templates.set(key(name, platform), compileFile(name, file, envs, PLATFORM_TARGET[platform], compiled));
       }
     }
     return new TemplateSet(templates);
@@ -101,7 +103,13 @@ function collectSources(folders: string[]): Map<string, Map<string, string>> {
   return sources;
 }
 
-function compileFile(name: string, file: string, envs: Record<MfmTarget, Environment>, target: MfmTarget): PlatformTemplate {
+function compileFile(
+  name: string,
+  file: string,
+  envs: Record<MfmTarget, Environment>,
+  target: MfmTarget,
+  compiled: Map<string, Render>,
+): PlatformTemplate {
   let source: string;
   let split: ReturnType<typeof splitFrontMatter>;
   try {
@@ -111,14 +119,21 @@ function compileFile(name: string, file: string, envs: Record<MfmTarget, Environ
     throw new TemplateError(`${file}:1: ${(error as Error).message}`);
   }
   const { frontMatter, body, bodyLineOffset } = split;
-  const compile = (text: string, env: Environment, lineOffset: number, part: string): Render =>
-    compileChecked(text, env, (line, message) => new TemplateError(`${file}:${line + lineOffset}: ${part}${message}`));
+  const compile = (text: string, markup: MfmTarget, lineOffset: number, part: string): Render => {
+    const cacheKey = `${markup}\0${text}`;
+    let render = compiled.get(cacheKey);
+    if (!render) {
+      render = compileChecked(text, envs[markup], (line, message) => new TemplateError(`${file}:${line + lineOffset}: ${part}${message}`));
+      compiled.set(cacheKey, render);
+    }
+    return render;
+  };
   return {
     name,
     file,
-    text: postProcess(compile(body, envs[target], bodyLineOffset, ''), target),
-    plain: postProcess(compile(body, envs.plain, bodyLineOffset, ''), 'plain'),
-    ...compileFrontMatter(frontMatter, (text, part, plain) => compile(text, plain ? envs.plain : envs[target], 1, part)),
+    text: postProcess(compile(body, target, bodyLineOffset, ''), target),
+    plain: postProcess(compile(body, 'plain', bodyLineOffset, ''), 'plain'),
+    ...compileFrontMatter(frontMatter, (text, part, plain) => compile(text, plain ? 'plain' : target, 1, part)),
   };
 }
 

@@ -358,21 +358,10 @@ function toJob([id, data, lane, sink, createdAt, availableAt, attempts, history,
   };
 }
 
+/** a dead letter is not scheduled: it becomes due when retried */
 function toDeadLetter([id, data, lane, sink, createdAt, attempts, history, batch, error, failedAt]: Field[]): DeadLetter {
-  return {
-    ...(JSON.parse(data!) as JobData),
-    id: id!,
-    lane: lane!,
-    sink: sink!,
-    createdAt: Number(createdAt),
-    // a dead letter is not scheduled; it becomes due when retried
-    availableAt: Number(failedAt),
-    attempts: Number(attempts),
-    history: JSON.parse(history!) as Attempt[],
-    batch: batch ?? null,
-    error: JSON.parse(error!) as string,
-    failedAt: Number(failedAt),
-  };
+  const job = toJob([id, data, lane, sink, createdAt, failedAt, attempts, history, batch]);
+  return { ...job, error: JSON.parse(error!) as string, failedAt: Number(failedAt) };
 }
 
 /** JSON, so that any string (a lone surrogate too) survives Redis's byte strings unchanged */

@@ -134,22 +134,9 @@ function toJob(row: JobRow): Job {
   };
 }
 
+/** a dead letter is not scheduled: it becomes due when retried */
 function toDeadLetter(row: DeadRow): DeadLetter {
-  const data = JSON.parse(row.data) as JobData;
-  return {
-    ...data,
-    id: row.id,
-    lane: row.lane,
-    sink: row.sink,
-    createdAt: row.createdAt,
-    // a dead letter is not scheduled; it becomes due when retried
-    availableAt: row.failedAt,
-    attempts: row.attempts,
-    history: JSON.parse(row.history) as Attempt[],
-    batch: row.batch,
-    error: row.error,
-    failedAt: row.failedAt,
-  };
+  return { ...toJob({ ...row, availableAt: row.failedAt }), error: row.error, failedAt: row.failedAt };
 }
 
 function prepareStatements(db: Database.Database) {

@@ -359,8 +359,9 @@ function toJob([id, data, lane, sink, createdAt, availableAt, attempts, history,
 }
 
 /** a dead letter is not scheduled: it becomes due when retried */
-function toDeadLetter([id, data, lane, sink, createdAt, attempts, history, batch, error, failedAt]: Field[]): DeadLetter {
-  const job = toJob([id, data, lane, sink, createdAt, failedAt, attempts, history, batch]);
+function toDeadLetter(row: Field[]): DeadLetter {
+  const [id, data, lane, sink, createdAt, attempts, history, batch, error, failedAt] = row;
+  const job = toJob([id, data, lane, sink, createdAt, failedAt, attempts, history, batch].map((field) => field ?? null));
   return { ...job, error: JSON.parse(error!) as string, failedAt: Number(failedAt) };
 }
 

@@ -19,10 +19,8 @@ import Redis from 'ioredis';
 import { parseConfig } from '../src/config/load';
 import { plan } from '../src/ingest';
 import { normalize } from '../src/normalize/normalize';
-import { silentLogger } from '../src/observe/logger';
 import type { Queue } from '../src/queue/queue';
 import { SqliteQueue } from '../src/queue/sqlite';
-import { BUNDLED_TEMPLATES, TemplateSet } from '../src/render/templates';
 import { RATE_LIMIT_PRESETS, startDiscordFake, type DiscordFake, type FakeMessage } from '../test/fakes/discord-fake';
 import { HOOK_HEADERS, mentionBody, noteCorpus, withIdPlaceholder } from './lib/payloads';
 import { transpileSources, type Child } from './lib/process';
@@ -295,8 +293,8 @@ async function drainRow(): Promise<void> {
 // 4. Memory with 50,000 jobs waiting, and the start-up with that backlog
 //
 // The store is filled here, in the bench process, through SqliteQueue.accept (one transaction
-// per event, as ingest does) with the messages the bridge itself renders for the fixtures that
-// carry a note and for long MFM notes (src/ingest.ts plan(), bundled templates): filling it
+// per event, as ingest does) with the jobs the bridge itself plans for the fixtures that carry a
+// note and for long MFM notes (src/ingest.ts plan()): filling it
 // through HTTP would take minutes at the bridge's ingest rate. A bridge whose sink fails its
 // start-up check (wrong webhook token, same lane) then runs on that store: it takes more events
 // over HTTP, is scraped by /metrics and polls the backlog, and its RSS is read. Then a bridge with
@@ -312,9 +310,7 @@ routes: [ { name: everything, events: "*", filter: { visibility: [public, home, 
     'bench.yaml',
     {},
   );
-  const templates = TemplateSet.load([BUNDLED_TEMPLATES], config.render);
-  const sinks = new Map([['discord', { platform: 'discord' as const, lane: `discord:webhook:${webhookId}` }]]);
-  const deps = { config, templates: () => templates, sinks, logger: silentLogger() };
+  const deps = { config, lanes: new Map([['discord', `discord:webhook:${webhookId}`]]) };
   const planned = noteCorpus().map((entry) => plan(normalize({ source: 'alice', payload: entry.body, misskeyHost: entry.host }), deps));
   const queue = SqliteQueue.open({ path: file });
   const now = Date.now();
@@ -442,8 +438,7 @@ async function redisProblem(prefix: string): Promise<string | undefined> {
     if (typeof module.RedisQueue?.open !== 'function') return 'src/queue/redis.ts exports no RedisQueue.open';
     queue = await withTimeout(module.RedisQueue.open({ url: REDIS_URL, prefix }), 5000, 'RedisQueue.open');
     await withTimeout(queue.ping(), 3000, `ping of ${REDIS_URL}`);
-    const job = { id: 'probe', source: 'probe', eventId: 'probe', event: 'mention', route: 'probe', sink: 'probe', lane: 'probe', message: { event: 'mention', text: 'probe', plain: 'probe', images: [], fields: [] } };
-    await withTimeout(queue.accept('probe', 'probe', [job], Date.now()), 3000, 'accept');
+    await withTimeout(queue.accept('probe', 'probe', [], Date.now()), 3000, 'accept');
     return undefined;
   } catch (error) {
     return (error as Error).message.split('\n')[0];

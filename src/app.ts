@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
+import { templateRenderer } from './deliver/render-jobs';
 import { DeliveryWorker } from './deliver/worker';
-import { ingest, type IngestDeps, type SinkTarget } from './ingest';
+import { ingest, type IngestDeps } from './ingest';
 import type { Logger } from './observe/logger';
 import { Metrics } from './observe/metrics';
 import { openQueue } from './queue/open';
@@ -57,6 +58,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     queue,
     sinks,
     policy: config.delivery,
+    render: templateRenderer(() => templates.get()),
     logger: logger.child({ component: 'deliver' }),
     metrics,
     now,
@@ -67,8 +69,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   });
 
   let accepting = true;
-  const targets = new Map<string, SinkTarget>([...sinks].map(([name, sink]) => [name, { platform: sink.platform, lane: sink.lane }]));
-  const ingestDeps: IngestDeps = { config, templates: () => templates.get(), sinks: targets, queue, logger, now, accepting: () => accepting };
+  const lanes = new Map([...sinks].map(([name, sink]) => [name, sink.lane]));
+  const ingestDeps: IngestDeps = { config, lanes, queue, now, accepting: () => accepting };
 
   const app = createReceiver({
     bodyLimit: config.server.bodyLimit,

@@ -1,29 +1,15 @@
 import type { Config } from './config';
-import type { Logger } from './observe/logger';
 import { eventName, isEventType, type Event } from './normalize/event';
 import { InvalidPayloadError, normalize } from './normalize/normalize';
 import { IngestError, parseJson } from './receive/errors';
 import { secretMatches } from './receive/secret';
 import { route, type Match } from './route/route';
-import type { Message, Platform } from './render/message';
-import { escapeText } from './render/mfm';
-import { renderMessage } from './render/render';
-import { PLATFORM_TARGET, type TemplateSet } from './render/templates';
 import { StoreUnavailableError, type NewJob, type Queue } from './queue/queue';
 
-/** What ingest needs to know of a sink: where its messages go and in which markup. */
-export interface SinkTarget {
-  platform: Platform;
-  lane: string;
-}
-
-/** What turning an event into jobs needs: routes, templates and where each sink's messages go. */
+/** What turning an event into jobs needs: the routes, and each sink's lane (where its messages go). */
 export interface PlanDeps {
   config: Pick<Config, 'routes'>;
-  /** the current templates (they reload while the bridge runs) */
-  templates: () => TemplateSet;
-  sinks: ReadonlyMap<string, SinkTarget>;
-  logger: Logger;
+  lanes: ReadonlyMap<string, string>;
 }
 
 export interface IngestDeps extends PlanDeps {
@@ -47,7 +33,10 @@ export type IngestOutcome =
   | { result: 'stored'; event: Event; jobs: number; knownType: boolean }
   | { result: 'duplicate'; event: Event };
 
-/** The inbound path, one step per line: verify → parse → normalize → route → render → store. */
+/**
+ * The inbound path, one step per line: verify → parse → normalize → route → store. Rendering
+ * waits for the send, so Misskey's answer never waits on a template or the MFM parser.
+ */
 export async function ingest(request: InboundRequest, deps: IngestDeps): Promise<IngestOutcome> {
   if (!deps.accepting()) throw new IngestError('shutting-down', 'the bridge is shutting down; try again shortly');
   verify(request, deps);
@@ -73,13 +62,12 @@ function toEvent(request: InboundRequest, payload: unknown): Event {
   }
 }
 
-/** route → render: one job per matching route × sink, its message rendered for the sink's platform. */
+/** route: one job per matching route × sink, carrying the event and the template to word it with. */
 export function plan(event: Event, deps: PlanDeps): NewJob[] {
-  return route(event, deps.config.routes).map((match) => toJob(event, match, deps));
+  return route(event, deps.config.routes).map((match) => toJob(event, match, deps.lanes.get(match.sink)!));
 }
 
-function toJob(event: Event, match: Match, deps: PlanDeps): NewJob {
-  const sink = deps.sinks.get(match.sink)!;
+function toJob(event: Event, match: Match, lane: string): NewJob {
   return {
     id: `${event.source}:${event.id}:${match.route}:${match.sink}`,
     source: event.source,
@@ -87,21 +75,10 @@ function toJob(event: Event, match: Match, deps: PlanDeps): NewJob {
     event: eventName(event),
     route: match.route,
     sink: match.sink,
-    lane: sink.lane,
-    message: render(event, match, sink.platform, deps),
+    lane,
+    template: match.template,
+    payload: event,
   };
-}
-
-/** A template that fails at run time must not lose the event: it goes out in a minimal form. */
-function render(event: Event, match: Match, platform: Platform, deps: PlanDeps): Message {
-  try {
-    return renderMessage(event, match.template, platform, deps.templates());
-  } catch (error) {
-    deps.logger.error({ err: error, template: match.template, platform, eventId: event.id }, 'template failed; sending a minimal message');
-    const line = `Misskey event "${eventName(event)}" from ${event.host} (the template "${match.template}" failed to render)`;
-    const text = escapeText(line, PLATFORM_TARGET[platform]);
-    return { event: eventName(event), text, plain: escapeText(line, 'plain'), url: undefined, images: [], fields: [] };
-  }
 }
 
 async function store(event: Event, jobs: NewJob[], deps: IngestDeps): Promise<'stored' | 'duplicate'> {

@@ -27,12 +27,12 @@ export function checkCommand(configFile: string | undefined): CheckReport {
       rendered += 1;
       const where = `sample ${sample} from ${event.source} → route "${job.route}" → sink "${job.sink}"`;
       const limit = SINKS[config.sinks[job.sink]!.type].textLimit;
-      if (job.message.text.length > limit) {
-        problems.push(`${where}: the ${eventName(event)} message is ${job.message.text.length} characters; the platform shows at most ${limit} (it will be cut)`);
-      }
-      if (job.message.text.includes('failed to render')) problems.push(`${where}: the template failed to render`);
       try {
-        bridge.build(job);
+        const message = bridge.render(job);
+        if (message.text.length > limit) {
+          problems.push(`${where}: the ${eventName(event)} message is ${message.text.length} characters; the platform shows at most ${limit} (it will be cut)`);
+        }
+        bridge.build(job, message);
       } catch (error) {
         problems.push(`${where}: ${(error as Error).message}`);
       }

@@ -6,12 +6,15 @@ import type { DueLane, Job, Queue } from '../queue/queue';
 import type { Delivery, Sink, Verdict } from '../sinks/sink';
 import { isExhausted, retryAt } from './backoff';
 import { LanePacer } from './lane-pacer';
+import { renderJobs, type RenderJob } from './render-jobs';
 
 export interface WorkerOptions {
   queue: Queue;
   /** by sink name */
   sinks: ReadonlyMap<string, Sink>;
   policy: RetryPolicy;
+  /** words each job's message at send time */
+  render: RenderJob;
   logger: Logger;
   metrics?: Metrics;
   now?: () => number;
@@ -144,7 +147,7 @@ export class DeliveryWorker {
     }
   }
 
-  /** lease → send → settle, for one platform message of one lane */
+  /** lease → render → send → settle, for one platform message of one lane */
   private async runLane(lane: string, due: number): Promise<void> {
     const { queue } = this.options;
     const leased = await queue.lease(lane, this.now(), this.batchSize(lane, due), this.options.leaseMs ?? 120_000);
@@ -160,9 +163,12 @@ export class DeliveryWorker {
       return;
     }
     // a lane shared by two sinks (same destination configured twice): one sink per message
-    const jobs = leased.filter((job) => job.sink === sink.name);
-    if (jobs.length < leased.length) await queue.release(leased.filter((job) => job.sink !== sink.name), this.now());
-    const delivery: Delivery = { key: deliveryKey(jobs), messages: jobs.map((job) => job.message) };
+    const mine = leased.filter((job) => job.sink === sink.name);
+    if (mine.length < leased.length) await queue.release(leased.filter((job) => job.sink !== sink.name), this.now());
+    const { jobs, messages, broken } = renderJobs(mine, sink.platform, this.options.render);
+    for (const { job, reason } of broken) await this.bury(sink, [job], reason);
+    if (jobs.length === 0) return;
+    const delivery: Delivery = { key: deliveryKey(jobs), messages };
     this.pacer.sent(lane, this.now());
     const verdict = await send(sink, delivery);
     await this.settle(sink, lane, jobs, verdict);

@@ -49,9 +49,9 @@ export class MemoryQueue implements Queue {
     const key = JSON.stringify([source, eventId]);
     if (this.seen.has(key)) return 'duplicate';
     this.seen.set(key, now);
-    for (const { id, source, eventId, event, route, sink, lane, message } of jobs) {
+    for (const { id, source, eventId, event, route, sink, lane, template, payload } of jobs) {
       if (this.jobs.has(id)) continue;
-      const fields = copy({ id, source, eventId, event, route, sink, lane, message });
+      const fields = copy({ id, source, eventId, event, route, sink, lane, template, payload });
       const job: Job = { ...fields, attempts: 0, createdAt: now, availableAt: now, history: [], batch: null };
       this.jobs.set(id, { job, leasedUntil: null });
     }

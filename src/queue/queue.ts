@@ -1,6 +1,10 @@
-import type { Message } from '../render/message';
+import type { Event } from '../normalize/event';
 
-/** One message for one sink, created for a matching route. */
+/**
+ * One planned delivery to one sink, created for a matching route. It carries the normalized event
+ * and the template to word it with: the message is rendered when the job is sent, so a template
+ * edited while the job waits applies to it.
+ */
 export interface NewJob {
   /** unique per source × eventId × route × sink */
   id: string;
@@ -12,7 +16,10 @@ export interface NewJob {
   sink: string;
   /** the sink's destination key: jobs of one lane are sent in order */
   lane: string;
-  message: Message;
+  /** the route's template name (the event type's own when the route names none) */
+  template: string;
+  /** the normalized event (never raw Misskey JSON) */
+  payload: Event;
 }
 
 export interface Attempt {

@@ -19,7 +19,7 @@
  * Keys (P = `${prefix}:`); lanes, sinks and ids are used as they are (Redis keys are binary safe):
  *   P seq                    counter: insertion order, for FIFO and the dead-letter list
  *   P seen:<[source,event]>  seenAt; expires after 7 days, and a later `now` 7 days on ignores it too
- *   P job:<id>               hash: data (JSON of the job's own fields, message included), lane, sink,
+ *   P job:<id>               hash: data (JSON of the job's own fields, the event included), lane, sink,
  *                            pair, createdAt, availableAt, attempts, history (JSON), batch?, seq
  *   P ready:<lane>           zset id → seq           the lane's due jobs in FIFO order (see lease)
  *   P later:<lane>           zset id → availableAt   rescheduled and released jobs until they are due
@@ -340,7 +340,7 @@ type ScriptName = keyof typeof SCRIPTS;
 type Scripted = Record<ScriptName, (...args: (string | number)[]) => Promise<unknown>>;
 
 /** the job fields stored as one JSON string */
-type JobData = Pick<NewJob, 'source' | 'eventId' | 'event' | 'route' | 'message'>;
+type JobData = Pick<NewJob, 'source' | 'eventId' | 'event' | 'route' | 'template' | 'payload'>;
 
 type Field = string | null;
 
@@ -437,8 +437,8 @@ export class RedisQueue implements Queue {
 
   async accept(source: string, eventId: string, jobs: NewJob[], now: number): Promise<'stored' | 'duplicate'> {
     const args: string[] = [];
-    for (const { id, source, eventId, event, route, sink, lane, message } of jobs) {
-      const data: JobData = { source, eventId, event, route, message };
+    for (const { id, source, eventId, event, route, sink, lane, template, payload } of jobs) {
+      const data: JobData = { source, eventId, event, route, template, payload };
       args.push(id, lane, sink, JSON.stringify([sink, lane]), JSON.stringify(data));
     }
     const seen = JSON.stringify([source, eventId]);

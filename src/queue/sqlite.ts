@@ -97,7 +97,7 @@ interface PendingAccept {
 }
 
 /** the job fields without a column of their own */
-type JobData = Pick<NewJob, 'source' | 'eventId' | 'event' | 'route' | 'message'>;
+type JobData = Pick<NewJob, 'source' | 'eventId' | 'event' | 'route' | 'template' | 'payload'>;
 
 interface JobRow {
   id: string;
@@ -348,7 +348,8 @@ export class SqliteQueue implements Queue {
               eventId: job.eventId,
               event: job.event,
               route: job.route,
-              message: job.message,
+              template: job.template,
+              payload: job.payload,
             };
             s.insertJob.run({ id: job.id, lane: job.lane, sink: job.sink, data: JSON.stringify(data), now });
           }

@@ -6,6 +6,7 @@ import { checkCommand } from '../../src/commands/check';
 import { dlqDrop, dlqList, dlqRetry } from '../../src/commands/dlq';
 import { SqliteQueue } from '../../src/queue/sqlite';
 import { renderCommand, routeTestCommand } from '../../src/commands/inspect';
+import { noteEvent } from '../helpers/events';
 import { FIXTURES, allFixtures } from '../helpers/fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -98,7 +99,8 @@ describe('CLI', () => {
       route: 'r',
       sink: 't',
       lane: 'console:t',
-      message: { event: 'mention', text: `m${n}`, plain: `m${n}`, images: [], fields: [] },
+      template: 'mention',
+      payload: noteEvent(`m${n}`, `e${n}`),
     });
     await queue.accept('alice', 'e1', [job(1)], 1000);
     await queue.accept('alice', 'e2', [job(2)], 1000);

@@ -3,6 +3,9 @@ import { ingest, type IngestDeps } from '../../src/ingest';
 import { silentLogger } from '../../src/observe/logger';
 import { MemoryQueue } from '../../src/queue/memory';
 import { IngestError } from '../../src/receive/errors';
+import { eventName } from '../../src/normalize/event';
+import { PLATFORMS } from '../../src/render/message';
+import { renderMessage } from '../../src/render/render';
 import { TemplateStore } from '../../src/render/template-store';
 import { BUNDLED_TEMPLATES } from '../../src/render/templates';
 import { CONSOLE_CONFIG, SECRET, startTestBridge, testConfig } from '../helpers/bridge';
@@ -54,22 +57,21 @@ describe('hostile payloads', () => {
   const config = testConfig(CONSOLE_CONFIG);
   const deps: IngestDeps = {
     config,
-    templates: () => store.get(),
-    sinks: new Map([['terminal', { platform: 'console', lane: 'console:terminal' }]]),
+    lanes: new Map([['terminal', 'console:terminal']]),
     queue,
-    logger: silentLogger(),
     now: () => Date.now(),
     accepting: () => true,
   };
   const store = new TemplateStore([BUNDLED_TEMPLATES], config.render, silentLogger());
 
-  it('ingest() either stores the event or refuses it as bad input, and never half-stores', async () => {
+  it('ingest() either stores the event or refuses it as bad input, never half-stores, and the bundled templates word what it stores', async () => {
     await fc.assert(
       fc.asyncProperty(anyBody, async (body) => {
         const before = JSON.stringify(await queue.stats());
         try {
           const outcome = await ingest({ source: 'alice', secret: SECRET, misskeyHost: 'misskey.example', body }, deps);
           expect(['stored', 'duplicate']).toContain(outcome.result);
+          for (const platform of PLATFORMS) expect(() => renderMessage(outcome.event, eventName(outcome.event), platform, store.get())).not.toThrow();
         } catch (error) {
           expect(error).toBeInstanceOf(IngestError);
           expect(['malformed-json', 'invalid-payload']).toContain((error as IngestError).kind);

@@ -1,8 +1,10 @@
 import type { RetryPolicy } from '../../src/config';
+import type { RenderJob } from '../../src/deliver/render-jobs';
 import { DeliveryWorker, type WorkerOptions } from '../../src/deliver/worker';
 import { silentLogger } from '../../src/observe/logger';
 import { MemoryQueue } from '../../src/queue/memory';
 import type { Job, NewJob } from '../../src/queue/queue';
+import { noteEvent, noteText } from '../helpers/events';
 import { ScriptedSink, type ScriptedSinkOptions } from '../helpers/scripted-sink';
 
 /** the fake clock's start */
@@ -41,6 +43,7 @@ export class Harness {
       now: () => this.clock,
       pollMs: 60 * MINUTE,
       digestThreshold: 0,
+      render: renderText,
       ...options,
     });
   }
@@ -100,6 +103,12 @@ export class Harness {
   }
 }
 
+/** words a job as its note's text alone: these tests are about delivery, not templates */
+export const renderText: RenderJob = (job) => {
+  const text = noteText(job.payload);
+  return { event: 'note', text, plain: text, images: [], fields: [] };
+};
+
 export function newJob(sink: ScriptedSink, eventId: string, text: string): NewJob {
   return {
     id: `misskey:${eventId}:notes:${sink.name}`,
@@ -109,7 +118,8 @@ export function newJob(sink: ScriptedSink, eventId: string, text: string): NewJo
     route: 'notes',
     sink: sink.name,
     lane: sink.lane,
-    message: { event: 'note', text, plain: text, images: [], fields: [] },
+    template: 'note',
+    payload: noteEvent(text),
   };
 }
 

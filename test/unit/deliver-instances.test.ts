@@ -3,7 +3,7 @@ import { silentLogger } from '../../src/observe/logger';
 import { MemoryQueue } from '../../src/queue/memory';
 import { delivered, retry, type Verdict } from '../../src/sinks/sink';
 import { ScriptedSink } from '../helpers/scripted-sink';
-import { MINUTE, newJob, POLICY, SECOND, T0 } from './deliver-harness';
+import { MINUTE, newJob, POLICY, renderText, SECOND, T0 } from './deliver-harness';
 
 /**
  * Several bridge instances on one store: each has its own worker, sink and pacer, and only the
@@ -30,6 +30,7 @@ function instance(answer: Verdict): { sink: ScriptedSink; run: () => Promise<voi
     queue,
     sinks: new Map([[sink.name, sink]]),
     policy: POLICY,
+    render: renderText,
     logger: silentLogger(),
     now: () => clock,
     // the worker moves only when the test runs it

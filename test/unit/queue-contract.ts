@@ -1,14 +1,11 @@
 import { MemoryQueue } from '../../src/queue/memory';
 import { DUE_COUNT_CAP, StoreUnavailableError, type DueLane, type Job, type NewJob, type Queue } from '../../src/queue/queue';
-import type { Message } from '../../src/render/message';
+import type { Event } from '../../src/normalize/event';
+import { noteEvent, noteText } from '../helpers/events';
 
 /** the fake clock: every call gets an explicit `now` */
 export const T0 = 1_700_000_000_000;
 const DAY = 24 * 60 * 60 * 1000;
-
-export function message(text = 'hello'): Message {
-  return { event: 'note', text, plain: text, images: [], fields: [] };
-}
 
 export function newJob(eventId: string, overrides: Partial<NewJob> = {}): NewJob {
   const sink = overrides.sink ?? 'discord';
@@ -21,7 +18,8 @@ export function newJob(eventId: string, overrides: Partial<NewJob> = {}): NewJob
     route,
     sink,
     lane: `${sink}:main`,
-    message: message(`event ${eventId}`),
+    template: 'note',
+    payload: noteEvent(`event ${eventId}`),
     ...overrides,
   };
 }
@@ -123,8 +121,8 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
 
       it('ignores a job whose id is already stored', async () => {
         const job = newJob('e1');
-        await queue.accept('misskey', 'e1', [job, { ...job, message: message('second') }], T0);
-        await queue.accept('misskey', 'e2', [{ ...job, eventId: 'e2', message: message('third') }], T0);
+        await queue.accept('misskey', 'e1', [job, { ...job, payload: noteEvent('second') }], T0);
+        await queue.accept('misskey', 'e2', [{ ...job, eventId: 'e2', payload: noteEvent('third') }], T0);
         expect(await drain('discord:main', T0)).toEqual([fresh(job, T0)]);
       });
 
@@ -532,26 +530,12 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
     });
 
     describe('round trip', () => {
-      const full: Message = {
-        event: 'note',
-        text: HOSTILE.join('\n'),
-        plain: HOSTILE.join(' '),
-        title: HOSTILE[0],
-        color: 0xff00aa,
-        footer: HOSTILE[2],
-        author: { name: HOSTILE[4]!, url: 'https://example.com/@a?b=c&d="e"', iconUrl: 'https://example.com/a.png' },
-        url: 'https://example.com/notes/9abc',
-        timestamp: '2024-01-02T03:04:05.678Z',
-        images: [
-          { url: 'https://example.com/1.png', alt: HOSTILE[3]!, sensitive: true },
-          { url: 'https://example.com/2.png', alt: '', sensitive: false },
-        ],
-        fields: HOSTILE.map((value, i) => ({ name: `field ${i}`, value, inline: i % 2 === 0 })),
-      };
+      const hostile = noteEvent(HOSTILE.join('\n'));
+      const full: Event = { ...hostile, host: HOSTILE[0]!, note: { ...hostile.note, cw: HOSTILE[2]!, emojis: { [HOSTILE[4]!]: HOSTILE[3]! } } };
 
-      it('returns messages unchanged, through lease, dead letters and retry', async () => {
-        const big = message('x'.repeat(200_000));
-        const jobs = [newJob('e1', { message: full }), newJob('e1', { sink: 'slack', message: big })];
+      it('returns events unchanged, through lease, dead letters and retry', async () => {
+        const big = noteEvent('x'.repeat(200_000));
+        const jobs = [newJob('e1', { payload: full, template: HOSTILE[1]! }), newJob('e1', { sink: 'slack', payload: big })];
         await queue.accept('misskey', 'e1', jobs, T0);
         expect(await queue.lease('discord:main', T0, 10, 1000)).toEqual([fresh(jobs[0]!, T0)]);
         const [bigJob] = await queue.lease('slack:main', T0, 10, 1000);
@@ -559,18 +543,18 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
 
         await queue.deadLetter(bigJob!, HOSTILE[1]!, T0 + 1);
         const [letter] = await queue.deadLetters();
-        expect(letter?.message).toEqual(big);
+        expect(letter?.payload).toEqual(big);
         expect(letter?.error).toBe(HOSTILE[1]);
         await queue.retryDead({ all: true }, T0 + 2);
-        expect((await queue.lease('slack:main', T0 + 2, 10, 1000))[0]?.message).toEqual(big);
+        expect((await queue.lease('slack:main', T0 + 2, 10, 1000))[0]?.payload).toEqual(big);
       });
 
-      // identifiers are well-formed Unicode (SQLite stores text as UTF-8); only messages must carry anything
+      // identifiers are well-formed Unicode (SQLite stores text as UTF-8); only events and template names must carry anything
       const keys = HOSTILE.filter((text) => text !== LONE_SURROGATES);
 
       it('keeps hostile source, event ids, routes, sinks and lanes apart', async () => {
         for (const [i, text] of keys.entries()) {
-          const job = newJob(text, { id: `${text}#${i}`, source: text, route: text, sink: text, lane: text, message: full });
+          const job = newJob(text, { id: `${text}#${i}`, source: text, route: text, sink: text, lane: text, payload: full });
           await expect(queue.accept(text, text, [job], T0 + i)).resolves.toBe('stored');
           await expect(queue.accept(text, text, [job], T0 + i)).resolves.toBe('duplicate');
           expect(await queue.lease(text, T0 + i, 10, 1000)).toEqual([fresh(job, T0 + i)]);
@@ -581,14 +565,14 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
       it('does not share objects with the caller', async () => {
         const job = newJob('e1');
         await queue.accept('misskey', 'e1', [job], T0);
-        job.message.text = 'changed after accept';
+        (job.payload as { note: { text: string } }).note.text = 'changed after accept';
         const [leased] = await queue.lease('discord:main', T0, 10, 1000);
-        expect(leased?.message.text).toBe('event e1');
+        expect(noteText(leased!.payload)).toBe('event e1');
         leased!.history.push({ at: 0, error: 'mutated' });
-        leased!.message.text = 'changed after lease';
+        (leased!.payload as { note: { text: string } }).note.text = 'changed after lease';
         await queue.reschedule(leased!, T0, 'real', T0);
         const [again] = await queue.lease('discord:main', T0, 10, 1000);
-        expect(again?.message.text).toBe('event e1');
+        expect(noteText(again!.payload)).toBe('event e1');
         expect(again?.history).toEqual([{ at: T0, error: 'real' }]);
       });
     });

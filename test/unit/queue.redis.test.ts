@@ -3,7 +3,8 @@ import Redis from 'ioredis';
 import { StoreUnavailableError, type Job, type Queue } from '../../src/queue/queue';
 import { isStoreUnavailable, RedisQueue } from '../../src/queue/redis';
 import { CI, newPrefix, REDIS_URL, redisReachable } from '../helpers/redis';
-import { expectSameAsMemory, message, newJob, queueContract, T0 } from './queue-contract';
+import { noteEvent } from '../helpers/events';
+import { expectSameAsMemory, newJob, queueContract, T0 } from './queue-contract';
 
 const redisUp = redisReachable(REDIS_URL);
 if (!redisUp && !CI) {
@@ -115,15 +116,15 @@ describeRedis('RedisQueue', () => {
 
     it('keeps jobs as JSON, seen events, leases and dead letters across close and reopen', async () => {
       const first = await open();
-      const job = newJob('e1', { message: message('kept') });
+      const job = newJob('e1', { payload: noteEvent('kept') });
       await first.accept('misskey', 'e1', [job, newJob('e1', { sink: 'slack' })], T0);
       const [slackJob] = await first.lease('slack:main', T0, 10, 1000);
       await first.deadLetter(slackJob!, 'HTTP 404', T0 + 1);
       await first.lease('discord:main', T0, 10, 1000);
       await first.close();
 
-      const { message: stored } = JSON.parse((await raw.hget(`${prefix}:job:${job.id}`, 'data'))!) as Job;
-      expect(stored).toEqual(job.message);
+      const { payload: stored } = JSON.parse((await raw.hget(`${prefix}:job:${job.id}`, 'data'))!) as Job;
+      expect(stored).toEqual(job.payload);
 
       const second = await open();
       await expect(second.accept('misskey', 'e1', [newJob('e1')], T0 + 2)).resolves.toBe('duplicate');

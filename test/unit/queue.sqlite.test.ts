@@ -4,7 +4,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../../src/queue/queue';
 import { SqliteQueue } from '../../src/queue/sqlite';
-import { expectSameAsMemory, message, newJob, queueContract, T0 } from './queue-contract';
+import { noteEvent } from '../helpers/events';
+import { expectSameAsMemory, newJob, queueContract, T0 } from './queue-contract';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'misskey-bridge-queue-'));
@@ -154,7 +155,7 @@ describe('SqliteQueue', () => {
   ])('is unavailable while the database is $condition, and recovers', async ({ code, set, reset }) => {
     const queue = open();
     const db = connection(queue);
-    const big = newJob('e1', { message: message('x'.repeat(100_000)) });
+    const big = newJob('e1', { payload: noteEvent('x'.repeat(100_000)) });
     db.pragma(set);
     const rejection = await queue.accept('misskey', 'e1', [big], T0).catch((error: unknown) => error);
     expect(rejection).toBeInstanceOf(StoreUnavailableError);

@@ -41,5 +41,32 @@ export function createEnvironment(settings: HelperSettings): Environment {
     return escapeText(String(value), settings.target);
   });
   env.registerHelper(createHelpers(settings));
+  for (const [name, helper] of Object.entries(env.helpers)) if (name !== ESCAPE_HELPER) env.helpers[name] = located(helper);
   return env;
+}
+
+/** A helper (built-in or ours) failed while rendering, at this line of the template text. */
+export class HelperFailure extends Error {
+  override readonly name = 'HelperFailure';
+  constructor(
+    message: string,
+    readonly line: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** Handlebars passes each helper call's position (options.loc): a failure names its line. */
+function located(helper: Handlebars.HelperDelegate): Handlebars.HelperDelegate {
+  const call = helper as (...args: unknown[]) => unknown;
+  return function (this: unknown, ...args: unknown[]) {
+    try {
+      return call.apply(this, args);
+    } catch (error) {
+      // the innermost helper already named its line
+      if (error instanceof HelperFailure) throw error;
+      const loc = (args[args.length - 1] as { loc?: { start?: { line?: number } } } | undefined)?.loc;
+      throw new HelperFailure(error instanceof Error ? error.message : String(error), loc?.start?.line);
+    }
+  };
 }

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { PLATFORMS, type Platform } from './message';
-import { createEnvironment, type Environment } from './environment';
+import { createEnvironment, HelperFailure, type Environment } from './environment';
 import { splitFrontMatter, type FrontMatter } from './front-matter';
 import type { HelperSettings } from './helpers';
 import type { MfmTarget } from './mfm';
@@ -170,8 +170,16 @@ function compileChecked(text: string, env: Environment, fail: (line: number, mes
     throw fail(located.lineNumber ?? 1, located.message.replace(/ - \d+:\d+$/, ''));
   }
   const render = env.compile(ast, options);
-  return (view) => render(view, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+  return (view) => {
+    try {
+      return render(view, RUNTIME_OPTIONS);
+    } catch (error) {
+      throw fail(error instanceof HelperFailure ? (error.line ?? 1) : 1, (error as Error).message);
+    }
+  };
 }
+
+const RUNTIME_OPTIONS = { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false };
 
 function rejectUnsafe(ast: hbs.AST.Program, fail: (line: number, message: string) => Error): void {
   const visitor = new Handlebars.Visitor();

@@ -1,5 +1,7 @@
 import { delivered, failed, retry, type Delivery, type Verdict } from '../../src/sinks/sink';
-import { Harness, MINUTE, SECOND, T0, summary, texts } from './deliver-harness';
+import type { RenderJob } from '../../src/deliver/render-jobs';
+import { noteText } from '../helpers/events';
+import { Harness, MINUTE, renderText, SECOND, T0, summary, texts } from './deliver-harness';
 
 /** A lane's backlog combined into digests: sizes, order, exactly once, splitting refused digests. */
 
@@ -118,5 +120,39 @@ describe('digests', () => {
 
     await h.run();
     expect(sizes(sink)).toEqual(Array(23).fill(1));
+  });
+});
+
+describe('wording at send time', () => {
+  /** words jobs as renderText does, except that the template fails for one text */
+  const failingFor =
+    (bad: string): RenderJob =>
+    (job, platform) => {
+      if (noteText(job.payload) === bad) throw new Error('tpl.hbs:3: Must pass iterator to #each');
+      return renderText(job, platform);
+    };
+
+  it('a job whose template fails is dead-lettered with the reason; the rest of its digest goes out', async () => {
+    h = new Harness({ digestThreshold: 5, render: failingFor('m2') });
+    const sink = h.sink({ maxBatch: 10 });
+    const ids = await h.accept(sink, ...texts('m', 6));
+
+    await h.run();
+
+    expect(sink.batches()).toEqual([['m1', 'm3', 'm4', 'm5', 'm6']]);
+    const letters = await h.queue.deadLetters();
+    expect(letters.map(summary)).toEqual([{ id: ids[1], attempts: 1, history: [{ at: T0, error: 'template "note" failed: tpl.hbs:3: Must pass iterator to #each' }] }]);
+    expect(await h.waiting()).toBe(0);
+  });
+
+  it('a lone job whose template fails sends nothing and the lane goes on', async () => {
+    h = new Harness({ render: failingFor('m1') });
+    const sink = h.sink();
+    await h.accept(sink, 'm1', 'm2');
+
+    await h.run();
+
+    expect(sink.batches()).toEqual([['m2']]);
+    expect(await h.queue.deadLetters()).toHaveLength(1);
   });
 });

@@ -37,13 +37,20 @@ const url = z.string().refine(isHttpUrl).nullish().catch(null).transform((value)
 const flag = z.boolean().optional().catch(false).transform((value) => value ?? false);
 const count = z.number().optional().catch(0).transform((value) => value ?? 0);
 const optionalNumber = z.number().nullish().catch(null).transform((value) => value ?? null);
+/** An optional part: missing, null or unreadable all read as null. */
+function orNull<T extends z.ZodType>(schema: T) {
+  return schema.nullish().catch(null).transform((value) => value ?? null);
+}
+/** Optional text with a default when missing or unreadable. */
+const textOr = (fallback: string) => z.string().optional().catch(fallback).transform((value) => value ?? fallback);
 
 /** An array whose unreadable items are dropped instead of failing the whole payload. */
 function lenientArray<T extends z.ZodType>(item: T) {
   return z
     .array(z.unknown())
+    .optional()
     .catch([])
-    .transform((items) =>
+    .transform((items = []) =>
       items.flatMap((value): z.output<T>[] => {
         const result = item.safeParse(value);
         return result.success ? [result.data] : [];
@@ -54,8 +61,9 @@ function lenientArray<T extends z.ZodType>(item: T) {
 /** Custom emoji name → image URL. Test sends give `[]` instead of an object (§8). */
 const emojiMap = z
   .union([z.record(z.string(), z.unknown()), z.array(z.unknown()).transform(() => ({}))])
+  .optional()
   .catch({})
-  .transform((map) =>
+  .transform((map = {}) =>
     Object.fromEntries(
       Object.entries(map).filter(
         (entry): entry is [string, string] =>
@@ -73,7 +81,7 @@ export const userLite = z.object({
   isBot: flag,
   isCat: flag,
   emojis: emojiMap,
-  instance: z.object({ name: text, softwareName: text }).nullable().catch(null),
+  instance: orNull(z.object({ name: text, softwareName: text })),
 });
 
 /** `follow`/`unfollow` bodies (§9.2): UserLite plus what templates use. */
@@ -89,13 +97,17 @@ export const userDetailed = userLite.extend({
 export const driveFile = z.object({
   id,
   url: z.string().refine(isHttpUrl),
-  name: z.string().catch(''),
-  type: z.string().catch('application/octet-stream'),
+  name: textOr(''),
+  type: textOr('application/octet-stream'),
   thumbnailUrl: url,
   isSensitive: flag,
   comment: text,
   size: optionalNumber,
-  properties: z.object({ width: optionalNumber, height: optionalNumber }).catch({ width: null, height: null }),
+  properties: z
+    .object({ width: optionalNumber, height: optionalNumber })
+    .optional()
+    .catch(undefined)
+    .transform((value) => value ?? { width: null, height: null }),
 });
 
 export const poll = z.object({
@@ -118,8 +130,8 @@ const noteBase = z.object({
   tags: lenientArray(z.string()),
   emojis: emojiMap,
   reactionEmojis: emojiMap,
-  poll: poll.nullable().catch(null),
-  channel: z.object({ id, name: z.string().catch('') }).nullable().catch(null),
+  poll: orNull(poll),
+  channel: orNull(z.object({ id, name: textOr('') })),
   replyId: text,
   renoteId: text,
   uri: url,
@@ -135,7 +147,7 @@ export type MisskeyNote = z.output<typeof noteBase> & { reply?: MisskeyNote | nu
 /** A note and `levels - 1` levels of embedded reply/renote; an unreadable embedded note reads as null. */
 function noteSchema(levels: number): z.ZodType<MisskeyNote> {
   if (levels <= 1) return noteBase;
-  const nested = noteSchema(levels - 1).nullable().catch(null);
+  const nested = orNull(noteSchema(levels - 1));
   return noteBase.extend({ reply: nested, renote: nested });
 }
 
@@ -146,14 +158,14 @@ export const abuseReport = z.object({
   id,
   targetUserId: id,
   reporterId: id,
-  targetUser: userLite.nullable().catch(null),
-  reporter: userLite.nullable().catch(null),
-  assignee: userLite.nullable().catch(null),
-  comment: z.string().catch(''),
+  targetUser: orNull(userLite),
+  reporter: orNull(userLite),
+  assignee: orNull(userLite),
+  comment: textOr(''),
   resolved: flag,
   forwarded: flag,
-  resolvedAs: z.enum(['accept', 'reject']).nullable().catch(null),
-  moderationNote: z.string().catch(''),
+  resolvedAs: orNull(z.enum(['accept', 'reject'])),
+  moderationNote: textOr(''),
 });
 
 export const inactiveModeratorsWarning = z.object({
@@ -162,8 +174,8 @@ export const inactiveModeratorsWarning = z.object({
 
 /** Never sent by Misskey today (§6): read loosely, every part optional. */
 export const reactionBody = z.object({
-  note: note.nullable().catch(null),
-  user: userDetailed.nullable().catch(null),
+  note: orNull(note),
+  user: orNull(userDetailed),
   reaction: text,
 });
 

@@ -5,6 +5,7 @@ import { DeliveryWorker } from './deliver/worker';
 import { ingest, type IngestDeps, type SinkTarget } from './ingest';
 import type { Logger } from './observe/logger';
 import { Metrics } from './observe/metrics';
+import { unroutedReporter } from './observe/unrouted';
 import { openQueue } from './queue/open';
 import type { Queue } from './queue/queue';
 import { createReceiver } from './receive/http';
@@ -70,12 +71,14 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const targets = new Map<string, SinkTarget>([...sinks].map(([name, sink]) => [name, { platform: sink.platform, lane: sink.lane }]));
   const ingestDeps: IngestDeps = { config, templates: () => templates.get(), sinks: targets, queue, logger, now, accepting: () => accepting };
 
+  const unrouted = unroutedReporter({ metrics, logger, now });
   const app = createReceiver({
     bodyLimit: config.server.bodyLimit,
     logger,
     ingest: async (request) => {
       const outcome = await ingest(request, ingestDeps);
       if (outcome.result === 'stored' && outcome.jobs > 0) worker.wake();
+      if (outcome.result === 'stored' && outcome.jobs === 0) unrouted(outcome.event);
       return outcome;
     },
     readiness: () => readiness(queue, sinks, started),

@@ -6,6 +6,7 @@ import { DeliveryWorker } from './deliver/worker';
 import { ingest, type IngestDeps } from './ingest';
 import type { Logger } from './observe/logger';
 import { Metrics } from './observe/metrics';
+import { unroutedReporter } from './observe/unrouted';
 import { openQueue } from './queue/open';
 import type { Queue } from './queue/queue';
 import { createReceiver } from './receive/http';
@@ -72,12 +73,14 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const lanes = new Map([...sinks].map(([name, sink]) => [name, sink.lane]));
   const ingestDeps: IngestDeps = { config, lanes, queue, now, accepting: () => accepting };
 
+  const unrouted = unroutedReporter({ metrics, logger, now });
   const app = createReceiver({
     bodyLimit: config.server.bodyLimit,
     logger,
     ingest: async (request) => {
       const outcome = await ingest(request, ingestDeps);
       if (outcome.result === 'stored' && outcome.jobs > 0) worker.wake();
+      if (outcome.result === 'stored' && outcome.jobs === 0) unrouted(outcome.event);
       return outcome;
     },
     readiness: () => readiness(queue, sinks, started),

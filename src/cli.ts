@@ -25,9 +25,11 @@ program
   .action((options: { config?: string }) => {
     const report = checkCommand(options.config);
     for (const note of report.notes) console.log(note);
+    for (const warning of report.warnings) console.error(`⚠ warning: ${warning}`);
     for (const problem of report.problems) console.error(`✗ ${problem}`);
+    const warned = report.warnings.length > 0 ? ` (${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'})` : '';
     if (report.problems.length > 0) process.exitCode = 1;
-    else console.log('✓ config and templates are fine');
+    else console.log(`✓ config and templates are fine${warned}`);
   });
 
 program

@@ -2,17 +2,21 @@ import { resolveConfig } from '../config';
 import { eventName } from '../normalize/event';
 import { SINKS } from '../sinks/registry';
 import { missingRouteTemplates } from '../render/template-store';
+import { lintRoutes } from '../route/lint';
 import { OfflineBridge } from './offline';
 import { sampleEvents } from './payload';
 
 export interface CheckReport {
   problems: string[];
+  /** routes that never match, events no route takes: worth a look, but the config works */
+  warnings: string[];
   notes: string[];
 }
 
 /**
  * `check`: the config is valid (loading it throws otherwise), every template compiles, and every
- * sample event renders through every matching route within its platform's limits.
+ * sample event renders through every matching route within its platform's limits. Routes that can
+ * never match and events no route takes are warnings.
  */
 export function checkCommand(configFile: string | undefined): CheckReport {
   const { config, file } = resolveConfig(configFile);
@@ -39,5 +43,5 @@ export function checkCommand(configFile: string | undefined): CheckReport {
     }
   }
   notes.push(`rendered ${rendered} sample messages`);
-  return { problems, notes };
+  return { problems, warnings: lintRoutes(config), notes };
 }

@@ -13,6 +13,12 @@ const eventName = z.string().refine((value) => value === '*' || ROUTABLE_EVENTS.
   error: (issue) => `unknown event "${String(issue.input)}" (known: ${ROUTABLE_EVENTS.join(', ')}, or "*")`,
 });
 
+/** One representation: `"*"` for every event, else the listed types without repeats. */
+function everyEvent(events: '*' | string[]): '*' | string[] {
+  if (events === '*' || events.includes('*')) return '*';
+  return [...new Set(events)];
+}
+
 /** `(?i)` at the start makes the pattern case-insensitive, as in the Go/RE2 syntax operators know. */
 const regex = z.string().transform((pattern, ctx) => {
   const insensitive = pattern.startsWith('(?i)');
@@ -41,7 +47,8 @@ export const route = z
   .object({
     name,
     sources: z.array(z.string()).min(1).optional(),
-    events: z.union([z.literal('*'), z.array(eventName).min(1)]),
+    /** `"*"` bare or anywhere in the list means every event: parsed to the bare `"*"`, so matching knows one form only */
+    events: z.union([z.literal('*'), z.array(eventName).min(1)]).transform(everyEvent),
     filter: routeFilter.default({}),
     to: z.array(z.string()).min(1),
     template: name.optional(),

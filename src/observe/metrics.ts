@@ -10,6 +10,12 @@ export class Metrics {
     labelNames: ['source', 'type', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly eventsUnrouted = new Counter({
+    name: 'misskey_bridge_events_unrouted_total',
+    help: 'Events accepted and stored that no route takes, by source and event type',
+    labelNames: ['source', 'type'] as const,
+    registers: [this.registry],
+  });
   readonly deliveries = new Counter({
     name: 'misskey_bridge_deliveries_total',
     help: 'Send attempts by sink and outcome (delivered, retry, rate_limited, failed)',

@@ -55,9 +55,44 @@ describe('CLI', () => {
     expect(run.stderr).toMatch(/mention\.hbs:\d+: /);
   });
 
+  it('check warns, and still passes, about routes that never match and events no route takes', () => {
+    const file = path.join(dir, 'warnings.yaml');
+    writeFileSync(
+      file,
+      `sources: { alice: { secret: x }, moderation: { secret: y } }
+sinks: { t: { type: console } }
+routes:
+  - { name: likes, sources: [alice], events: [reaction], to: [t] }
+  - { name: quiet, sources: [alice], events: [mention, note], filter: { visibility: [] }, to: [t] }
+  - { name: people, sources: [alice], events: [reply, followed], to: [t] }
+  - { name: reports, sources: [moderation], events: [abuseReport], filter: { text: spam }, to: [t] }
+`,
+    );
+    const run = cli('check', '-c', file);
+    expect(run.status).toBe(0);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      '⚠ warning: route "likes" never matches: reaction is declared by Misskey but not sent today',
+      '⚠ warning: route "quiet" never matches: filter.visibility is [], so no note passes (mention, note)',
+      '⚠ warning: route "reports" never matches: filter.text needs a note, and abuseReport carries none',
+      '⚠ warning: source "alice": no route takes note, renote, mention, follow, unfollow',
+      '⚠ warning: source "moderation": no route takes any event from it',
+    ]);
+    expect(run.stdout).toContain('✓ config and templates are fine (5 warnings)');
+  });
+
+  it('check says nothing more about a route written events: ["*"]', () => {
+    const file = path.join(dir, 'star-list.yaml');
+    writeFileSync(file, 'sources: { alice: { secret: x } }\nsinks: { t: { type: console } }\nroutes:\n  - { name: all, events: ["*"], to: [t] }\n');
+    const run = cli('check', '-c', file);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/rendered [1-9]\d* sample messages/);
+    expect(run.status).toBe(0);
+  });
+
   it('check renders the sample events through every route', () => {
     const report = checkCommand(path.join(ROOT, 'config.example.yaml'));
     expect(report.problems).toEqual([]);
+    expect(report.warnings).toEqual([]);
     expect(report.notes.join('\n')).toMatch(/rendered \d{2,} sample messages/);
   });
 

@@ -115,6 +115,21 @@ delivery: { initialBackoff: soon }
     expect(found.join('\n')).toMatch(/delivery\.initialBackoff: "soon" is not a duration/);
   });
 
+  it.each([
+    ['bare "*"', '"*"', '*'],
+    ['"*" alone in the list', '["*"]', '*'],
+    ['"*" beside event types', '[mention, "*"]', '*'],
+    ['event types, repeats dropped', '[mention, reply, mention]', ['mention', 'reply']],
+  ])('reads route events written as %s in one form', (_form, events, expected) => {
+    const config = parseConfig(minimal.replace('events: "*"', `events: ${events}`), 'config.yaml', {});
+    expect(config.routes[0]!.events).toEqual(expected);
+  });
+
+  it('still refuses an empty event list and unknown types beside "*"', () => {
+    expect(problems(minimal.replace('events: "*"', 'events: []')).join('\n')).toMatch(/routes\[0\]\.events/);
+    expect(problems(minimal.replace('events: "*"', 'events: ["*", mentoin]')).join('\n')).toMatch(/routes\[0\]\.events\[1\]: unknown event "mentoin"/);
+  });
+
   it('makes (?i) case-insensitive', () => {
     const config = parseConfig(`${minimal}    filter: { text: "(?i)release" }\n`, 'config.yaml', {});
     expect(config.routes[0]!.filter.text!.test('New RELEASE out')).toBe(true);

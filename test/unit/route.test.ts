@@ -24,6 +24,8 @@ describe('route', () => {
   it.each([
     // [case, routes yaml, fixture, expected "route→sink" list]
     ['"*" matches every event', `  - { name: all, events: "*", to: [d] }`, 'follow.local.json', ['all→d']],
+    ['"*" inside the list matches every event', `  - { name: all, events: ["*"], to: [d] }`, 'mention.local.json', ['all→d']],
+    ['"*" beside event types matches every event', `  - { name: all, events: [note, "*"], to: [d] }`, 'follow.local.json', ['all→d']],
     ['an event list', `  - { name: m, events: [mention, reply], to: [d] }`, 'mention.local.json', ['m→d']],
     ['an event not listed', `  - { name: m, events: [mention], to: [d] }`, 'note.basic.json', []],
     ['sources', `  - { name: b, sources: [bob], events: "*", to: [d] }`, 'note.basic.json', []],
@@ -64,6 +66,14 @@ describe('route', () => {
     expect(route(edited, routes(`  - { name: e, events: [edited], to: [d] }
   - { name: n, events: [note], to: [s] }
   - { name: all, events: "*", to: [m] }`)).map((match) => match.route)).toEqual(['e', 'all']);
+  });
+
+  it('routes an unknown type and explains a match alike for "*" in a list', () => {
+    const f = fixture('note.basic.json');
+    const edited = normalize({ source: 'alice', payload: { ...f.body, type: 'edited' } });
+    const listed = routes(`  - { name: all, events: ["*"], to: [d] }`);
+    expect(route(edited, listed).map((match) => match.route)).toEqual(['all']);
+    expect(explain(event('mention.local.json'), listed)).toEqual([{ route: 'all', matched: true, reasons: [] }]);
   });
 
   it('explains why routes do not fire', () => {

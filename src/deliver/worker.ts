@@ -38,8 +38,13 @@ const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
 const MIN_RATE_LIMIT_WAIT_MS = 25;
 /** Jobs of a sink that has not started yet are looked at again after this pause. */
 const NOT_READY_RECHECK_MS = 2_000;
-/** A sink that stays broken is probed again after this pause; its jobs wait meanwhile. */
-const BROKEN_SINK_PAUSE_MS = 5 * 60_000;
+/**
+ * A sink that answered as broken (401, deleted webhook, missing room) is checked again (its
+ * start-up check) after this pause, then after twice as long each time the check fails, up to
+ * the maximum; its jobs wait meanwhile, and the lane resumes by itself once the check passes.
+ */
+const BROKEN_SINK_FIRST_RECHECK_MS = 1_000;
+const BROKEN_SINK_MAX_RECHECK_MS = 5 * 60_000;
 
 /**
  * The delivery loop: for each destination lane with due jobs, lease → send → settle.
@@ -56,6 +61,8 @@ export class DeliveryWorker {
   private wakeAgain = false;
   /** earliest time a lane this instance paced may send again */
   private nextPacedAt = Infinity;
+  /** sinks that answered as broken, by name: how many of their checks failed since */
+  private readonly suspects = new Map<string, number>();
 
   constructor(private readonly options: WorkerOptions) {
     this.now = options.now ?? Date.now;
@@ -162,6 +169,7 @@ export class DeliveryWorker {
       for (const job of leased) await queue.deadLetter(job, `sink "${job.sink}" is no longer configured`, this.now());
       return;
     }
+    if (this.suspects.has(sink.name) && !(await this.recheck(sink, lane, leased))) return;
     // a lane shared by two sinks (same destination configured twice): one sink per message
     const mine = leased.filter((job) => job.sink === sink.name);
     if (mine.length < leased.length) await queue.release(leased.filter((job) => job.sink !== sink.name), this.now());
@@ -239,11 +247,36 @@ export class DeliveryWorker {
           log.warn({ reason: verdict.reason }, 'digest refused; sending its messages one by one');
           return;
         }
-        if (verdict.sinkBroken) await this.holdLane(lane, this.pacer.pause(lane, now + BROKEN_SINK_PAUSE_MS));
+        if (verdict.sinkBroken) await this.suspect(sink, lane, 0);
         await this.bury(sink, jobs, verdict.reason);
         return;
       }
     }
+  }
+
+  /** Holds the lane of a sink that looks broken until its next check is due. */
+  private async suspect(sink: Sink, lane: string, failedChecks: number): Promise<number> {
+    this.suspects.set(sink.name, failedChecks);
+    const wait = Math.min(BROKEN_SINK_FIRST_RECHECK_MS * 2 ** failedChecks, BROKEN_SINK_MAX_RECHECK_MS);
+    await this.holdLane(lane, this.pacer.pause(lane, this.now() + wait));
+    return wait;
+  }
+
+  /** Runs the start-up check of a sink that looked broken: true once it passes, else the jobs wait longer. */
+  private async recheck(sink: Sink, lane: string, leased: Job[]): Promise<boolean> {
+    const failedChecks = this.suspects.get(sink.name) ?? 0;
+    const log = this.options.logger.child({ sink: sink.name, lane });
+    try {
+      await sink.start();
+    } catch (error) {
+      const wait = await this.suspect(sink, lane, failedChecks + 1);
+      await this.options.queue.release(leased, this.now() + wait);
+      log.warn({ reason: error instanceof Error ? error.message : String(error), checkAgainInMs: wait }, 'sink still looks broken; its messages wait');
+      return false;
+    }
+    this.suspects.delete(sink.name);
+    log.info('sink passed its check again; sending resumes');
+    return true;
   }
 
   /** Records in the queue that no instance may send in the lane before `readyAt`, if that is still ahead. */

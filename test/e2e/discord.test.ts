@@ -244,6 +244,31 @@ describe('Discord end to end (HTTP in → queue → worker → discord.js → fa
     expect(await bridge!.queue.deadLetters()).toEqual([]);
   });
 
+  it('one 403, then a burst of 300 into the same webhook: that message is dead, the lane recovers by itself and all 300 arrive once', async () => {
+    await startFake({ rateLimits: 'discord', timeScale: 0.2 });
+    const hook = fake.addWebhook();
+    await start(`{ type: discord, webhookUrl: "${hook.url}" }`);
+    fake.inject({ kind: 'error', code: 50013, status: 403, message: 'Missing Permissions', route: 'webhook-execute' });
+    await postFixture(bridge!, fixture('note.basic.json'));
+    const letter = await onlyDeadLetter(bridge!);
+    expect(letter.error).toMatch(/403/);
+
+    const events = Array.from({ length: 300 }, (_, i) => mentionNumber(i));
+    await postAll(bridge!, events.map((e) => e.body));
+    const urlOf = (noteId: string) => `https://misskey.example/notes/${noteId}`;
+    await eventually(() => {
+      const urls = new Set(fake.messages.flatMap((m) => embedsOf(m).map((e) => e.url)));
+      expect(events.filter((e) => !urls.has(urlOf(e.noteId)))).toEqual([]);
+      // 30 digests at 5 per 400 ms take a few seconds; a lane held for minutes would not make it
+    }, 45_000);
+    await bridge!.worker.idle();
+    const embeds = fake.messages.flatMap(embedsOf);
+    expect(embeds).toHaveLength(300);
+    expect(new Set(embeds.map((e) => e.url)).size).toBe(300);
+    expect(await bridge!.queue.deadLetters()).toEqual([letter]);
+    expect((await readyz(bridge!)).status).toBe(200);
+  });
+
   describe('send-test', () => {
     beforeEach(async () => {
       await startFake();

@@ -32,6 +32,8 @@ export interface ScriptedSinkOptions {
   otherwise?: Step;
   /** stamps each recorded delivery */
   now?: () => number;
+  /** the outcomes of the first start-up checks, in order: a string fails the check with that reason */
+  checks?: (true | string)[];
   /**
    * calls after this many answer "sink broken", which pauses the lane: a worker that loops on a
    * lane (all in microtasks, which starves jest's timeout) then ends with a failing test, not a hang
@@ -54,6 +56,9 @@ export class ScriptedSink implements Sink {
   private otherwise: Step;
   private readonly now: (() => number) | undefined;
   private readonly maxCalls: number;
+  private readonly checks: (true | string)[];
+  /** how many times the start-up check ran */
+  started = 0;
 
   constructor(options: ScriptedSinkOptions = {}) {
     this.name = options.name ?? 'scripted';
@@ -64,6 +69,7 @@ export class ScriptedSink implements Sink {
     this.otherwise = options.otherwise ?? delivered();
     this.now = options.now;
     this.maxCalls = options.maxCalls ?? 500;
+    this.checks = [...(options.checks ?? [])];
   }
 
   /** appends steps to the script */
@@ -88,7 +94,11 @@ export class ScriptedSink implements Sink {
     return this.sent.flatMap((delivery) => delivery.texts);
   }
 
-  async start(): Promise<void> {}
+  async start(): Promise<void> {
+    this.started += 1;
+    const outcome = this.checks.shift() ?? true;
+    if (outcome !== true) throw new Error(outcome);
+  }
 
   health(): SinkHealth {
     return { ok: true };

@@ -112,7 +112,7 @@ describe('a permanent failure', () => {
     expect(await h.waiting()).toBe(0);
   });
 
-  it('of a broken sink goes to the dead letters and pauses the lane, not other lanes', async () => {
+  it('of a broken sink goes to the dead letters and holds the lane until the sink passes its check, not other lanes', async () => {
     h = new Harness();
     const broken = h.sink({ name: 'broken', script: [failed('HTTP 404: Unknown Webhook', true)] });
     const other = h.sink({ name: 'other' });
@@ -124,16 +124,38 @@ describe('a permanent failure', () => {
     expect((await h.queue.deadLetters()).map(summary)).toEqual([{ id: first, attempts: 1, history: [{ at: T0, error: 'HTTP 404: Unknown Webhook' }] }]);
     expect(other.texts()).toEqual(['o1', 'o2']);
 
-    // the next job of the broken lane waits out the pause (5 minutes) without an attempt
-    await h.advance(5 * MINUTE - 1);
-    expect(broken.sent).toHaveLength(1);
+    // the sink is checked again after a second; it passes, and the next job goes out
+    await h.advance(SECOND - 1);
+    expect(broken.started).toBe(0);
     await h.advance(1);
+    expect(broken.started).toBe(1);
     expect(broken.sent.map(({ key, at }) => ({ key, at }))).toEqual([
       { key: first, at: T0 },
-      { key: second, at: T0 + 5 * MINUTE },
+      { key: second, at: T0 + SECOND },
     ]);
     expect(await h.waiting()).toBe(0);
     expect(await h.queue.deadLetters()).toHaveLength(1);
+  });
+
+  it('of a sink that stays broken: checks back off (1 s, 2 s, 4 s …) and its jobs wait, none dead, until a check passes', async () => {
+    h = new Harness();
+    const sink = h.sink({ script: [failed('HTTP 401: Invalid Webhook Token', true)], checks: ['401 Invalid Webhook Token', '401 Invalid Webhook Token', '401 Invalid Webhook Token'] });
+    const [first, ...rest] = await h.accept(sink, 'm1', 'm2', 'm3');
+    await h.run();
+    expect(sink.sent).toHaveLength(1);
+
+    const checksAt: number[] = [];
+    for (const at of [1, 3, 7, 15].map((s) => T0 + s * SECOND)) {
+      await h.advanceTo(at - 1);
+      expect(sink.started).toBe(checksAt.length);
+      await h.advanceTo(at);
+      checksAt.push(at);
+      expect(sink.started).toBe(checksAt.length);
+    }
+    // the fourth check passed: the waiting jobs go out in order, none was dead-lettered on the way
+    expect(sink.sent.map((delivery) => delivery.key)).toEqual([first, ...rest]);
+    expect(sink.texts()).toEqual(['m1', 'm2', 'm3']);
+    expect((await h.queue.deadLetters()).map((letter) => letter.id)).toEqual([first]);
   });
 });
 

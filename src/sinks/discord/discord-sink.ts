@@ -66,6 +66,8 @@ class DiscordSink implements Sink {
   async start(): Promise<void> {
     try {
       this.logger.info(await this.checkDestination());
+      // the destination answers as it should (again): sends may go
+      this.broken = undefined;
     } catch (error) {
       if (error instanceof DestinationProblem) {
         this.markBroken({ reason: error.message, permanent: false });

@@ -28,21 +28,22 @@ const id = z.string().min(1);
 /** Envelope keys we store and index: bounded. */
 const key = z.string().min(1).max(256);
 
-// Missing keys are common (Misskey leaves undefined ones out): accept them as such first, since
-// `.catch` alone would build and throw away a zod error for each.
+// Optional scalars are read, never validated: whatever is missing, null or of the wrong type reads
+// as the default. One transform each, so a missing key costs no zod issue and no extra layers.
+const read = <T>(convert: (value: unknown) => T) => z.unknown().optional().transform(convert);
 /** Optional text: missing, null or of the wrong type all read as null. */
-const text = z.string().nullish().catch(null).transform((value) => value ?? null);
+const text = read((value) => (typeof value === 'string' ? value : null));
 /** Optional http(s) URL; other schemes (`javascript:`...) read as null. */
-const url = z.string().refine(isHttpUrl).nullish().catch(null).transform((value) => value ?? null);
-const flag = z.boolean().optional().catch(false).transform((value) => value ?? false);
-const count = z.number().optional().catch(0).transform((value) => value ?? 0);
-const optionalNumber = z.number().nullish().catch(null).transform((value) => value ?? null);
+const url = read((value) => (typeof value === 'string' && isHttpUrl(value) ? value : null));
+const flag = read((value) => value === true);
+const count = read((value) => (typeof value === 'number' && Number.isFinite(value) ? value : 0));
+const optionalNumber = read((value) => (typeof value === 'number' && Number.isFinite(value) ? value : null));
 /** An optional part: missing, null or unreadable all read as null. */
 function orNull<T extends z.ZodType>(schema: T) {
   return schema.nullish().catch(null).transform((value) => value ?? null);
 }
 /** Optional text with a default when missing or unreadable. */
-const textOr = (fallback: string) => z.string().optional().catch(fallback).transform((value) => value ?? fallback);
+const textOr = (fallback: string) => read((value) => (typeof value === 'string' ? value : fallback));
 
 /** An array whose unreadable items are dropped instead of failing the whole payload. */
 function lenientArray<T extends z.ZodType>(item: T) {

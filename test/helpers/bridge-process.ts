@@ -1,7 +1,40 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '../..');
+const REGISTER_TS = path.join(ROOT, 'test/helpers/register-ts.js');
+/** the CLI from the sources, transpiled as it is required */
+export const SOURCE_CLI = path.join(ROOT, 'src/cli.ts');
+
+/** node's arguments that run `cli` (a .ts entry through the transpiling hook, a .js one as is) */
+export function cliArgs(cli: string, args: string[]): string[] {
+  return cli.endsWith('.ts') ? ['-r', REGISTER_TS, cli, ...args] : [cli, ...args];
+}
+
+/**
+ * Transpiles src/ once into `dir` (the same options as register-ts.js, no type checking) next to
+ * links to the templates, samples and node_modules, and returns its cli.js. Tests that start the
+ * bridge many times use it to skip transpiling every source file on every start.
+ */
+export function transpiledCli(dir: string): string {
+  const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+  const copy = (from: string, to: string): void => {
+    mkdirSync(to, { recursive: true });
+    for (const entry of readdirSync(from, { withFileTypes: true })) {
+      const source = path.join(from, entry.name);
+      if (entry.isDirectory()) copy(source, path.join(to, entry.name));
+      else if (entry.name.endsWith('.ts')) {
+        const { outputText } = ts.transpileModule(readFileSync(source, 'utf8'), { fileName: source, compilerOptions });
+        writeFileSync(path.join(to, entry.name.replace(/\.ts$/, '.js')), outputText);
+      }
+    }
+  };
+  copy(path.join(ROOT, 'src'), path.join(dir, 'src'));
+  for (const linked of ['templates', 'samples', 'node_modules']) symlinkSync(path.join(ROOT, linked), path.join(dir, linked));
+  return path.join(dir, 'src/cli.js');
+}
 
 export interface BridgeProcess {
   child: ChildProcess;
@@ -12,9 +45,9 @@ export interface BridgeProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `misskey-bridge serve -c <config>` from the sources in a child process. */
-export async function spawnBridge(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<BridgeProcess> {
-  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/helpers/register-ts.js'), path.join(ROOT, 'src/cli.ts'), 'serve', '-c', configFile], {
+/** Runs `misskey-bridge serve -c <config>` in a child process, from the sources unless told another `cli`. */
+export async function spawnBridge(configFile: string, env: NodeJS.ProcessEnv = {}, cli = SOURCE_CLI): Promise<BridgeProcess> {
+  const child = spawn(process.execPath, cliArgs(cli, ['serve', '-c', configFile]), {
     cwd: ROOT,
     env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,9 +12,13 @@ export interface BridgeProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `misskey-bridge serve -c <config>` from the sources in a child process. */
-export async function spawnBridge(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<BridgeProcess> {
-  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/helpers/register-ts.js'), path.join(ROOT, 'src/cli.ts'), 'serve', '-c', configFile], {
+/**
+ * Runs `misskey-bridge serve -c <config>` from the sources in a child process; `preload` are
+ * more scripts for node's `-r`.
+ */
+export async function spawnBridge(configFile: string, env: NodeJS.ProcessEnv = {}, preload: string[] = []): Promise<BridgeProcess> {
+  const requires = [path.join(ROOT, 'test/helpers/register-ts.js'), ...preload].flatMap((script) => ['-r', script]);
+  const child = spawn(process.execPath, [...requires, path.join(ROOT, 'src/cli.ts'), 'serve', '-c', configFile], {
     cwd: ROOT,
     env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

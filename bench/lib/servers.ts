@@ -14,8 +14,9 @@ export interface BridgeSetup {
   /** names the files, e.g. "ingest" */
   name: string;
   storage: Storage;
-  webhookUrl: string;
-  /** event types routed to the Discord sink; "*" routes every event of every visibility */
+  /** the Discord sink's webhook; without it the one sink is a console sink (stdout, in the child's output file) */
+  webhookUrl?: string;
+  /** event types routed to the sink; "*" routes every event of every visibility */
   events: string[] | '*';
 }
 
@@ -37,16 +38,17 @@ export function bridgeConfig(setup: BridgeSetup): string {
     setup.storage.driver === 'sqlite'
       ? `{ driver: sqlite, path: ${quote(setup.storage.path)} }`
       : `{ driver: redis, url: ${quote(setup.storage.url)}, prefix: ${quote(setup.storage.prefix)} }`;
+  const sink = setup.webhookUrl === undefined ? 'console' : 'discord';
   const route =
     setup.events === '*'
-      ? '{ name: everything, events: "*", filter: { visibility: [public, home, followers, specified] }, to: [discord] }'
-      : `{ name: mentions, events: [${setup.events.join(', ')}], to: [discord] }`;
+      ? `{ name: everything, events: "*", filter: { visibility: [public, home, followers, specified] }, to: [${sink}] }`
+      : `{ name: mentions, events: [${setup.events.join(', ')}], to: [${sink}] }`;
   return `server: { host: 127.0.0.1, port: 0 }
 storage: ${storage}
 sources:
   alice: { secret: ${quote(SECRET)} }
 sinks:
-  discord: { type: discord, webhookUrl: ${quote(setup.webhookUrl)} }
+  ${setup.webhookUrl === undefined ? 'console: { type: console }' : `discord: { type: discord, webhookUrl: ${quote(setup.webhookUrl)} }`}
 routes:
   - ${route}
 `;

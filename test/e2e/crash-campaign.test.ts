@@ -287,7 +287,7 @@ routes:
 
     for (let kill = 0; kill < KILLS; kill++) {
       const starting = Date.now();
-      const bridge = await spawnBridge(configFile, {}, cli);
+      const bridge = await spawnBridge(configFile, {}, { cli });
       stats.startMs += Date.now() - starting;
       running.push(bridge);
       const budget = Math.floor(random() * (MAX_NEW_PER_PHASE + 1));
@@ -315,7 +315,7 @@ routes:
     }
 
     // the last start: Misskey's retries all get through, the backlog drains
-    const last = await spawnBridge(configFile, {}, cli);
+    const last = await spawnBridge(configFile, {}, { cli });
     running.push(last);
     const draining = Date.now();
     // (a worker takes the retries until none is left: it returns once every event was accepted)

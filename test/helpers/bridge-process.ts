@@ -45,9 +45,16 @@ export interface BridgeProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `misskey-bridge serve -c <config>` in a child process, from the sources unless told another `cli`. */
-export async function spawnBridge(configFile: string, env: NodeJS.ProcessEnv = {}, cli = SOURCE_CLI): Promise<BridgeProcess> {
-  const child = spawn(process.execPath, cliArgs(cli, ['serve', '-c', configFile]), {
+/**
+ * Runs `misskey-bridge serve -c <config>` in a child process, from the sources unless told another
+ * `cli`; `preload` are more scripts for node's `-r`.
+ */
+export async function spawnBridge(
+  configFile: string,
+  env: NodeJS.ProcessEnv = {},
+  { cli = SOURCE_CLI, preload = [] }: { cli?: string; preload?: string[] } = {},
+): Promise<BridgeProcess> {
+  const child = spawn(process.execPath, [...preload.flatMap((script) => ['-r', script]), ...cliArgs(cli, ['serve', '-c', configFile])], {
     cwd: ROOT,
     env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -24,6 +24,11 @@ export interface SqliteQueueOptions {
    * wait blocks the process (better-sqlite3 is synchronous).
    */
   busyTimeoutMs?: number;
+  /**
+   * leave leases alone on open: for a command run beside a `serve` that owns the file (by default
+   * opening clears them, as the process that took them is gone)
+   */
+  keepLeases?: boolean;
 }
 
 const SEEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -265,7 +270,10 @@ export class SqliteQueue implements Queue {
     this.transactions = this.prepareTransactions();
   }
 
-  /** Opens or creates the store. A single process owns the file: leases left by a dead one are cleared. */
+  /**
+   * Opens or creates the store. A single process owns the file: leases left by a dead one are
+   * cleared, unless `keepLeases` (a command beside the running process).
+   */
   static open(options: SqliteQueueOptions): SqliteQueue {
     fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
     const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 1000 });
@@ -274,7 +282,7 @@ export class SqliteQueue implements Queue {
       db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
       migrate(db);
       const queue = new SqliteQueue(db);
-      queue.statements.clearLeases.run();
+      if (!options.keepLeases) queue.statements.clearLeases.run();
       return queue;
     } catch (error) {
       db.close();

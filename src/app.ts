@@ -86,6 +86,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     readiness: () => readiness(queue, sinks, started),
     metrics: async () => {
       metrics.setQueueStats(await queue.stats(), now());
+      metrics.setSinkPauses(sinks.keys(), await queue.pausedSinks());
       return metrics.expose();
     },
     observe: ({ source, type, outcome, status, seconds }) => {

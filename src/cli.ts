@@ -5,6 +5,7 @@ import { checkCommand } from './commands/check';
 import { dlqDrop, dlqList, dlqRetry } from './commands/dlq';
 import { renderCommand, routeTestCommand } from './commands/inspect';
 import { sendTestCommand } from './commands/send-test';
+import { sinkPause, sinkResume, sinkStatus } from './commands/sink';
 import { serve } from './commands/serve';
 
 const program = new Command();
@@ -86,6 +87,23 @@ dlq
   .option('--sink <name>', 'every dead letter of this sink')
   .option('--all', 'every dead letter')
   .action(async (ids: string[], options) => console.log(await dlqDrop(ids, options)));
+
+const sink = program.command('sink').description('show, pause and resume sinks while serve runs (every instance)');
+sink
+  .command('status')
+  .description("each sink's state, waiting count, oldest waiting age and dead letters")
+  .option(...configOption)
+  .action(async (options) => console.log(await sinkStatus(options)));
+sink
+  .command('pause <name>')
+  .description("hold the sink's messages (they wait, in order) until resumed")
+  .option(...configOption)
+  .action(async (name: string, options) => console.log(await sinkPause(name, options)));
+sink
+  .command('resume <name>')
+  .description("release a paused sink's messages")
+  .option(...configOption)
+  .action(async (name: string, options) => console.log(await sinkResume(name, options)));
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : `misskey-bridge: ${(error as Error).message}`);

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { LaneStats } from '../queue/queue';
+import type { LaneStats, SinkPause } from '../queue/queue';
 
 /** The bridge's Prometheus metrics (documented in docs/operations.md). Labels never carry secrets. */
 export class Metrics {
@@ -61,6 +61,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly sinkPaused = new Gauge({
+    name: 'misskey_bridge_sink_paused',
+    help: 'Whether the sink is paused (sink pause): 1, its jobs wait (counted in the queue depth); 0, running',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'misskey_bridge_' });
   }
@@ -80,6 +87,13 @@ export class Metrics {
       this.queueDepth.set({ sink }, depth);
       this.oldestJobAge.set({ sink }, oldestAt === null ? 0 : Math.max(0, (now - oldestAt) / 1000));
     }
+  }
+
+  /** Refreshes the paused gauge: every configured sink, and any paused one no longer configured. */
+  setSinkPauses(sinks: Iterable<string>, paused: SinkPause[]): void {
+    this.sinkPaused.reset();
+    for (const sink of sinks) this.sinkPaused.set({ sink }, 0);
+    for (const { sink } of paused) this.sinkPaused.set({ sink }, 1);
   }
 
   async expose(): Promise<{ contentType: string; body: string }> {

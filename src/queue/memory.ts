@@ -8,6 +8,7 @@ import {
   type LaneStats,
   type NewJob,
   type Queue,
+  type SinkPause,
 } from './queue';
 
 const SEEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -32,6 +33,8 @@ export class MemoryQueue implements Queue {
   private readonly dead = new Map<string, DeadLetter>();
   /** lane → the time its pause ends */
   private readonly pauses = new Map<string, number>();
+  /** sink → its pause */
+  private readonly sinkPauses = new Map<string, SinkPause>();
   private available = true;
   private lastPruneAt = -Infinity;
 
@@ -63,7 +66,7 @@ export class MemoryQueue implements Queue {
     const leased = new Set<string>();
     for (const { job, leasedUntil } of this.jobs.values()) {
       if (leasedUntil !== null && leasedUntil >= now) leased.add(job.lane);
-      else if (job.availableAt <= now) due.set(job.lane, Math.min((due.get(job.lane) ?? 0) + 1, DUE_COUNT_CAP));
+      else if (job.availableAt <= now && !this.sinkPauses.has(job.sink)) due.set(job.lane, Math.min((due.get(job.lane) ?? 0) + 1, DUE_COUNT_CAP));
     }
     return [...due]
       .filter(([lane]) => !leased.has(lane) && !this.paused(lane, now))
@@ -74,7 +77,7 @@ export class MemoryQueue implements Queue {
     if (this.paused(lane, now)) return [];
     const entries = [...this.jobs.values()].filter((entry) => entry.job.lane === lane);
     if (entries.some((entry) => entry.leasedUntil !== null && entry.leasedUntil >= now)) return [];
-    const due = entries.filter((entry) => entry.job.availableAt <= now);
+    const due = entries.filter((entry) => entry.job.availableAt <= now && !this.sinkPauses.has(entry.job.sink));
     const group = due[0]?.job.batch ?? null;
     let leased: Entry[];
     if (group !== null) leased = due.filter((entry) => entry.job.batch === group);
@@ -177,6 +180,18 @@ export class MemoryQueue implements Queue {
 
   async close(): Promise<void> {
     this.available = false;
+  }
+
+  async pauseSink(sink: string, now: number, by?: string): Promise<void> {
+    if (!this.sinkPauses.has(sink)) this.sinkPauses.set(sink, by === undefined ? { sink, since: now } : { sink, since: now, by });
+  }
+
+  async resumeSink(sink: string): Promise<void> {
+    this.sinkPauses.delete(sink);
+  }
+
+  async pausedSinks(): Promise<SinkPause[]> {
+    return [...this.sinkPauses.values()].sort((a, b) => compare(a.sink, b.sink)).map(copy);
   }
 
   private selectDead(selector: DeadLetterSelector): DeadLetter[] {

@@ -63,6 +63,15 @@ export interface LaneStats {
   oldestAt: number | null;
 }
 
+/** A sink held by an operator (`sink pause`): its jobs wait, in order, until it is resumed. */
+export interface SinkPause {
+  sink: string;
+  /** when the pause began (the first pause, when paused twice) */
+  since: number;
+  /** who paused it, when known */
+  by?: string;
+}
+
 export type DeadLetterSelector = { ids: string[] } | { sink: string } | { all: true };
 
 /**
@@ -75,13 +84,17 @@ export interface Queue {
    * already delivered this eventId (nothing new is stored). Resolves only once durable.
    */
   accept(source: string, eventId: string, jobs: NewJob[], now: number): Promise<'stored' | 'duplicate'>;
-  /** lanes that have a job due at `now`, none leased, and no pause beyond `now` */
+  /**
+   * lanes that have a job due at `now`, none leased, and no pause beyond `now`; jobs of paused
+   * sinks are neither counted nor make a lane due
+   */
   dueLanes(now: number): Promise<DueLane[]>;
   /**
    * Leases up to `max` due jobs of one lane, oldest first, as one group (`batch` = the first
    * job's id); a lease expires after `leaseMs`. When the oldest due job still belongs to a group,
    * exactly that group is leased again, whatever `max`; a new group stops short of a job that
-   * belongs to another one. Nothing while the lane is paused beyond `now`.
+   * belongs to another one. Nothing while the lane is paused beyond `now`. Jobs of paused sinks
+   * are passed over, as if not due: in a lane two sinks share, the other sink's jobs still go.
    */
   lease(lane: string, now: number, max: number, leaseMs: number): Promise<Job[]>;
   /**
@@ -106,6 +119,16 @@ export interface Queue {
   /** throws when the store cannot take writes */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Holds the sink's jobs, for every instance sharing the store, until resumeSink: they keep their
+   * place and are counted by stats, but are neither due nor leased. A job already leased is
+   * settled as usual. Pausing a paused sink keeps the first pause.
+   */
+  pauseSink(sink: string, now: number, by?: string): Promise<void>;
+  /** ends the sink's pause (nothing when it is not paused) */
+  resumeSink(sink: string): Promise<void>;
+  /** the paused sinks, by name */
+  pausedSinks(): Promise<SinkPause[]>;
 }
 
 /** The store could not take the write: the receiver answers 503 so Misskey retries. */

@@ -26,6 +26,7 @@
  *   P at:<lane>              zset id → availableAt   every job of the lane: due-ness, counted with ZCOUNT
  *   P lease:<lane>           zset id → leasedUntil   the lane is held while a score is >= now
  *   P paused                 zset lane → until       the lane is held while its score is > now (pauseLane)
+ *   P paused-sinks           hash sink → JSON {since, by?}   sinks held until resumed (pauseSink)
  *   P group:<batch>          zset id → seq           the members of a lease group
  *   P lanes, P pairs         sets of lanes with jobs, and of JSON [sink, lane] with jobs
  *   P created:<[sink,lane]>  zset id → createdAt     stats: depth and oldest
@@ -47,6 +48,7 @@ import {
   type LaneStats,
   type NewJob,
   type Queue,
+  type SinkPause,
 } from './queue';
 
 export interface RedisQueueOptions {
@@ -111,6 +113,15 @@ local function paused(lane, now)
   return untilScore and tonumber(untilScore) > tonumber(now)
 end
 
+-- the paused sinks as a set (a Lua table), or nil when none is paused
+local function pausedSinks()
+  local names = redis.call('HKEYS', P .. 'paused-sinks')
+  if #names == 0 then return nil end
+  local set = {}
+  for _, name in ipairs(names) do set[name] = true end
+  return set
+end
+
 local function appendAttempt(history, attempt)
   if history == '[]' then return '[' .. attempt .. ']' end
   return string.sub(history, 1, -2) .. ',' .. attempt .. ']'
@@ -144,10 +155,37 @@ const SCRIPTS = {
   // ARGV: P, now, cap; flat list of lane, due count
   bridgeDueLanes: `
     local now, cap = ARGV[2], tonumber(ARGV[3])
+    local held = pausedSinks()
+    -- while sinks are paused: how many running and paused sinks each lane has jobs of
+    local sinksOf = {}
+    if held then
+      for _, pair in ipairs(redis.call('SMEMBERS', P .. 'pairs')) do
+        local sink, lane = unpack(cjson.decode(pair))
+        local counts = sinksOf[lane] or { running = 0, paused = 0 }
+        if held[sink] then counts.paused = counts.paused + 1 else counts.running = counts.running + 1 end
+        sinksOf[lane] = counts
+      end
+    end
+    -- a lane two sinks share while one of them is paused: count the running one's due jobs, up to cap
+    local function countRunning(lane)
+      local due, offset = 0, 0
+      while due < cap do
+        local ids = redis.call('ZRANGEBYSCORE', P .. 'at:' .. lane, '-inf', now, 'LIMIT', offset, 100)
+        if #ids == 0 then break end
+        for _, id in ipairs(ids) do
+          if not held[redis.call('HGET', jobKey(id), 'sink')] then due = due + 1 end
+        end
+        offset = offset + #ids
+      end
+      return due
+    end
     local out = {}
     for _, lane in ipairs(redis.call('SMEMBERS', P .. 'lanes')) do
-      if redis.call('ZCOUNT', P .. 'lease:' .. lane, now, '+inf') == 0 and not paused(lane, now) then
-        local due = redis.call('ZCOUNT', P .. 'at:' .. lane, '-inf', now)
+      local counts = sinksOf[lane]
+      if (not counts or counts.running > 0)
+        and redis.call('ZCOUNT', P .. 'lease:' .. lane, now, '+inf') == 0 and not paused(lane, now) then
+        local due
+        if counts and counts.paused > 0 then due = countRunning(lane) else due = redis.call('ZCOUNT', P .. 'at:' .. lane, '-inf', now) end
         if due > 0 then
           out[#out + 1] = lane
           out[#out + 1] = math.min(due, cap)
@@ -171,16 +209,24 @@ const SCRIPTS = {
       for _, id in ipairs(dueLater) do redis.call('ZADD', ready, redis.call('HGET', jobKey(id), 'seq'), id) end
     end
 
+    -- jobs of paused sinks are passed over as if not due
+    local held = pausedSinks()
+    local function running(id) return not held or not held[redis.call('HGET', jobKey(id), 'sink')] end
+
     -- the first \`limit\` due jobs in line; a ready job is not due only when callers' clocks disagree
     -- (a job accepted with a later \`now\` than this one), so this reads little more than \`limit\`
+    -- and the due jobs of paused sinks ahead of them
     local function dueIds(limit)
-      local wanted = math.min(limit, redis.call('ZCOUNT', at, '-inf', nowArg))
+      local left = redis.call('ZCOUNT', at, '-inf', nowArg)
       local ids, start = {}, 0
-      while #ids < wanted do
-        for _, id in ipairs(redis.call('ZRANGE', ready, start, start + limit - 1)) do
+      while #ids < limit and left > 0 do
+        local chunk = redis.call('ZRANGE', ready, start, start + limit - 1)
+        if #chunk == 0 then break end
+        for _, id in ipairs(chunk) do
           if tonumber(redis.call('ZSCORE', at, id)) <= now then
-            ids[#ids + 1] = id
-            if #ids == wanted then break end
+            left = left - 1
+            if running(id) then ids[#ids + 1] = id end
+            if #ids == limit or left == 0 then break end
           end
         end
         start = start + limit
@@ -195,7 +241,7 @@ const SCRIPTS = {
       ids = {}
       for _, id in ipairs(redis.call('ZRANGE', P .. 'group:' .. batch, 0, -1)) do
         local availableAt = redis.call('ZSCORE', at, id)
-        if availableAt and tonumber(availableAt) <= now then ids[#ids + 1] = id end
+        if availableAt and tonumber(availableAt) <= now and running(id) then ids[#ids + 1] = id end
       end
     else
       -- a fresh group stops at a job that already belongs to another group
@@ -516,6 +562,25 @@ export class RedisQueue implements Queue {
     if (this.client.status === 'end') return;
     const quit = this.client.status === 'ready' && (await this.client.quit().then(() => true, () => false));
     if (!quit) this.client.disconnect();
+  }
+
+  async pauseSink(sink: string, now: number, by?: string): Promise<void> {
+    // a second pause keeps the first one's time
+    await this.run(() => this.client.hsetnx(`${this.p}paused-sinks`, sink, JSON.stringify({ since: now, by })));
+  }
+
+  async resumeSink(sink: string): Promise<void> {
+    await this.run(() => this.client.hdel(`${this.p}paused-sinks`, sink));
+  }
+
+  async pausedSinks(): Promise<SinkPause[]> {
+    const all = await this.run(() => this.client.hgetall(`${this.p}paused-sinks`));
+    return Object.entries(all)
+      .map(([sink, value]) => {
+        const { since, by } = JSON.parse(value) as { since: number; by?: string };
+        return by === undefined ? { sink, since } : { sink, since, by };
+      })
+      .sort((a, b) => compare(a.sink, b.sink));
   }
 
   private async settleDead(action: 'retry' | 'drop', selector: DeadLetterSelector, now: number): Promise<number> {

@@ -12,6 +12,7 @@ import {
   type LaneStats,
   type NewJob,
   type Queue,
+  type SinkPause,
 } from './queue';
 
 export interface SqliteQueueOptions {
@@ -23,6 +24,11 @@ export interface SqliteQueueOptions {
    * wait blocks the process (better-sqlite3 is synchronous).
    */
   busyTimeoutMs?: number;
+  /**
+   * leave leases alone on open: for a command run beside a `serve` that owns the file (by default
+   * opening clears them, as the process that took them is gone)
+   */
+  keepLeases?: boolean;
 }
 
 const SEEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -84,6 +90,16 @@ const MIGRATIONS = [
     lane TEXT PRIMARY KEY,
     until INTEGER NOT NULL
   ) WITHOUT ROWID;
+  `,
+  `
+  -- sinks held by an operator (Queue.pauseSink) until resumed
+  CREATE TABLE sink_pauses (
+    sink TEXT PRIMARY KEY,
+    since INTEGER NOT NULL,
+    by TEXT
+  ) WITHOUT ROWID;
+  -- dueLanes walks the distinct (lane, sink) pairs and counts each running pair's due jobs here
+  CREATE INDEX jobs_sink_due ON jobs (lane, sink, availableAt);
   `,
 ];
 
@@ -147,24 +163,33 @@ function prepareStatements(db: Database.Database) {
       `INSERT OR IGNORE INTO jobs (id, lane, sink, data, createdAt, availableAt, attempts, history)
        VALUES (:id, :lane, :sink, :data, :now, :now, 0, '[]')`,
     ),
-    // walks the distinct lanes by index seeks (one per lane, never a scan of all jobs); a lane is
-    // skipped while one of its jobs is out (leasedUntil >= now): one send at a time, in order.
-    // The due count stops at the cap so that a long backlog costs no more than a short one.
+    // walks the distinct (lane, sink) pairs by index seeks (a few per pair, never a scan of all
+    // jobs), so that a paused sink's pairs are passed over without counting their jobs; a lane
+    // is skipped while one of its jobs is out (leasedUntil >= now): one send at a time, in order.
+    // Each count stops at the cap so that a long backlog costs no more than a short one.
     dueLanes: db.prepare<{ now: number; cap: number }, DueLane>(
-      `WITH RECURSIVE lanes (lane) AS (
-         SELECT MIN(lane) FROM jobs
+      `WITH RECURSIVE pairs (lane, sink) AS (
+         -- a row with a NULL sink stands before the lane's first sink; each step is one index seek
+         SELECT MIN(lane), NULL FROM jobs
          UNION ALL
-         SELECT (SELECT MIN(lane) FROM jobs WHERE lane > lanes.lane) FROM lanes WHERE lanes.lane IS NOT NULL
+         SELECT
+           CASE WHEN pairs.sink IS NULL OR EXISTS (SELECT 1 FROM jobs WHERE lane = pairs.lane AND sink > pairs.sink)
+             THEN pairs.lane ELSE (SELECT MIN(lane) FROM jobs WHERE lane > pairs.lane) END,
+           CASE WHEN pairs.sink IS NULL THEN (SELECT MIN(sink) FROM jobs WHERE lane = pairs.lane)
+             ELSE (SELECT MIN(sink) FROM jobs WHERE lane = pairs.lane AND sink > pairs.sink) END
+         FROM pairs WHERE pairs.lane IS NOT NULL
        ),
-       -- materialized so that the count is not evaluated again for the outer WHERE
+       -- materialized so that the counts are not evaluated again for the outer query
        counted (lane, due) AS MATERIALIZED (
-         SELECT lane, (SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE jobs.lane = lanes.lane AND availableAt <= :now LIMIT :cap))
-         FROM lanes
-         WHERE lane IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.lane = lanes.lane AND leasedUntil >= :now)
-           AND NOT EXISTS (SELECT 1 FROM lane_pauses WHERE lane_pauses.lane = lanes.lane AND until > :now)
+         SELECT lane, (SELECT COUNT(*) FROM (
+           SELECT 1 FROM jobs WHERE jobs.lane = pairs.lane AND jobs.sink = pairs.sink AND availableAt <= :now LIMIT :cap))
+         FROM pairs
+         WHERE sink IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM sink_pauses WHERE sink_pauses.sink = pairs.sink)
+           AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.lane = pairs.lane AND leasedUntil >= :now)
+           AND NOT EXISTS (SELECT 1 FROM lane_pauses WHERE lane_pauses.lane = pairs.lane AND until > :now)
        )
-       SELECT lane, due FROM counted WHERE due > 0`,
+       SELECT lane, MIN(SUM(due), :cap) AS due FROM counted GROUP BY lane HAVING SUM(due) > 0`,
     ),
     laneLeased: db.prepare<[string, number]>('SELECT 1 FROM jobs WHERE lane = ? AND leasedUntil >= ? LIMIT 1').pluck(),
     lanePaused: db.prepare<[string, number]>('SELECT 1 FROM lane_pauses WHERE lane = ? AND until > ?').pluck(),
@@ -174,13 +199,18 @@ function prepareStatements(db: Database.Database) {
        ON CONFLICT (lane) DO UPDATE SET until = MAX(until, excluded.until)`,
     ),
     // the unary + keeps the planner on jobs_fifo, walked in order up to LIMIT, rather than sorting
-    // all the lane's due jobs found through jobs_due
+    // all the lane's due jobs found through jobs_due. Jobs of paused sinks are passed over: a lane
+    // only comes here when dueLanes counted a job of a running sink in it
     dueJobs: db.prepare<[string, number, number], JobRow>(
-      `SELECT ${JOB_COLUMNS} FROM jobs WHERE lane = ? AND +availableAt <= ? ORDER BY seq LIMIT ?`,
+      `SELECT ${JOB_COLUMNS} FROM jobs WHERE lane = ? AND +availableAt <= ?
+         AND NOT EXISTS (SELECT 1 FROM sink_pauses WHERE sink_pauses.sink = jobs.sink)
+       ORDER BY seq LIMIT ?`,
     ),
     // and here on jobs_batch: a group is small, a lane may be long
     groupJobs: db.prepare<[string, string, number], JobRow>(
-      `SELECT ${JOB_COLUMNS} FROM jobs WHERE batch = ? AND +lane = ? AND +availableAt <= ? ORDER BY seq`,
+      `SELECT ${JOB_COLUMNS} FROM jobs WHERE batch = ? AND +lane = ? AND +availableAt <= ?
+         AND NOT EXISTS (SELECT 1 FROM sink_pauses WHERE sink_pauses.sink = jobs.sink)
+       ORDER BY seq`,
     ),
     setLease: db.prepare<[number, string, string]>('UPDATE jobs SET leasedUntil = ?, batch = ? WHERE id = ?'),
     release: db.prepare<[number, string]>('UPDATE jobs SET availableAt = ?, leasedUntil = NULL, batch = NULL WHERE id = ?'),
@@ -211,6 +241,10 @@ function prepareStatements(db: Database.Database) {
     stats: db.prepare<[], LaneStats>(
       `SELECT sink, lane, COUNT(*) AS depth, MIN(createdAt) AS oldestAt FROM jobs GROUP BY lane, sink ORDER BY sink, lane`,
     ),
+    // a second pause keeps the first one's time
+    pauseSink: db.prepare<[string, number, string | null]>('INSERT OR IGNORE INTO sink_pauses (sink, since, by) VALUES (?, ?, ?)'),
+    resumeSink: db.prepare<[string]>('DELETE FROM sink_pauses WHERE sink = ?'),
+    pausedSinks: db.prepare<[], { sink: string; since: number; by: string | null }>('SELECT sink, since, by FROM sink_pauses ORDER BY sink'),
   };
 }
 
@@ -236,7 +270,10 @@ export class SqliteQueue implements Queue {
     this.transactions = this.prepareTransactions();
   }
 
-  /** Opens or creates the store. A single process owns the file: leases left by a dead one are cleared. */
+  /**
+   * Opens or creates the store. A single process owns the file: leases left by a dead one are
+   * cleared, unless `keepLeases` (a command beside the running process).
+   */
   static open(options: SqliteQueueOptions): SqliteQueue {
     fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
     const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 1000 });
@@ -245,7 +282,7 @@ export class SqliteQueue implements Queue {
       db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
       migrate(db);
       const queue = new SqliteQueue(db);
-      queue.statements.clearLeases.run();
+      if (!options.keepLeases) queue.statements.clearLeases.run();
       return queue;
     } catch (error) {
       db.close();
@@ -333,6 +370,18 @@ export class SqliteQueue implements Queue {
 
   async close(): Promise<void> {
     this.db.close();
+  }
+
+  async pauseSink(sink: string, now: number, by?: string): Promise<void> {
+    this.guard(() => this.statements.pauseSink.run(sink, now, by ?? null));
+  }
+
+  async resumeSink(sink: string): Promise<void> {
+    this.guard(() => this.statements.resumeSink.run(sink));
+  }
+
+  async pausedSinks(): Promise<SinkPause[]> {
+    return this.statements.pausedSinks.all().map(({ sink, since, by }) => (by === null ? { sink, since } : { sink, since, by }));
   }
 
   private prepareTransactions() {

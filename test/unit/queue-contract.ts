@@ -281,6 +281,109 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
       });
     });
 
+    describe('sink pauses', () => {
+      it('hold the sink: its jobs are neither due nor leased, other sinks go on', async () => {
+        await acceptEach(['e1', 'e2'], T0);
+        await acceptEach(['e3'], T0, { sink: 'slack' });
+        await queue.pauseSink('discord', T0);
+
+        expect(await dueCounts(T0 + 1)).toEqual([{ lane: 'slack:main', due: 1 }]);
+        expect(await queue.lease('discord:main', T0 + 1, 10, 1000)).toEqual([]);
+        expect(eventIds(await drain('slack:main', T0 + 1))).toEqual(['e3']);
+        // jobs arriving during the pause wait too
+        await acceptEach(['e4'], T0 + 2);
+        expect(await dueCounts(T0 + 10_000)).toEqual([]);
+        expect(await queue.lease('discord:main', T0 + 10_000, 10, 1000)).toEqual([]);
+      });
+
+      it('resume makes the jobs due again, in order', async () => {
+        await acceptEach(['e1', 'e2'], T0);
+        await queue.pauseSink('discord', T0);
+        await acceptEach(['e3'], T0 + 1);
+        await queue.resumeSink('discord');
+        expect(await dueCounts(T0 + 2)).toEqual([{ lane: 'discord:main', due: 3 }]);
+        expect(await queue.lease('discord:main', T0 + 2, 10, 1000)).toEqual([
+          fresh(newJob('e1'), T0),
+          fresh(newJob('e2'), T0, newJob('e1').id),
+          fresh(newJob('e3'), T0 + 1, newJob('e1').id),
+        ]);
+      });
+
+      it('are listed with their first time; pausing twice and resuming a running sink are fine', async () => {
+        expect(await queue.pausedSinks()).toEqual([]);
+        await queue.resumeSink('discord');
+        await queue.pauseSink('slack', T0, 'alice@ops');
+        await queue.pauseSink('discord', T0 + 5);
+        await queue.pauseSink('discord', T0 + 9, 'bob');
+        expect(await queue.pausedSinks()).toEqual([
+          { sink: 'discord', since: T0 + 5 },
+          { sink: 'slack', since: T0, by: 'alice@ops' },
+        ]);
+        await queue.resumeSink('discord');
+        await queue.resumeSink('discord');
+        expect(await queue.pausedSinks()).toEqual([{ sink: 'slack', since: T0, by: 'alice@ops' }]);
+      });
+
+      it('leave stats counting the waiting jobs', async () => {
+        await acceptEach(['e1', 'e2'], T0);
+        await queue.pauseSink('discord', T0);
+        expect(await queue.stats()).toEqual([{ sink: 'discord', lane: 'discord:main', depth: 2, oldestAt: T0 }]);
+      });
+
+      it('in a lane two sinks share, pass over the paused sink only: its jobs keep their place', async () => {
+        const shared = { lane: 'room' };
+        await acceptEach(['a1'], T0, { ...shared, sink: 'a' });
+        await acceptEach(['b1', 'b2'], T0, { ...shared, sink: 'b' });
+        await acceptEach(['a2'], T0, { ...shared, sink: 'a' });
+        await acceptEach(['b3'], T0, { ...shared, sink: 'b' });
+        await queue.pauseSink('a', T0);
+
+        expect(await dueCounts(T0)).toEqual([{ lane: 'room', due: 3 }]);
+        const first = await queue.lease('room', T0, 2, 1000);
+        expect(eventIds(first)).toEqual(['b1', 'b2']);
+        await queue.ack(first);
+        expect(eventIds(await drain('room', T0))).toEqual(['b3']);
+        expect(await dueCounts(T0)).toEqual([]);
+
+        await queue.resumeSink('a');
+        expect(eventIds(await drain('room', T0))).toEqual(['a1', 'a2']);
+      });
+
+      it('let a lease taken before the pause be settled; a rescheduled group waits and comes back whole', async () => {
+        await acceptEach(['e1', 'e2', 'e3'], T0);
+        const group = await queue.lease('discord:main', T0, 2, 1000);
+        await queue.pauseSink('discord', T0 + 1);
+        // still leased: the lane is held as usual
+        expect(await queue.lease('discord:main', T0 + 2, 10, 1000)).toEqual([]);
+        for (const job of group) await queue.reschedule(job, T0 + 10, 'HTTP 502', T0 + 2);
+        expect(await dueCounts(T0 + 10)).toEqual([]);
+        expect(await queue.lease('discord:main', T0 + 10, 10, 1000)).toEqual([]);
+
+        await queue.resumeSink('discord');
+        expect(eventIds(await queue.lease('discord:main', T0 + 10, 10, 1000))).toEqual(['e1', 'e2']);
+      });
+
+      it('survive closing and reopening the store', async () => {
+        await acceptEach(['e1'], T0);
+        await queue.pauseSink('discord', T0, 'ops');
+        queue = await reopen();
+        expect(await queue.pausedSinks()).toEqual([{ sink: 'discord', since: T0, by: 'ops' }]);
+        expect(await lanes(T0 + 1)).toEqual([]);
+        await queue.resumeSink('discord');
+        expect(eventIds(await drain('discord:main', T0 + 1))).toEqual(['e1']);
+      });
+
+      it(`count a shared lane's running jobs up to ${DUE_COUNT_CAP}, past many paused ones`, async () => {
+        const paused = Array.from({ length: DUE_COUNT_CAP + 20 }, (_, i) => newJob('p', { id: `p:${i}`, lane: 'room', sink: 'a' }));
+        const running = Array.from({ length: DUE_COUNT_CAP + 5 }, (_, i) => newJob('r', { id: `r:${i}`, lane: 'room', sink: 'b' }));
+        await queue.accept('misskey', 'p', paused, T0);
+        await queue.accept('misskey', 'r', running, T0);
+        await queue.pauseSink('a', T0);
+        expect(await dueCounts(T0)).toEqual([{ lane: 'room', due: DUE_COUNT_CAP }]);
+        expect(ids(await queue.lease('room', T0, 3, 1000))).toEqual(['r:0', 'r:1', 'r:2']);
+      });
+    });
+
     describe('groups', () => {
       it("gives every job of a lease the first job's id as batch", async () => {
         await acceptEach(['e1', 'e2', 'e3'], T0);
@@ -601,15 +704,17 @@ export async function expectSameAsMemory(queue: Queue, steps = 1000): Promise<vo
     return Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n);
   };
   const lanes = ['discord:a', 'discord:b', 'slack:c'];
+  // two sinks, each writing to any lane: lanes are shared, as when a destination is configured twice
+  const sinks = ['discord', 'slack'];
   const leases: Job[][] = [];
   let now = T0;
   for (let step = 0; step < steps; step++) {
     now += random(250) - 50;
-    const op = random(11);
+    const op = random(12);
     if (op < 3) {
       const eventId = `e${step}`;
       const jobs = Array.from({ length: 1 + random(3) }, (_, i) =>
-        newJob(eventId, { id: `${eventId}:${i}`, lane: lanes[random(lanes.length)]! }),
+        newJob(eventId, { id: `${eventId}:${i}`, lane: lanes[random(lanes.length)]!, sink: sinks[random(sinks.length)]! }),
       );
       await both((queue) => queue.accept('misskey', eventId, jobs, now));
     } else if (op < 6) {
@@ -632,9 +737,15 @@ export async function expectSameAsMemory(queue: Queue, steps = 1000): Promise<vo
       const lane = lanes[random(lanes.length)]!;
       const until = now + random(1000) - 200;
       await both((queue) => queue.pauseLane(lane, until));
+    } else if (op === 11) {
+      const sink = sinks[random(sinks.length)]!;
+      const by = random(2) === 0 ? 'ops' : undefined;
+      if (random(2) === 0) await both((queue) => queue.pauseSink(sink, now, by));
+      else await both((queue) => queue.resumeSink(sink));
     } else if (op === 8) {
       await both((queue) => queue.dueLanes(now), (due) => [...due].sort((a, b) => (a.lane < b.lane ? -1 : 1)));
       await both((queue) => queue.stats());
+      await both((queue) => queue.pausedSinks());
     } else {
       await both((queue) => queue.deadLetters(), (dead) => [...dead].sort((a, b) => (a.id < b.id ? -1 : 1)));
       if (random(3) === 0) await both((queue) => queue.retryDead({ all: true }, now));

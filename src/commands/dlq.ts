@@ -9,7 +9,7 @@ export interface DlqOptions {
 }
 
 async function withQueue<T>(configFile: string | undefined, use: (queue: Queue) => Promise<T>): Promise<T> {
-  const queue = await openQueue(resolveConfig(configFile).config.storage);
+  const queue = await openQueue(resolveConfig(configFile).config.storage, { beside: true });
   try {
     return await use(queue);
   } finally {

@@ -1,4 +1,5 @@
 import Handlebars from 'handlebars';
+import { createProtoAccessControl, isPrototypeConstructor, resultIsAllowed } from 'handlebars/dist/cjs/handlebars/internal/proto-access';
 import { createHelpers, type HelperSettings } from './helpers';
 import { escapeText } from './mfm';
 
@@ -42,4 +43,63 @@ export function createEnvironment(settings: HelperSettings): Environment {
   });
   env.registerHelper(createHelpers(settings));
   return env;
+}
+
+type HelperFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * What Handlebars' runtime sets up on every top-level template call (`ret._setup`): every helper
+ * of the environment copied and wrapped so that its options carry `lookupProperty`, the
+ * helperMissing hooks taken out of them, the prototype-access control. Built once per
+ * environment here, and handed to the template as an already set-up call (`partial: true`, with
+ * `data.root` as a top-level call would make it), the output is the same without that work on
+ * every render.
+ */
+interface PreparedRuntime {
+  helpers: Record<string, unknown>;
+  hooks: Record<string, unknown>;
+  partials: Record<string, unknown>;
+  decorators: Record<string, unknown>;
+  protoAccessControl: ReturnType<typeof createProtoAccessControl>;
+}
+
+const prepared = new WeakMap<Environment, PreparedRuntime>();
+
+function prepare(env: Environment): PreparedRuntime {
+  const protoAccessControl = createProtoAccessControl({ allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+  // the lookup every compiled template does (`container.lookupProperty`), for helpers that look up
+  const lookupProperty = (parent: Record<string, unknown>, name: string): unknown => {
+    const result = parent[name];
+    if (result === null || result === undefined) return result;
+    if (Object.prototype.hasOwnProperty.call(parent, name) && !isPrototypeConstructor(parent, name, result)) return result;
+    return resultIsAllowed(result, protoAccessControl, name) ? result : undefined;
+  };
+  const helpers: Record<string, unknown> = {};
+  for (const [name, helper] of Object.entries(env.helpers as Record<string, unknown>)) {
+    helpers[name] =
+      typeof helper !== 'function'
+        ? helper
+        : function (this: unknown, ...args: unknown[]) {
+            (args[args.length - 1] as { lookupProperty?: unknown }).lookupProperty = lookupProperty;
+            return (helper as HelperFunction).apply(this, args);
+          };
+  }
+  const hooks: Record<string, unknown> = {};
+  for (const name of ['helperMissing', 'blockHelperMissing']) {
+    if (helpers[name]) {
+      hooks[name] = helpers[name];
+      helpers[name] = undefined;
+    }
+  }
+  return { helpers, hooks, partials: {}, decorators: { ...(env.decorators as Record<string, unknown>) }, protoAccessControl };
+}
+
+type Compiled = (context: unknown, options: object) => string;
+
+/** `compiled` (from `env.compile`) as a render function of the view, with the runtime set up once. */
+export function renderFunction<T>(env: Environment, compiled: Compiled): (view: T) => string {
+  let runtime = prepared.get(env);
+  if (runtime === undefined) prepared.set(env, (runtime = prepare(env)));
+  const { helpers, hooks, partials, decorators, protoAccessControl } = runtime;
+  return (view) => compiled(view, { partial: true, data: { root: view }, helpers, hooks, partials, decorators, protoAccessControl });
 }

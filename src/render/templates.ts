@@ -251,11 +251,15 @@ function postProcess(render: Render, target: MfmTarget): Render {
 }
 
 export function htmlLineBreaks(html: string): string {
+  if (!html.includes('\n')) return html;
+  if (!html.includes('<pre')) return lineBreaks(html);
   return html
     .split(/(<pre[\s>][\s\S]*?<\/pre>)/)
-    .map((part, i) => (i % 2 === 1 ? part : part.replace(BLOCK_END_NEWLINE, '$1').replace(/\n/g, '<br>')))
+    .map((part, i) => (i % 2 === 1 ? part : lineBreaks(part)))
     .join('');
 }
+
+const lineBreaks = (html: string) => html.replace(BLOCK_END_NEWLINE, '$1').replace(/\n/g, '<br>');
 
 /** A line break right after a block element is already a break: no <br> there. */
 const BLOCK_END_NEWLINE = /(<\/(?:blockquote|pre|ul|ol|p|h[1-6])>|<hr>)\n/g;

@@ -1,4 +1,5 @@
 import Handlebars from 'handlebars';
+import { createProtoAccessControl, isPrototypeConstructor, resultIsAllowed } from 'handlebars/dist/cjs/handlebars/internal/proto-access';
 import { createHelpers, type HelperSettings } from './helpers';
 import { escapeText } from './mfm';
 
@@ -41,11 +42,12 @@ export function createEnvironment(settings: HelperSettings): Environment {
     return escapeText(String(value), settings.target);
   });
   env.registerHelper(createHelpers(settings));
-  for (const [name, helper] of Object.entries(env.helpers)) if (name !== ESCAPE_HELPER) env.helpers[name] = located(helper);
   return env;
 }
 
-/** A helper (built-in or ours) failed while rendering, at this line of the template text. */
+type HelperFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+/** A helper (built-in or ours) failed while rendering, at this line of the template text (Handlebars passes each call's `loc`). */
 export class HelperFailure extends Error {
   override readonly name = 'HelperFailure';
   constructor(
@@ -56,17 +58,66 @@ export class HelperFailure extends Error {
   }
 }
 
-/** Handlebars passes each helper call's position (options.loc): a failure names its line. */
-function located(helper: Handlebars.HelperDelegate): Handlebars.HelperDelegate {
-  const call = helper as (...args: unknown[]) => unknown;
-  return function (this: unknown, ...args: unknown[]) {
-    try {
-      return call.apply(this, args);
-    } catch (error) {
-      // the innermost helper already named its line
-      if (error instanceof HelperFailure) throw error;
-      const loc = (args[args.length - 1] as { loc?: { start?: { line?: number } } } | undefined)?.loc;
-      throw new HelperFailure(error instanceof Error ? error.message : String(error), loc?.start?.line);
-    }
+/**
+ * What Handlebars' runtime sets up on every top-level template call (`ret._setup`): every helper
+ * of the environment copied and wrapped so that its options carry `lookupProperty`, the
+ * helperMissing hooks taken out of them, the prototype-access control. Built once per
+ * environment here, and handed to the template as an already set-up call (`partial: true`, with
+ * `data.root` as a top-level call would make it), the output is the same without that work on
+ * every render.
+ */
+interface PreparedRuntime {
+  helpers: Record<string, unknown>;
+  hooks: Record<string, unknown>;
+  partials: Record<string, unknown>;
+  decorators: Record<string, unknown>;
+  protoAccessControl: ReturnType<typeof createProtoAccessControl>;
+}
+
+const prepared = new WeakMap<Environment, PreparedRuntime>();
+
+function prepare(env: Environment): PreparedRuntime {
+  const protoAccessControl = createProtoAccessControl({ allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+  // the lookup every compiled template does (`container.lookupProperty`), for helpers that look up
+  const lookupProperty = (parent: Record<string, unknown>, name: string): unknown => {
+    const result = parent[name];
+    if (result === null || result === undefined) return result;
+    if (Object.prototype.hasOwnProperty.call(parent, name) && !isPrototypeConstructor(parent, name, result)) return result;
+    return resultIsAllowed(result, protoAccessControl, name) ? result : undefined;
   };
+  const helpers: Record<string, unknown> = {};
+  for (const [name, helper] of Object.entries(env.helpers as Record<string, unknown>)) {
+    helpers[name] =
+      typeof helper !== 'function'
+        ? helper
+        : function (this: unknown, ...args: unknown[]) {
+            const options = args[args.length - 1] as { lookupProperty?: unknown; loc?: { start?: { line?: number } } };
+            options.lookupProperty = lookupProperty;
+            try {
+              return (helper as HelperFunction).apply(this, args);
+            } catch (error) {
+              // the innermost helper already named its line
+              if (error instanceof HelperFailure) throw error;
+              throw new HelperFailure(error instanceof Error ? error.message : String(error), options.loc?.start?.line);
+            }
+          };
+  }
+  const hooks: Record<string, unknown> = {};
+  for (const name of ['helperMissing', 'blockHelperMissing']) {
+    if (helpers[name]) {
+      hooks[name] = helpers[name];
+      helpers[name] = undefined;
+    }
+  }
+  return { helpers, hooks, partials: {}, decorators: { ...(env.decorators as Record<string, unknown>) }, protoAccessControl };
+}
+
+type Compiled = (context: unknown, options: object) => string;
+
+/** `compiled` (from `env.compile`) as a render function of the view, with the runtime set up once. */
+export function renderFunction<T>(env: Environment, compiled: Compiled): (view: T) => string {
+  let runtime = prepared.get(env);
+  if (runtime === undefined) prepared.set(env, (runtime = prepare(env)));
+  const { helpers, hooks, partials, decorators, protoAccessControl } = runtime;
+  return (view) => compiled(view, { partial: true, data: { root: view }, helpers, hooks, partials, decorators, protoAccessControl });
 }

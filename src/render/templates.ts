@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { PLATFORMS, type Platform } from './message';
-import { createEnvironment, HelperFailure, type Environment } from './environment';
-import { splitFrontMatter, type FrontMatter } from './front-matter';
+import { createEnvironment, HelperFailure, renderFunction, type Environment } from './environment';
+import { splitFrontMatter } from './front-matter';
 import type { HelperSettings } from './helpers';
 import type { MfmTarget } from './mfm';
 import type { TemplateView } from './view';
@@ -43,11 +43,14 @@ export const PLATFORM_TARGET: Record<Platform, MfmTarget> = {
 export type RenderSettings = Omit<HelperSettings, 'target'>;
 
 /**
- * Every template compiled for every platform. Built at once so a broken file is found at
- * start-up (and on reload), never while rendering.
+ * Every template of every platform, each file read, parsed and checked at load so that a broken
+ * file is found at start-up (and on reload), never while rendering. Compiling to render functions
+ * waits for the first `get` of a template for a platform: a platform without sinks costs nothing.
  */
 export class TemplateSet {
-  private constructor(private readonly templates: Map<string, PlatformTemplate>) {}
+  private readonly compiled = new Map<string, PlatformTemplate>();
+
+  private constructor(private readonly templates: Map<string, CheckedTemplate>) {}
 
   /** Loads the bundled templates, then the operator's folder over them. Throws TemplateError naming file:line. */
   static load(folders: string[], settings: RenderSettings): TemplateSet {
@@ -55,21 +58,28 @@ export class TemplateSet {
       (['discord', 'slack', 'matrix', 'plain'] as const).map((target) => [target, createEnvironment({ ...settings, target })]),
     ) as Record<MfmTarget, Environment>;
     const sources = collectSources(folders);
-    const templates = new Map<string, PlatformTemplate>();
-    // a shared file's plain text (and everything else in the same markup) is compiled once
-    const compiled = new Map<string, Render>();
+    const templates = new Map<string, CheckedTemplate>();
+    // a shared file's plain text (and everything else in the same markup) is checked and compiled once
+    const parts = new Map<string, CheckedPart>();
     for (const [name, byPlatform] of sources) {
       for (const platform of PLATFORMS) {
         const file = byPlatform.get(platform) ?? byPlatform.get('*');
-        if (file) templates.set(key(name, platform), compileFile(name, file, envs, PLATFORM_TARGET[platform], compiled));
+        if (file) templates.set(key(name, platform), checkFile(name, file, envs, PLATFORM_TARGET[platform], parts));
       }
     }
     return new TemplateSet(templates);
   }
 
-  /** The named template for a platform, or undefined. */
+  /** The named template for a platform, or undefined; compiled on its first use. */
   get(name: string, platform: Platform): PlatformTemplate | undefined {
-    return this.templates.get(key(name, platform));
+    const id = key(name, platform);
+    const done = this.compiled.get(id);
+    if (done !== undefined) return done;
+    const checked = this.templates.get(id);
+    if (checked === undefined) return undefined;
+    const template = compileTemplate(checked);
+    this.compiled.set(id, template);
+    return template;
   }
 
   has(name: string): boolean {
@@ -82,6 +92,45 @@ export class TemplateSet {
 }
 
 const key = (name: string, platform: Platform) => `${platform}/${name}`;
+
+/** A template text parsed and checked for one markup; compiled on its first render. */
+class CheckedPart {
+  private render: Render | undefined;
+
+  constructor(
+    private readonly ast: hbs.AST.Program,
+    private readonly env: Environment,
+    /** the error naming file:line, for a failure while rendering */
+    private readonly fail: (line: number, message: string) => Error,
+  ) {}
+
+  compile(): Render {
+    this.render ??= this.located(renderFunction<TemplateView>(this.env, this.env.compile(this.ast, compileOptions(this.env))));
+    return this.render;
+  }
+
+  private located(render: Render): Render {
+    return (view) => {
+      try {
+        return render(view);
+      } catch (error) {
+        throw this.fail(error instanceof HelperFailure ? (error.line ?? 1) : 1, (error as Error).message);
+      }
+    };
+  }
+}
+
+/** A template file for one platform, checked, not yet compiled. */
+interface CheckedTemplate {
+  name: string;
+  file: string;
+  target: MfmTarget;
+  text: CheckedPart;
+  plain: CheckedPart;
+  title?: CheckedPart;
+  footer?: CheckedPart;
+  color?: number;
+}
 
 /** template name → (platform or '*' for the shared file) → file path; later folders win */
 function collectSources(folders: string[]): Map<string, Map<string, string>> {
@@ -103,13 +152,13 @@ function collectSources(folders: string[]): Map<string, Map<string, string>> {
   return sources;
 }
 
-function compileFile(
+function checkFile(
   name: string,
   file: string,
   envs: Record<MfmTarget, Environment>,
   target: MfmTarget,
-  compiled: Map<string, Render>,
-): PlatformTemplate {
+  parts: Map<string, CheckedPart>,
+): CheckedTemplate {
   let source: string;
   let split: ReturnType<typeof splitFrontMatter>;
   try {
@@ -119,40 +168,52 @@ function compileFile(
     throw new TemplateError(`${file}:1: ${(error as Error).message}`);
   }
   const { frontMatter, body, bodyLineOffset } = split;
-  const compile = (text: string, markup: MfmTarget, lineOffset: number, part: string): Render => {
+  const check = (text: string, markup: MfmTarget, lineOffset: number, part: string): CheckedPart => {
     const cacheKey = `${markup}\0${text}`;
-    let render = compiled.get(cacheKey);
-    if (!render) {
-      render = compileChecked(text, envs[markup], (line, message) => new TemplateError(`${file}:${line + lineOffset}: ${part}${message}`));
-      compiled.set(cacheKey, render);
+    let checked = parts.get(cacheKey);
+    if (!checked) {
+      checked = checkText(text, envs[markup], (line, message) => new TemplateError(`${file}:${line + lineOffset}: ${part}${message}`));
+      parts.set(cacheKey, checked);
     }
-    return render;
+    return checked;
   };
   return {
     name,
     file,
-    text: postProcess(compile(body, target, bodyLineOffset, ''), target),
-    plain: postProcess(compile(body, 'plain', bodyLineOffset, ''), 'plain'),
-    ...compileFrontMatter(frontMatter, (text, part, plain) => compile(text, plain ? 'plain' : target, 1, part)),
-  };
-}
-
-function compileFrontMatter(
-  frontMatter: FrontMatter,
-  compile: (text: string, part: string, plain: boolean) => Render,
-): Pick<PlatformTemplate, 'title' | 'footer' | 'color'> {
-  return {
-    title: frontMatter.title === undefined ? undefined : trimmed(compile(frontMatter.title, 'title: ', false)),
-    footer: frontMatter.footer === undefined ? undefined : trimmed(compile(frontMatter.footer, 'footer: ', true)),
+    target,
+    text: check(body, target, bodyLineOffset, ''),
+    plain: check(body, 'plain', bodyLineOffset, ''),
+    title: frontMatter.title === undefined ? undefined : check(frontMatter.title, target, 1, 'title: '),
+    footer: frontMatter.footer === undefined ? undefined : check(frontMatter.footer, 'plain', 1, 'footer: '),
     color: frontMatter.color,
   };
 }
 
+function compileTemplate(checked: CheckedTemplate): PlatformTemplate {
+  return {
+    name: checked.name,
+    file: checked.file,
+    text: postProcess(checked.text.compile(), checked.target),
+    plain: postProcess(checked.plain.compile(), 'plain'),
+    title: checked.title && trimmed(checked.title.compile()),
+    footer: checked.footer && trimmed(checked.footer.compile()),
+    color: checked.color,
+  };
+}
+
+/** knownHelpersOnly turns a misspelt helper into a compile error instead of a render-time one */
+function compileOptions(env: Environment): CompileOptions {
+  return { knownHelpersOnly: true, knownHelpers: Object.fromEntries(Object.keys(env.helpers).map((name) => [name, true])) };
+}
+
+type CompileOptions = { knownHelpersOnly: true; knownHelpers: Record<string, boolean> };
+
 /**
- * Parses and compiles at once (Handlebars compiles lazily), rejecting what would bypass the
- * platform escaping: `{{{triple}}}` and `{{& ampersand}}` output, and partials.
+ * Parses and checks, rejecting what would bypass the platform escaping: `{{{triple}}}` and
+ * `{{& ampersand}}` output, and partials; then runs Handlebars' compiler over it (all of it but
+ * the generation of JavaScript), which finds unknown helpers and the other errors a compile would.
  */
-function compileChecked(text: string, env: Environment, fail: (line: number, message: string) => Error): Render {
+function checkText(text: string, env: Environment, fail: (line: number, message: string) => Error): CheckedPart {
   let ast: hbs.AST.Program;
   try {
     ast = env.parse(text);
@@ -161,25 +222,18 @@ function compileChecked(text: string, env: Environment, fail: (line: number, mes
     throw fail(Number(line ?? 1), (error as Error).message.split('\n')[0]!);
   }
   rejectUnsafe(ast, fail);
-  // knownHelpersOnly turns a misspelt helper into a compile error instead of a render-time one
-  const options = { knownHelpersOnly: true, knownHelpers: Object.fromEntries(Object.keys(env.helpers).map((name) => [name, true])) };
   try {
-    env.precompile(ast, options);
+    // what `precompile` does before generating JavaScript (its `data` default included)
+    new (env as unknown as { Compiler: new () => { compile(ast: hbs.AST.Program, options: object): unknown } }).Compiler().compile(ast, {
+      ...compileOptions(env),
+      data: true,
+    });
   } catch (error) {
     const located = error as Error & { lineNumber?: number };
     throw fail(located.lineNumber ?? 1, located.message.replace(/ - \d+:\d+$/, ''));
   }
-  const render = env.compile(ast, options);
-  return (view) => {
-    try {
-      return render(view, RUNTIME_OPTIONS);
-    } catch (error) {
-      throw fail(error instanceof HelperFailure ? (error.line ?? 1) : 1, (error as Error).message);
-    }
-  };
+  return new CheckedPart(ast, env, fail);
 }
-
-const RUNTIME_OPTIONS = { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false };
 
 function rejectUnsafe(ast: hbs.AST.Program, fail: (line: number, message: string) => Error): void {
   const visitor = new Handlebars.Visitor();
@@ -209,11 +263,15 @@ function postProcess(render: Render, target: MfmTarget): Render {
 }
 
 export function htmlLineBreaks(html: string): string {
+  if (!html.includes('\n')) return html;
+  if (!html.includes('<pre')) return lineBreaks(html);
   return html
     .split(/(<pre[\s>][\s\S]*?<\/pre>)/)
-    .map((part, i) => (i % 2 === 1 ? part : part.replace(BLOCK_END_NEWLINE, '$1').replace(/\n/g, '<br>')))
+    .map((part, i) => (i % 2 === 1 ? part : lineBreaks(part)))
     .join('');
 }
+
+const lineBreaks = (html: string) => html.replace(BLOCK_END_NEWLINE, '$1').replace(/\n/g, '<br>');
 
 /** A line break right after a block element is already a break: no <br> there. */
 const BLOCK_END_NEWLINE = /(<\/(?:blockquote|pre|ul|ol|p|h[1-6])>|<hr>)\n/g;

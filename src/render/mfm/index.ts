@@ -12,7 +12,7 @@ import { stripUnsafe } from './sanitize';
 import { slack } from './slack';
 import type { Dialect, MfmContext, MfmTarget, RenderOptions, RenderResult } from './types';
 import { safeHttpUrl, serverOrigin } from './urls';
-import { renderNodes, type WalkContext } from './walk';
+import { renderNodes, walkNodes, type WalkContext } from './walk';
 
 export type { MfmContext, MfmTarget, RenderOptions, RenderResult } from './types';
 export { MFM_TARGETS } from './types';
@@ -37,14 +37,25 @@ export function renderMfm(text: string, target: MfmTarget, ctx: MfmContext, opti
   const nodes = parseBounded(inputCut ? longestFittingPrefix(clean, (p) => p.length <= cap, cap) : clean);
   const walkContext = toWalkContext(ctx);
 
-  if (!inputCut) {
-    const output = renderNodes(nodes, dialect, walkContext);
-    if (max === undefined || output.length <= max) return { output, truncated: false };
-  }
+  if (max === undefined && !inputCut) return { output: renderNodes(nodes, dialect, walkContext), truncated: false };
   let tail = moreTail(dialect, options);
   if (max !== undefined && tail.length > max) tail = max >= ELLIPSIS.length ? ELLIPSIS : '';
   const limit = max === undefined ? Infinity : max - tail.length;
-  return { output: renderNodes(nodes, dialect, walkContext, limit, tail), truncated: true };
+  // One walk with the room left for the tail tells most notes apart: one that never stops is the
+  // whole text and fits; one that stops at a piece taking it past `max` needs cutting. Only one
+  // stopping in between (whole, it would need the tail's room but fit in `max`) is walked whole.
+  const cut = walkNodes(nodes, dialect, walkContext, limit);
+  if (!inputCut) {
+    if (!cut.stopped) {
+      // the whole text, written exactly as without a limit
+      const output = cut.finish();
+      if (max === undefined || output.length <= max) return { output, truncated: false };
+    } else if (max !== undefined && cut.neededLength <= max) {
+      const output = renderNodes(nodes, dialect, walkContext);
+      if (output.length <= max) return { output, truncated: false };
+    }
+  }
+  return { output: cut.finish(tail), truncated: true };
 }
 
 /** Arbitrary untrusted plain text (names, CWs, report comments) made inert in `target`. */

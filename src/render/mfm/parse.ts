@@ -7,6 +7,10 @@
  * thread waits synchronously (Atomics.wait) for at most PARSE_TIMEOUT_MS; past that the worker
  * is terminated and the text is parsed with `parseSimple` (text and emoji only: inert, just
  * unformatted). Results, fallbacks included, are cached, as every target renders the same text.
+ *
+ * Two kinds of text skip the worker: text made only of characters no MFM syntax starts with is a
+ * single text node without any parsing, and text without the characters that open nested syntax
+ * (the only source of mfm-js's backtracking) is parsed right here, in time linear in its length.
  */
 import * as mfm from 'mfm-js';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
@@ -68,10 +72,53 @@ export function parseBounded(text: string): mfm.MfmNode[] {
     cache.set(text, hit);
     return hit;
   }
-  const nodes = parseInWorker(text) ?? mfm.parseSimple(text);
+  const nodes = isPlainText(text) ? plainNodes(text) : parsesInThisThread(text) ? parseHere(text) : (parseInWorker(text) ?? mfm.parseSimple(text));
   cache.set(text, nodes);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return nodes;
+}
+
+/**
+ * Characters that start no MFM syntax alone: ASCII letters and digits, spaces, newlines, some
+ * punctuation, kana and CJK ideographs (none of them an emoji). `search` and `検索` are the
+ * search box's button, so text with either is parsed.
+ */
+const PLAIN_TEXT = /^[A-Za-z0-9 \t\n.,!?'"%&=;+\-/\u3001\u3002\u3041-\u3096\u30A1-\u30FA\u30FC\u4E00-\u9FFF\uFF01\uFF1F]*$/;
+const SEARCH_BUTTON = /search|検索/i;
+
+/** True when mfm-js would parse `text` into nothing but one text node (none when empty). */
+export function isPlainText(text: string): boolean {
+  return PLAIN_TEXT.test(text) && !SEARCH_BUTTON.test(text);
+}
+
+function plainNodes(text: string): mfm.MfmNode[] {
+  return text === '' ? [] : [{ type: 'text', props: { text } }];
+}
+
+/**
+ * Longest text parsed in this thread (Misskey's default note limit); mfm-js takes about 5–15 ms
+ * for 3,000 characters of the shapes that remain.
+ */
+const IN_THREAD_MAX = 3_000;
+/**
+ * What opens nested syntax (links and their labels, `$[fn …]`, `**`, `__`, `~~`, tags, quotes,
+ * math, brackets inside hashtags and URLs): mfm-js retries a nested parse at every such opener,
+ * which is where its time goes polynomial and worse. Without them every construct it can still
+ * find (mentions, hashtags, URLs, emoji, inline code, code blocks, search) is one forward scan.
+ */
+const NESTING = /[[(（「*_~<>$\\]/;
+
+/** True when `text` is short and has nothing mfm-js backtracks on: parsed without the worker. */
+export function parsesInThisThread(text: string): boolean {
+  return text.length <= IN_THREAD_MAX && !NESTING.test(text);
+}
+
+function parseHere(text: string): mfm.MfmNode[] {
+  try {
+    return mfm.parse(text);
+  } catch {
+    return mfm.parseSimple(text);
+  }
 }
 
 /** Stops the parser thread (it is unref'd, so this is only needed for a tidy shutdown). */

@@ -9,6 +9,7 @@ import type { Dialect } from './types';
 const ZWSP = '\u200B';
 
 function escape(raw: string): string {
+  if (!raw.includes('@') && !raw.includes('<')) return raw;
   return raw.replace(/@(?=room|channel|here|everyone)|<(?=[@#!])/gi, (m) => m + ZWSP);
 }
 

@@ -31,9 +31,15 @@ const BLOCK_TYPES = new Set<MfmNode['type']>(['quote', 'search', 'blockCode', 'm
 
 /** `nodes` in `dialect`; with a `limit`, cut to fit and followed by `tail` (not counted in the limit). */
 export function renderNodes(nodes: MfmNode[], dialect: Dialect, ctx: WalkContext, limit = Infinity, tail = ''): string {
+  return walkNodes(nodes, dialect, ctx, limit).finish(tail);
+}
+
+/** `nodes` walked into a writer with `limit`, ended but not finished: see `Writer.stopped`. */
+export function walkNodes(nodes: MfmNode[], dialect: Dialect, ctx: WalkContext, limit = Infinity): Writer {
   const writer = new Writer(dialect, limit);
   new Walk(dialect, ctx, writer).nodes(nodes, TOP);
-  return writer.finish(tail);
+  writer.end();
+  return writer;
 }
 
 class Walk {

@@ -47,6 +47,12 @@ export class Writer {
   /** the output ends with a bare URL that only whitespace can end */
   private urlOpenEnded = false;
   stopped = false;
+  /**
+   * Once stopped: a length the output would at least have had without the limit (what was written,
+   * the piece that did not fit, and the closes of every construct opened), as everything written
+   * before the stop is written the same way without a limit and nothing written is ever taken back.
+   */
+  neededLength = 0;
 
   constructor(
     private readonly dialect: Dialect,
@@ -74,7 +80,7 @@ export class Writer {
     const openEnded = bareUrl && this.dialect.bareUrlsEndAtSpace;
     // An open-ended URL keeps room for the space that may have to follow it.
     if (this.fits(piece.length + extraClose + (openEnded ? 1 : 0))) this.commit(piece, false, openEnded);
-    else this.stopped = true;
+    else this.stop(piece.length + extraClose);
   }
 
   /** True when the next content starts a line. */
@@ -108,6 +114,11 @@ export class Writer {
     } else {
       this.pendingNewline = true;
     }
+  }
+
+  /** Writes what is still collected, so that `stopped` tells about all the input. */
+  end(): void {
+    this.flush();
   }
 
   /**
@@ -224,9 +235,17 @@ export class Writer {
       this.commit(whole, raw.endsWith('\n'));
       return;
     }
+    const needed = this.out.length + this.closeLength + whole.length + extraClose;
     const budget = this.limit - this.out.length - this.closeLength - extraClose;
     const prefix = budget > head.length ? longestFittingPrefix(raw, (p) => render(p).length <= budget, budget - head.length) : '';
     if (prefix !== '') this.commit(render(prefix), false);
+    this.stopped = true;
+    this.neededLength = needed;
+  }
+
+  /** Stops at a piece of `length` (closes included) that does not fit. */
+  private stop(length: number): void {
+    this.neededLength = this.out.length + this.closeLength + length;
     this.stopped = true;
   }
 }

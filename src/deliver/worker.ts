@@ -215,7 +215,9 @@ export class DeliveryWorker {
             await this.bury(sink, jobs, `gave up after waiting ${Math.round((now - first.createdAt) / 1000)} s: ${verdict.reason}`);
             return;
           }
-          const wait = Math.max(verdict.afterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS, MIN_RATE_LIMIT_WAIT_MS);
+          // whole milliseconds: the lane's pause in the store and the jobs' due time must be the same
+          // instant, or an instance taking over in between sends a later job first
+          const wait = Math.ceil(Math.max(verdict.afterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS, MIN_RATE_LIMIT_WAIT_MS));
           let readyAt: number;
           if (verdict.rateLimited) {
             metrics?.rateLimited.inc({ sink: sink.name });
@@ -232,7 +234,7 @@ export class DeliveryWorker {
           await this.bury(sink, jobs, `gave up after ${first.attempts + 1} attempts: ${verdict.reason}`);
           return;
         }
-        const at = retryAt(policy, first.attempts + 1, now, verdict.afterMs);
+        const at = Math.ceil(retryAt(policy, first.attempts + 1, now, verdict.afterMs));
         await this.holdLane(lane, this.pacer.pause(lane, at));
         for (const job of jobs) await queue.reschedule(job, at, verdict.reason, now);
         log.warn({ reason: verdict.reason, attempt: first.attempts + 1, retryInMs: at - now }, 'send failed; will retry');

@@ -117,3 +117,21 @@ it('records no pause when the lane need not wait', async () => {
   expect(a.sink.texts()).toEqual(['m1', 'm2']);
   expect(pauseLane).not.toHaveBeenCalled();
 });
+
+it.each([
+  ['a transient failure (retry backoff)', retry('HTTP 502', 1500.4)],
+  ['a 429', retry('HTTP 429', 1500.4, true)],
+])('after %s with a fractional wait, an instance taking over keeps the lane in order', async (_, answer) => {
+  const a = instance(answer);
+  const b = instance(delivered());
+  await accept('m1', 'm2');
+
+  await a.run();
+  expect(a.sink.texts()).toEqual(['m1']);
+  // a is gone; b takes over with nothing but the queue, at every millisecond around the wait's end
+  for (let at = T0 + 1499; at <= T0 + 1502; at++) {
+    clock = at;
+    await b.run();
+  }
+  expect(b.sink.texts()).toEqual(['m1', 'm2']);
+});

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
 import { templateRenderer } from './deliver/render-jobs';
+import { startHeartbeat } from './deliver/heartbeat';
 import { DeliveryWorker } from './deliver/worker';
 import { ingest, type IngestDeps } from './ingest';
 import type { Logger } from './observe/logger';
@@ -69,6 +70,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     isReady: (name) => started.has(name),
   });
 
+  const heartbeat = startHeartbeat({ queue, leasesHeld: () => worker.leasesHeld(), logger, now });
   let accepting = true;
   const lanes = new Map([...sinks].map(([name, sink]) => [name, sink.lane]));
   const ingestDeps: IngestDeps = { config, lanes, queue, now, accepting: () => accepting };
@@ -87,6 +89,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     metrics: async () => {
       metrics.setQueueStats(await queue.stats(), now());
       metrics.setSinkPauses(sinks.keys(), await queue.pausedSinks());
+      metrics.setInstances(await queue.instances(), now());
       return metrics.expose();
     },
     observe: ({ source, type, outcome, status, seconds }) => {
@@ -116,6 +119,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       starting.forEach((start) => clearInterval(start.timer));
       templates.close();
       await worker.stop(graceMs);
+      await heartbeat.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await Promise.all([...sinks.values()].map((sink) => sink.close().catch(() => undefined)));

@@ -6,6 +6,7 @@ import { dlqDrop, dlqList, dlqRetry } from './commands/dlq';
 import { renderCommand, routeTestCommand } from './commands/inspect';
 import { sendTestCommand } from './commands/send-test';
 import { sinkPause, sinkResume, sinkStatus } from './commands/sink';
+import { statusCommand } from './commands/status';
 import { serve } from './commands/serve';
 
 const program = new Command();
@@ -104,6 +105,12 @@ sink
   .description("release a paused sink's messages")
   .option(...configOption)
   .action(async (name: string, options) => console.log(await sinkResume(name, options)));
+
+program
+  .command('status')
+  .description('bridge instances sharing the store: their leases and heartbeats')
+  .option(...configOption)
+  .action(async (options) => console.log(await statusCommand(options)));
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : `misskey-bridge: ${(error as Error).message}`);

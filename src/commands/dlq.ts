@@ -1,20 +1,10 @@
-import { resolveConfig } from '../config';
-import { openQueue } from '../queue/open';
-import type { DeadLetterSelector, Queue } from '../queue/queue';
+import type { DeadLetterSelector } from '../queue/queue';
+import { withStore } from './store';
 
 export interface DlqOptions {
   config?: string;
   sink?: string;
   all?: boolean;
-}
-
-async function withQueue<T>(configFile: string | undefined, use: (queue: Queue) => Promise<T>): Promise<T> {
-  const queue = await openQueue(resolveConfig(configFile).config.storage, { beside: true });
-  try {
-    return await use(queue);
-  } finally {
-    await queue.close();
-  }
 }
 
 function selector(ids: string[], options: DlqOptions): DeadLetterSelector {
@@ -25,7 +15,7 @@ function selector(ids: string[], options: DlqOptions): DeadLetterSelector {
 }
 
 export function dlqList(options: DlqOptions): Promise<string> {
-  return withQueue(options.config, async (queue) => {
+  return withStore(options.config, async (queue) => {
     const letters = await queue.deadLetters(options.sink);
     if (letters.length === 0) return 'no dead letters';
     return letters
@@ -41,9 +31,9 @@ export function dlqList(options: DlqOptions): Promise<string> {
 }
 
 export function dlqRetry(ids: string[], options: DlqOptions): Promise<string> {
-  return withQueue(options.config, async (queue) => `${await queue.retryDead(selector(ids, options), Date.now())} dead letter(s) queued again`);
+  return withStore(options.config, async (queue) => `${await queue.retryDead(selector(ids, options), Date.now())} dead letter(s) queued again`);
 }
 
 export function dlqDrop(ids: string[], options: DlqOptions): Promise<string> {
-  return withQueue(options.config, async (queue) => `${await queue.dropDead(selector(ids, options))} dead letter(s) dropped`);
+  return withStore(options.config, async (queue) => `${await queue.dropDead(selector(ids, options))} dead letter(s) dropped`);
 }

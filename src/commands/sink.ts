@@ -1,7 +1,7 @@
 import os from 'node:os';
-import { resolveConfig, type Config } from '../config';
-import { openQueue } from '../queue/open';
+import type { Config } from '../config';
 import type { Queue, SinkPause } from '../queue/queue';
+import { formatAge, table, withStore } from './store';
 
 /**
  * `sink status | pause | resume`: a pause lives in the store, so a running `serve` (every instance
@@ -11,16 +11,6 @@ export interface SinkOptions {
   config?: string;
 }
 
-async function withQueue<T>(configFile: string | undefined, use: (queue: Queue, config: Config) => Promise<T>): Promise<T> {
-  const { config } = resolveConfig(configFile);
-  const queue = await openQueue(config.storage, { beside: true });
-  try {
-    return await use(queue, config);
-  } finally {
-    await queue.close();
-  }
-}
-
 /** who paused: shown by `sink status` */
 function operator(): string | undefined {
   try {
@@ -28,16 +18,6 @@ function operator(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** 42s, 3m 04s, 2h 05m, 3d 4h */
-export function formatAge(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  const pad = (n: number) => String(n).padStart(2, '0');
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${pad(seconds % 60)}s`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ${pad(Math.floor(seconds / 60) % 60)}m`;
-  return `${Math.floor(seconds / 86_400)}d ${Math.floor(seconds / 3600) % 24}h`;
 }
 
 function pausedState(pause: SinkPause, now: number): string {
@@ -56,14 +36,9 @@ async function waiting(queue: Queue, sink: string): Promise<{ count: number; old
   return { count, oldestAt };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
-}
-
 /** `sink status`: each configured sink's type, state, waiting count, oldest waiting age and dead letters. */
 export function sinkStatus(options: SinkOptions): Promise<string> {
-  return withQueue(options.config, async (queue, config) => {
+  return withStore(options.config, async (queue, config) => {
     const now = Date.now();
     const [stats, pauses, letters] = await Promise.all([queue.stats(), queue.pausedSinks(), queue.deadLetters()]);
     const pauseOf = new Map(pauses.map((pause) => [pause.sink, pause]));
@@ -95,7 +70,7 @@ function knownSink(config: Config, name: string): void {
 
 /** `sink pause NAME`: hold the sink's messages, for every instance, until `sink resume NAME`. */
 export function sinkPause(name: string, options: SinkOptions): Promise<string> {
-  return withQueue(options.config, async (queue, config) => {
+  return withStore(options.config, async (queue, config) => {
     knownSink(config, name);
     const already = (await queue.pausedSinks()).find((pause) => pause.sink === name);
     if (already) return `sink "${name}" was already ${pausedState(already, Date.now())}`;
@@ -107,7 +82,7 @@ export function sinkPause(name: string, options: SinkOptions): Promise<string> {
 
 /** `sink resume NAME`: release a paused sink's messages, in their order. */
 export function sinkResume(name: string, options: SinkOptions): Promise<string> {
-  return withQueue(options.config, async (queue, config) => {
+  return withStore(options.config, async (queue, config) => {
     const paused = (await queue.pausedSinks()).some((pause) => pause.sink === name);
     // a pause left on a sink since removed from the config can still be lifted
     if (!paused) {

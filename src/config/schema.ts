@@ -70,8 +70,11 @@ export const retryPolicy = z
 /** The `delivery` block: the retry policy, and how long a send may hold its jobs. */
 export const deliverySettings = retryPolicy
   .extend({
-    /** a leased job goes to another instance (or a restart) after this long without being settled */
-    leaseTime: duration.refine((ms) => ms >= 1000, 'must be at least 1s, and longer than a send can take').default(120_000),
+    /**
+     * a leased job goes to another instance after this long without a sign of life from the one
+     * sending it; renewed every third of it while the send runs
+     */
+    leaseTime: duration.refine((ms) => ms >= 1000, 'must be at least 1s').default(15_000),
   })
   .strict();
 

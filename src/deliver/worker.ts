@@ -20,7 +20,10 @@ export interface WorkerOptions {
   now?: () => number;
   /** how often to look for due jobs when nothing wakes the worker */
   pollMs?: number;
-  /** how long a leased job stays ours before another worker (or a restart) may take it */
+  /**
+   * how long a leased job stays ours before another worker may take it; renewed while its send
+   * runs, so a live instance keeps it however slow the platform, and a dead one loses it soon
+   */
   leaseMs?: number;
   /** combine a lane's backlog into digests once this many jobs wait; 0 turns digests off */
   digestThreshold?: number;
@@ -32,6 +35,8 @@ export interface WorkerOptions {
   isReady?: (sink: string) => boolean;
 }
 
+/** How long a lease lasts unless renewed (config: delivery.leaseTime). */
+const DEFAULT_LEASE_MS = 15_000;
 /** A 429 without a usable wait: wait this long. */
 const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
 /** Never re-send sooner than this after a rate limit (a `Retry-After: 0` would loop). */
@@ -63,6 +68,8 @@ export class DeliveryWorker {
   private nextPacedAt = Infinity;
   /** sinks that answered as broken, by name: how many of their checks failed since */
   private readonly suspects = new Map<string, number>();
+  /** jobs leased by this worker and not settled yet */
+  private held = 0;
 
   constructor(private readonly options: WorkerOptions) {
     this.now = options.now ?? Date.now;
@@ -112,6 +119,35 @@ export class DeliveryWorker {
     await Promise.race([inFlight, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
   }
 
+  /** How many jobs this worker holds leased right now (reported with the instance's heartbeat). */
+  leasesHeld(): number {
+    return this.held;
+  }
+
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? DEFAULT_LEASE_MS;
+  }
+
+  /** Renews the jobs' lease every third of its length while `work` runs (a send of any length). */
+  private async whileLeased<T>(jobs: Job[], work: () => Promise<T>): Promise<T> {
+    const renew = () => {
+      const now = this.now();
+      this.options.queue.renew(jobs, now, now + this.leaseMs).then(
+        (held) => held || this.options.logger.warn({ jobs: jobs.map((job) => job.id) }, 'a lease ran out during a send; another instance may send these too'),
+        (error: unknown) => this.options.logger.warn({ err: error }, 'cannot renew a lease; another instance may take the jobs over'),
+      );
+    };
+    const timer = setInterval(renew, Math.max(1, Math.floor(this.leaseMs / 3)));
+    timer.unref();
+    this.held += jobs.length;
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+      this.held -= jobs.length;
+    }
+  }
+
   /** Resolves once no lane is sending (for tests and benchmarks). */
   async idle(): Promise<void> {
     while (this.pendingWake || this.ticking || this.busy.size > 0) {
@@ -157,7 +193,7 @@ export class DeliveryWorker {
   /** lease → render → send → settle, for one platform message of one lane */
   private async runLane(lane: string, due: number): Promise<void> {
     const { queue } = this.options;
-    const leased = await queue.lease(lane, this.now(), this.batchSize(lane, due), this.options.leaseMs ?? 120_000);
+    const leased = await queue.lease(lane, this.now(), this.batchSize(lane, due), this.leaseMs);
     if (leased.length === 0) return;
     const sink = this.options.sinks.get(leased[0]!.sink);
     if (sink && this.options.isReady && !this.options.isReady(sink.name)) {
@@ -178,7 +214,7 @@ export class DeliveryWorker {
     if (jobs.length === 0) return;
     const delivery: Delivery = { key: deliveryKey(jobs), messages };
     this.pacer.sent(lane, this.now());
-    const verdict = await send(sink, delivery);
+    const verdict = await this.whileLeased(jobs, () => send(sink, delivery));
     await this.settle(sink, lane, jobs, verdict);
   }
 

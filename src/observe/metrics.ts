@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { LaneStats, SinkPause } from '../queue/queue';
+import type { InstanceInfo, LaneStats, SinkPause } from '../queue/queue';
 
 /** The bridge's Prometheus metrics (documented in docs/operations.md). Labels never carry secrets. */
 export class Metrics {
@@ -68,6 +68,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly instanceHeartbeatAge = new Gauge({
+    name: 'misskey_bridge_instance_heartbeat_age_seconds',
+    help: 'Seconds since each bridge instance sharing the store last said it is alive (a dead one keeps growing until forgotten after a day)',
+    labelNames: ['instance', 'host', 'pid'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly instanceLeases = new Gauge({
+    name: 'misskey_bridge_instance_leases',
+    help: 'Jobs each instance held leased at its last heartbeat',
+    labelNames: ['instance', 'host', 'pid'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'misskey_bridge_' });
   }
@@ -94,6 +108,17 @@ export class Metrics {
     this.sinkPaused.reset();
     for (const sink of sinks) this.sinkPaused.set({ sink }, 0);
     for (const { sink } of paused) this.sinkPaused.set({ sink }, 1);
+  }
+
+  /** Refreshes the instance gauges from the store's heartbeats. */
+  setInstances(instances: InstanceInfo[], now: number): void {
+    this.instanceHeartbeatAge.reset();
+    this.instanceLeases.reset();
+    for (const { id, host, pid, leases, heartbeatAt } of instances) {
+      const labels = { instance: id, host, pid: String(pid) };
+      this.instanceHeartbeatAge.set(labels, Math.max(0, (now - heartbeatAt) / 1000));
+      this.instanceLeases.set(labels, leases);
+    }
   }
 
   async expose(): Promise<{ contentType: string; body: string }> {

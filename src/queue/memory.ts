@@ -1,5 +1,6 @@
 import {
   DUE_COUNT_CAP,
+  INSTANCE_FORGET_MS,
   StoreUnavailableError,
   type DeadLetter,
   type DueLane,
@@ -8,6 +9,7 @@ import {
   type LaneStats,
   type NewJob,
   type Queue,
+  type InstanceInfo,
   type SinkPause,
 } from './queue';
 
@@ -35,6 +37,7 @@ export class MemoryQueue implements Queue {
   private readonly pauses = new Map<string, number>();
   /** sink → its pause */
   private readonly sinkPauses = new Map<string, SinkPause>();
+  private readonly instanceRecords = new Map<string, InstanceInfo>();
   private available = true;
   private lastPruneAt = -Infinity;
 
@@ -192,6 +195,31 @@ export class MemoryQueue implements Queue {
 
   async pausedSinks(): Promise<SinkPause[]> {
     return [...this.sinkPauses.values()].sort((a, b) => compare(a.sink, b.sink)).map(copy);
+  }
+
+  async renew(jobs: Job[], now: number, leasedUntil: number): Promise<boolean> {
+    this.assertAvailable();
+    let all = true;
+    for (const job of jobs) {
+      const entry = this.jobs.get(job.id);
+      if (entry && entry.leasedUntil !== null && entry.leasedUntil >= now) entry.leasedUntil = leasedUntil;
+      else all = false;
+    }
+    return all;
+  }
+
+  async heartbeat(instance: InstanceInfo): Promise<void> {
+    this.assertAvailable();
+    for (const [id, known] of this.instanceRecords) if (known.heartbeatAt < instance.heartbeatAt - INSTANCE_FORGET_MS) this.instanceRecords.delete(id);
+    this.instanceRecords.set(instance.id, copy(instance));
+  }
+
+  async instances(): Promise<InstanceInfo[]> {
+    return [...this.instanceRecords.values()].sort((a, b) => b.heartbeatAt - a.heartbeatAt).map(copy);
+  }
+
+  async forgetInstance(id: string): Promise<void> {
+    this.instanceRecords.delete(id);
   }
 
   private selectDead(selector: DeadLetterSelector): DeadLetter[] {

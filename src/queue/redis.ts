@@ -27,6 +27,7 @@
  *   P lease:<lane>           zset id → leasedUntil   the lane is held while a score is >= now
  *   P paused                 zset lane → until       the lane is held while its score is > now (pauseLane)
  *   P paused-sinks           hash sink → JSON {since, by?}   sinks held until resumed (pauseSink)
+ *   P instances              hash id → JSON InstanceInfo     bridge processes and their heartbeats
  *   P group:<batch>          zset id → seq           the members of a lease group
  *   P lanes, P pairs         sets of lanes with jobs, and of JSON [sink, lane] with jobs
  *   P created:<[sink,lane]>  zset id → createdAt     stats: depth and oldest
@@ -39,6 +40,7 @@
 import Redis from 'ioredis';
 import {
   DUE_COUNT_CAP,
+  INSTANCE_FORGET_MS,
   StoreUnavailableError,
   type Attempt,
   type DeadLetter,
@@ -48,6 +50,7 @@ import {
   type LaneStats,
   type NewJob,
   type Queue,
+  type InstanceInfo,
   type SinkPause,
 } from './queue';
 
@@ -369,6 +372,32 @@ const SCRIPTS = {
     end
     return count`,
 
+  // ARGV: P, now, leasedUntil, ids…; how many leases were still held and are extended
+  bridgeRenew: `
+    local now, leasedUntil, renewed = tonumber(ARGV[2]), ARGV[3], 0
+    for i = 4, #ARGV do
+      local id = ARGV[i]
+      local lane = redis.call('HGET', jobKey(id), 'lane')
+      if lane then
+        local held = redis.call('ZSCORE', P .. 'lease:' .. lane, id)
+        if held and tonumber(held) >= now then
+          redis.call('ZADD', P .. 'lease:' .. lane, leasedUntil, id)
+          renewed = renewed + 1
+        end
+      end
+    end
+    return renewed`,
+
+  // ARGV: P, id, heartbeatAt, instance JSON, forget before; instances silent since then are dropped
+  bridgeHeartbeat: `
+    local key = P .. 'instances'
+    local forgetBefore = tonumber(ARGV[5])
+    local all = redis.call('HGETALL', key)
+    for i = 1, #all, 2 do
+      if tonumber(cjson.decode(all[i + 1]).heartbeatAt) < forgetBefore then redis.call('HDEL', key, all[i]) end
+    end
+    redis.call('HSET', key, ARGV[2], ARGV[4])`,
+
   // ARGV: P; flat list of pair, depth, oldest createdAt
   bridgeStats: `
     local out = {}
@@ -581,6 +610,25 @@ export class RedisQueue implements Queue {
         return by === undefined ? { sink, since } : { sink, since, by };
       })
       .sort((a, b) => compare(a.sink, b.sink));
+  }
+
+  async renew(jobs: Job[], now: number, leasedUntil: number): Promise<boolean> {
+    if (jobs.length === 0) return true;
+    const renewed = await this.run(() => this.scripts.bridgeRenew(this.p, now, leasedUntil, ...jobs.map((job) => job.id)));
+    return renewed === jobs.length;
+  }
+
+  async heartbeat(instance: InstanceInfo): Promise<void> {
+    await this.run(() => this.scripts.bridgeHeartbeat(this.p, instance.id, instance.heartbeatAt, JSON.stringify(instance), instance.heartbeatAt - INSTANCE_FORGET_MS));
+  }
+
+  async instances(): Promise<InstanceInfo[]> {
+    const all = await this.run(() => this.client.hvals(`${this.p}instances`));
+    return all.map((data) => JSON.parse(data) as InstanceInfo).sort((a, b) => b.heartbeatAt - a.heartbeatAt);
+  }
+
+  async forgetInstance(id: string): Promise<void> {
+    await this.run(() => this.client.hdel(`${this.p}instances`, id));
   }
 
   private async settleDead(action: 'retry' | 'drop', selector: DeadLetterSelector, now: number): Promise<number> {

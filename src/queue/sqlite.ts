@@ -1,8 +1,12 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
   DUE_COUNT_CAP,
+  INSTANCE_FORGET_MS,
+  isInstanceAlive,
+  processAlive,
   StoreUnavailableError,
   type Attempt,
   type DeadLetter,
@@ -12,6 +16,7 @@ import {
   type LaneStats,
   type NewJob,
   type Queue,
+  type InstanceInfo,
   type SinkPause,
 } from './queue';
 
@@ -100,6 +105,14 @@ const MIGRATIONS = [
   ) WITHOUT ROWID;
   -- dueLanes walks the distinct (lane, sink) pairs and counts each running pair's due jobs here
   CREATE INDEX jobs_sink_due ON jobs (lane, sink, availableAt);
+  `,
+  `
+  -- bridge processes using the store (Queue.heartbeat); data is the InstanceInfo as JSON
+  CREATE TABLE instances (
+    id TEXT PRIMARY KEY,
+    heartbeatAt INTEGER NOT NULL,
+    data TEXT NOT NULL
+  ) WITHOUT ROWID;
   `,
 ];
 
@@ -245,6 +258,11 @@ function prepareStatements(db: Database.Database) {
     pauseSink: db.prepare<[string, number, string | null]>('INSERT OR IGNORE INTO sink_pauses (sink, since, by) VALUES (?, ?, ?)'),
     resumeSink: db.prepare<[string]>('DELETE FROM sink_pauses WHERE sink = ?'),
     pausedSinks: db.prepare<[], { sink: string; since: number; by: string | null }>('SELECT sink, since, by FROM sink_pauses ORDER BY sink'),
+    renew: db.prepare<[number, string, number]>('UPDATE jobs SET leasedUntil = ? WHERE id = ? AND leasedUntil >= ?'),
+    heartbeat: db.prepare<[string, number, string]>('INSERT OR REPLACE INTO instances (id, heartbeatAt, data) VALUES (?, ?, ?)'),
+    forgetSilent: db.prepare<[number]>('DELETE FROM instances WHERE heartbeatAt < ?'),
+    instances: db.prepare<[], string>('SELECT data FROM instances ORDER BY heartbeatAt DESC').pluck(),
+    forgetInstance: db.prepare<[string]>('DELETE FROM instances WHERE id = ?'),
   };
 }
 
@@ -271,8 +289,9 @@ export class SqliteQueue implements Queue {
   }
 
   /**
-   * Opens or creates the store. A single process owns the file: leases left by a dead one are
-   * cleared, unless `keepLeases` (a command beside the running process).
+   * Opens or creates the store. One serving process owns the file: the leases a dead one left are
+   * taken over at once (cleared), unless `keepLeases` (a command beside the running process) or
+   * another serving process still runs (its heartbeat is recent and, on this host, its pid lives).
    */
   static open(options: SqliteQueueOptions): SqliteQueue {
     fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
@@ -282,7 +301,7 @@ export class SqliteQueue implements Queue {
       db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
       migrate(db);
       const queue = new SqliteQueue(db);
-      if (!options.keepLeases) queue.statements.clearLeases.run();
+      if (!options.keepLeases && !queue.anotherInstanceAlive(Date.now())) queue.statements.clearLeases.run();
       return queue;
     } catch (error) {
       db.close();
@@ -384,6 +403,22 @@ export class SqliteQueue implements Queue {
     return this.statements.pausedSinks.all().map(({ sink, since, by }) => (by === null ? { sink, since } : { sink, since, by }));
   }
 
+  async renew(jobs: Job[], now: number, leasedUntil: number): Promise<boolean> {
+    return this.guard(() => this.transactions.renew(jobs, now, leasedUntil));
+  }
+
+  async heartbeat(instance: InstanceInfo): Promise<void> {
+    this.guard(() => this.transactions.heartbeat(instance));
+  }
+
+  async instances(): Promise<InstanceInfo[]> {
+    return this.statements.instances.all().map((data) => JSON.parse(data) as InstanceInfo);
+  }
+
+  async forgetInstance(id: string): Promise<void> {
+    this.guard(() => this.statements.forgetInstance.run(id));
+  }
+
   private prepareTransactions() {
     const s = this.statements;
     return {
@@ -446,7 +481,21 @@ export class SqliteQueue implements Queue {
         return dropped;
       }),
       nothing: this.db.transaction(() => undefined),
+      renew: this.db.transaction((jobs: Job[], now: number, leasedUntil: number) => {
+        let renewed = 0;
+        for (const job of jobs) renewed += s.renew.run(leasedUntil, job.id, now).changes;
+        return renewed === jobs.length;
+      }),
+      heartbeat: this.db.transaction((instance: InstanceInfo) => {
+        s.forgetSilent.run(instance.heartbeatAt - INSTANCE_FORGET_MS);
+        s.heartbeat.run(instance.id, instance.heartbeatAt, JSON.stringify(instance));
+      }),
     };
+  }
+
+  private anotherInstanceAlive(now: number): boolean {
+    const host = os.hostname();
+    return this.statements.instances.all().some((data) => isInstanceAlive(JSON.parse(data) as InstanceInfo, now, host, processAlive));
   }
 
   private selectDead(selector: DeadLetterSelector): string[] {

@@ -30,7 +30,7 @@ describe('config', () => {
     expect(config.storage).toEqual({ driver: 'sqlite', path: './data/bridge.db', sync: 'normal' });
     expect(config.routes[0]!.filter).toEqual({});
     expect(config.delivery.maxAttempts).toBe(10);
-    expect(config.delivery.leaseTime).toBe(120_000);
+    expect(config.delivery.leaseTime).toBe(15_000);
     expect(config.templates).toBe('./templates');
   });
 

@@ -384,6 +384,53 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
       });
     });
 
+    describe('lease renewal', () => {
+      it('extends a lease still held, so no one else leases the lane meanwhile', async () => {
+        await acceptEach(['e1', 'e2'], T0);
+        const leased = await queue.lease('discord:main', T0, 1, 1000);
+        await expect(queue.renew(leased, T0 + 900, T0 + 1900)).resolves.toBe(true);
+        expect(await queue.lease('discord:main', T0 + 1500, 1, 1000)).toEqual([]);
+        expect(await lanes(T0 + 1500)).toEqual([]);
+        expect(eventIds(await queue.lease('discord:main', T0 + 1901, 1, 1000))).toEqual(['e1']);
+      });
+
+      it('says false for a lease that ran out, and does not take it back', async () => {
+        await acceptEach(['e1'], T0);
+        const leased = await queue.lease('discord:main', T0, 1, 1000);
+        await expect(queue.renew(leased, T0 + 1001, T0 + 5000)).resolves.toBe(false);
+        // out of its lease, the job is another instance's to take
+        expect(eventIds(await queue.lease('discord:main', T0 + 1001, 1, 1000))).toEqual(['e1']);
+      });
+
+      it('says false for jobs settled meanwhile', async () => {
+        await acceptEach(['e1'], T0);
+        const leased = await queue.lease('discord:main', T0, 1, 1000);
+        await queue.ack(leased);
+        await expect(queue.renew(leased, T0 + 10, T0 + 5000)).resolves.toBe(false);
+      });
+    });
+
+    describe('instances', () => {
+      const instance = (id: string, heartbeatAt: number, leases = 0) => ({ id, host: 'bridge-1', pid: 4242, since: T0, leases, heartbeatAt });
+
+      it('lists the latest heartbeat of each instance, the most recent first, and survives a reopen', async () => {
+        await queue.heartbeat(instance('a', T0));
+        await queue.heartbeat(instance('b', T0 + 1000, 3));
+        await queue.heartbeat(instance('a', T0 + 2000, 1));
+        queue = await reopen();
+        expect(await queue.instances()).toEqual([instance('a', T0 + 2000, 1), instance('b', T0 + 1000, 3)]);
+      });
+
+      it('forgets an instance that stopped cleanly, and those silent for a day', async () => {
+        await queue.heartbeat(instance('gone', T0));
+        await queue.heartbeat(instance('old', T0));
+        await queue.heartbeat(instance('live', T0 + 1000));
+        await queue.forgetInstance('gone');
+        await queue.heartbeat(instance('live', T0 + DAY + 1));
+        expect((await queue.instances()).map((known) => known.id)).toEqual(['live']);
+      });
+    });
+
     describe('groups', () => {
       it("gives every job of a lease the first job's id as batch", async () => {
         await acceptEach(['e1', 'e2', 'e3'], T0);

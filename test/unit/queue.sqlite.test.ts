@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,7 +59,7 @@ describe('SqliteQueue', () => {
     const db = connection(open());
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
   });
 
   it("sets synchronous FULL for sync: 'full'", () => {
@@ -122,6 +123,28 @@ describe('SqliteQueue', () => {
     const second = open();
     expect(await second.dueLanes(T0 + 1)).toEqual([{ lane: 'discord:main', due: 2 }]);
     expect(await second.lease('discord:main', T0 + 1, 1, 1000)).toEqual(group);
+  });
+
+  it('keeps the leases on open while another serving process of this store still runs', async () => {
+    const first = open();
+    await first.accept('misskey', 'e1', [newJob('e1')], T0);
+    await first.lease('discord:main', T0, 10, 60 * 60 * 1000);
+    // this test process stands for the other one: its pid lives and its heartbeat is fresh
+    await first.heartbeat({ id: 'other', host: os.hostname(), pid: process.pid, since: Date.now(), leases: 1, heartbeatAt: Date.now() });
+
+    const second = open();
+    expect(await second.dueLanes(T0 + 1)).toEqual([]);
+  });
+
+  it('takes the leases over at once when the process that held them is gone, though its heartbeat is fresh', async () => {
+    const first = open();
+    await first.accept('misskey', 'e1', [newJob('e1')], T0);
+    await first.lease('discord:main', T0, 10, 60 * 60 * 1000);
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    await first.heartbeat({ id: 'gone', host: os.hostname(), pid: Number(gone.stdout), since: Date.now(), leases: 1, heartbeatAt: Date.now() });
+
+    const second = open();
+    expect(await second.dueLanes(T0 + 1)).toEqual([{ lane: 'discord:main', due: 1 }]);
   });
 
   it('is unavailable while another connection holds the write lock, and recovers when it is released', async () => {

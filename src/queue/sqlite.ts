@@ -450,3 +450,20 @@ export class SqliteQueue implements Queue {
     return rows.map((data) => (JSON.parse(data) as JobData).payload);
   }
 }
+
+/**
+ * recentEvents read from a store file another process owns (opening it as a queue would clear
+ * that process's leases): read-only, nothing when the file or the table is not there yet.
+ */
+export function readRecentEvents(file: string, limit: number): Event[] {
+  if (!fs.existsSync(file)) return [];
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'recent_events'").get();
+    if (table === undefined) return [];
+    const rows = db.prepare<[number], string>('SELECT data FROM recent_events ORDER BY seq DESC LIMIT ?').pluck().all(Math.max(0, Math.min(limit, RECENT_EVENTS)));
+    return rows.map((data) => (JSON.parse(data) as JobData).payload);
+  } finally {
+    db.close();
+  }
+}

@@ -51,9 +51,7 @@ export class TemplateSet {
 
   /** Loads the bundled templates, then the operator's folder over them. Throws TemplateError naming file:line. */
   static load(folders: string[], settings: RenderSettings): TemplateSet {
-    const envs = Object.fromEntries(
-      (['discord', 'slack', 'matrix', 'plain'] as const).map((target) => [target, createEnvironment({ ...settings, target })]),
-    ) as Record<MfmTarget, Environment>;
+    const envs = environments(settings);
     const sources = collectSources(folders);
     const templates = new Map<string, PlatformTemplate>();
     // a shared file's plain text (and everything else in the same markup) is compiled once
@@ -65,6 +63,14 @@ export class TemplateSet {
       }
     }
     return new TemplateSet(templates);
+  }
+
+  /** One template's text compiled as `load` compiles a file (same checks, `file:line` errors), for these platforms. */
+  static fromText(name: string, file: string, source: string, platforms: readonly Platform[], settings: RenderSettings): TemplateSet {
+    const envs = environments(settings);
+    const compiled = new Map<string, Render>();
+    const compile = (platform: Platform) => compileFile(name, file, envs, PLATFORM_TARGET[platform], compiled, source);
+    return new TemplateSet(new Map(platforms.map((platform) => [key(name, platform), compile(platform)])));
   }
 
   /** The named template for a platform, or undefined. */
@@ -82,6 +88,12 @@ export class TemplateSet {
 }
 
 const key = (name: string, platform: Platform) => `${platform}/${name}`;
+
+function environments(settings: RenderSettings): Record<MfmTarget, Environment> {
+  return Object.fromEntries(
+    (['discord', 'slack', 'matrix', 'plain'] as const).map((target) => [target, createEnvironment({ ...settings, target })]),
+  ) as Record<MfmTarget, Environment>;
+}
 
 /** template name → (platform or '*' for the shared file) → file path; later folders win */
 function collectSources(folders: string[]): Map<string, Map<string, string>> {
@@ -109,11 +121,12 @@ function compileFile(
   envs: Record<MfmTarget, Environment>,
   target: MfmTarget,
   compiled: Map<string, Render>,
+  text?: string,
 ): PlatformTemplate {
   let source: string;
   let split: ReturnType<typeof splitFrontMatter>;
   try {
-    source = readFileSync(file, 'utf8');
+    source = text ?? readFileSync(file, 'utf8');
     split = splitFrontMatter(source);
   } catch (error) {
     throw new TemplateError(`${file}:1: ${(error as Error).message}`);
@@ -157,7 +170,7 @@ function compileChecked(text: string, env: Environment, fail: (line: number, mes
   try {
     ast = env.parse(text);
   } catch (error) {
-    const line = /on line (\d+)/.exec((error as Error).message)?.[1];
+    const line = (/on line (\d+)/.exec((error as Error).message) ?? / - (\d+):\d+$/.exec((error as Error).message))?.[1];
     throw fail(Number(line ?? 1), (error as Error).message.split('\n')[0]!);
   }
   rejectUnsafe(ast, fail);

@@ -15,6 +15,7 @@ import { TemplateStore, missingRouteTemplates, templateFolders } from './render/
 import { TemplateError } from './render/templates';
 import { createSink } from './sinks/registry';
 import type { Sink } from './sinks/sink';
+import { startStudio, type RunningStudio } from './studio/server';
 
 export interface BridgeOptions {
   config: Config;
@@ -36,6 +37,8 @@ export interface RunningBridge {
   templates: TemplateStore;
   sinks: ReadonlyMap<string, Sink>;
   metrics: Metrics;
+  /** the template playground, when `studio.enabled` */
+  studio?: RunningStudio;
   /** stop accepting (503), let sends in flight finish within `graceMs`, close everything */
   stop(graceMs?: number): Promise<void>;
 }
@@ -104,6 +107,9 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   let stopped = false;
   void Promise.allSettled(starting.map((start) => start.first)).then(() => stopped || worker.start());
   if (options.watchTemplates !== false) templates.watch();
+  const studio = config.studio.enabled
+    ? await startStudio({ ...config.studio, config, logger, templates: () => templates.get(), recentEvents: (limit) => queue.recentEvents(limit) })
+    : undefined;
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -113,8 +119,10 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     templates,
     sinks,
     metrics,
+    studio,
     async stop(graceMs = 10_000) {
       accepting = false;
+      await studio?.close();
       stopped = true;
       starting.forEach((start) => clearInterval(start.timer));
       templates.close();

@@ -8,6 +8,7 @@ import { sendTestCommand } from './commands/send-test';
 import { sinkPause, sinkResume, sinkStatus } from './commands/sink';
 import { statusCommand } from './commands/status';
 import { serve } from './commands/serve';
+import { studioCommand } from './commands/studio';
 
 const program = new Command();
 const configOption = ['-c, --config <file>', 'config file (default ./config.yaml, else the built-in default)'] as const;
@@ -67,6 +68,14 @@ program
       process.exitCode = 1;
     }
   });
+
+program
+  .command('studio')
+  .description('the template playground: edit templates with live previews (127.0.0.1 by default; the printed URL carries a token)')
+  .option(...configOption)
+  .option('--host <host>', 'address to listen on (default: studio.host, else 127.0.0.1)')
+  .option('--port <port>', 'port to listen on (default: studio.port, else 3001; 0 picks a free one)')
+  .action((options: { config?: string; host?: string; port?: string }) => studioCommand(options));
 
 const dlq = program.command('dlq').description('inspect and replay dead-lettered deliveries');
 dlq

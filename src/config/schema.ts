@@ -129,6 +129,15 @@ export const configSchema = z
       .strict()
       .default({ timeZone: 'UTC', locale: 'en', slackCw: 'link' }),
     delivery: deliverySettings.default(deliverySettings.parse({})),
+    /** the template playground: `studio` runs it alone; `serve` runs it too when enabled */
+    studio: z
+      .object({
+        enabled: z.boolean().default(false),
+        host: z.string().default('127.0.0.1'),
+        port: z.coerce.number().int().min(0).max(65535).default(3001),
+      })
+      .strict()
+      .default({ enabled: false, host: '127.0.0.1', port: 3001 }),
     sources: z.record(name, z.object({ secret: z.string() }).strict()).refine((s) => Object.keys(s).length > 0, {
       message: 'define at least one source',
     }),

@@ -1,6 +1,7 @@
 import {
   DUE_COUNT_CAP,
   INSTANCE_FORGET_MS,
+  RECENT_EVENTS,
   StoreUnavailableError,
   type DeadLetter,
   type DueLane,
@@ -12,6 +13,7 @@ import {
   type InstanceInfo,
   type SinkPause,
 } from './queue';
+import type { Event } from '../normalize/event';
 
 const SEEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
@@ -55,12 +57,15 @@ export class MemoryQueue implements Queue {
     const key = JSON.stringify([source, eventId]);
     if (this.seen.has(key)) return 'duplicate';
     this.seen.set(key, now);
+    let first: Event | undefined;
     for (const { id, source, eventId, event, route, sink, lane, template, payload } of jobs) {
       if (this.jobs.has(id)) continue;
       const fields = copy({ id, source, eventId, event, route, sink, lane, template, payload });
       const job: Job = { ...fields, attempts: 0, createdAt: now, availableAt: now, history: [], batch: null };
       this.jobs.set(id, { job, leasedUntil: null });
+      first ??= fields.payload;
     }
+    if (first) this.recordRecent(first);
     return 'stored';
   }
 
@@ -236,6 +241,20 @@ export class MemoryQueue implements Queue {
 
   private assertAvailable(): void {
     if (!this.available) throw new StoreUnavailableError('memory queue is unavailable');
+  }
+
+  /** newest last */
+  private readonly recent: Event[] = [];
+
+  async recentEvents(limit: number): Promise<Event[]> {
+    if (limit <= 0) return [];
+    return copy(this.recent.slice(-Math.min(limit, RECENT_EVENTS)).reverse());
+  }
+
+  /** the stored job's own copy: nothing changes an event once stored */
+  private recordRecent(event: Event): void {
+    this.recent.push(event);
+    if (this.recent.length > RECENT_EVENTS) this.recent.shift();
   }
 }
 

@@ -178,7 +178,15 @@ export interface Queue {
   instances(): Promise<InstanceInfo[]>;
   /** a clean shutdown: the instance is gone */
   forgetInstance(id: string): Promise<void>;
+  /**
+   * The last events accepted with at least one job, newest first, at most `limit` (up to
+   * RECENT_EVENTS): recorded in the same write as accept, for the template playground.
+   */
+  recentEvents(limit: number): Promise<Event[]>;
 }
+
+/** How many accepted events the store keeps for recentEvents. */
+export const RECENT_EVENTS = 50;
 
 /** The store could not take the write: the receiver answers 503 so Misskey retries. */
 export class StoreUnavailableError extends Error {

@@ -33,6 +33,7 @@
  *   P created:<[sink,lane]>  zset id → createdAt     stats: depth and oldest
  *   P dead                   zset id → seq           dead letters in the order they died
  *   P dead:<id>              hash: a dead letter
+ *   P recent                 list: data of the first job of the last RECENT_EVENTS accepted events, newest first
  * Durability is Redis's own: run it with appendonly yes (with appendfsync everysec a crash loses at
  * most about the last second of accepted events) and maxmemory-policy noeviction, as BullMQ requires
  * too. On Redis Cluster, give a prefix with a hash tag (`{bridge}`) so that all keys share one slot.
@@ -41,6 +42,7 @@ import Redis from 'ioredis';
 import {
   DUE_COUNT_CAP,
   INSTANCE_FORGET_MS,
+  RECENT_EVENTS,
   StoreUnavailableError,
   type Attempt,
   type DeadLetter,
@@ -53,6 +55,7 @@ import {
   type InstanceInfo,
   type SinkPause,
 } from './queue';
+import type { Event } from '../normalize/event';
 
 export interface RedisQueueOptions {
   url: string;
@@ -135,13 +138,13 @@ const JOB_FIELDS = `'data', 'lane', 'sink', 'createdAt', 'availableAt', 'attempt
 const DEAD_FIELDS = `'data', 'lane', 'sink', 'createdAt', 'attempts', 'history', 'batch', 'error', 'failedAt'`;
 
 const SCRIPTS = {
-  // ARGV: P, seen key suffix, now, seen TTL, then id, lane, sink, pair, data per job; 1 = stored
+  // ARGV: P, seen key suffix, now, seen TTL, recent length, then id, lane, sink, pair, data per job; 1 = stored
   bridgeAccept: `
     local now, ttl = ARGV[3], ARGV[4]
     local seen = P .. 'seen:' .. ARGV[2]
     local seenAt = redis.call('GET', seen)
     if seenAt and tonumber(seenAt) >= tonumber(now) - tonumber(ttl) then return 0 end
-    for i = 5, #ARGV, 5 do
+    for i = 6, #ARGV, 5 do
       local id, lane, sink, pair = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
       local key = jobKey(id)
       if redis.call('EXISTS', key) == 0 then
@@ -150,6 +153,10 @@ const SCRIPTS = {
           'availableAt', now, 'attempts', 0, 'history', '[]', 'seq', seq)
         index(id, lane, pair, seq, now, now)
       end
+    end
+    if ARGV[10] then
+      redis.call('LPUSH', P .. 'recent', ARGV[10])
+      redis.call('LTRIM', P .. 'recent', 0, tonumber(ARGV[5]) - 1)
     end
     -- last: should the script fail half-way (Redis has no rollback), the retry stores the rest
     redis.call('SET', seen, now, 'PX', ttl)
@@ -517,7 +524,7 @@ export class RedisQueue implements Queue {
       args.push(id, lane, sink, JSON.stringify([sink, lane]), JSON.stringify(data));
     }
     const seen = JSON.stringify([source, eventId]);
-    const stored = await this.run(() => this.scripts.bridgeAccept(this.p, seen, now, SEEN_TTL_MS, ...args));
+    const stored = await this.run(() => this.scripts.bridgeAccept(this.p, seen, now, SEEN_TTL_MS, RECENT_EVENTS, ...args));
     return stored === 1 ? 'stored' : 'duplicate';
   }
 
@@ -647,5 +654,11 @@ export class RedisQueue implements Queue {
       }
       throw error;
     }
+  }
+
+  async recentEvents(limit: number): Promise<Event[]> {
+    if (limit <= 0) return [];
+    const rows = await this.run(() => this.client.lrange(`${this.p}recent`, 0, Math.min(limit, RECENT_EVENTS) - 1));
+    return rows.map((data) => (JSON.parse(data) as JobData).payload);
   }
 }

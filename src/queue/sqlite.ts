@@ -7,6 +7,7 @@ import {
   INSTANCE_FORGET_MS,
   isInstanceAlive,
   processAlive,
+  RECENT_EVENTS,
   StoreUnavailableError,
   type Attempt,
   type DeadLetter,
@@ -19,6 +20,7 @@ import {
   type InstanceInfo,
   type SinkPause,
 } from './queue';
+import type { Event } from '../normalize/event';
 
 export interface SqliteQueueOptions {
   path: string;
@@ -113,6 +115,13 @@ const MIGRATIONS = [
     heartbeatAt INTEGER NOT NULL,
     data TEXT NOT NULL
   ) WITHOUT ROWID;
+  -- the last RECENT_EVENTS accepted events (Queue.recentEvents): a ring, slot = seq % RECENT_EVENTS;
+  -- data is the first job's data column, the event included
+  CREATE TABLE recent_events (
+    slot INTEGER PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
   `,
 ];
 
@@ -251,6 +260,9 @@ function prepareStatements(db: Database.Database) {
        SELECT id, lane, sink, data, createdAt, ?, 0, history FROM dead WHERE id = ?`,
     ),
     deleteDead: db.prepare<[string]>('DELETE FROM dead WHERE id = ?'),
+    recordRecent: db.prepare<[number, number, string]>('INSERT OR REPLACE INTO recent_events (slot, seq, data) VALUES (?, ?, ?)'),
+    recentEvents: db.prepare<[number], string>('SELECT data FROM recent_events ORDER BY seq DESC LIMIT ?').pluck(),
+    lastRecentSeq: db.prepare<[], number>('SELECT coalesce(max(seq), 0) FROM recent_events').pluck(),
     stats: db.prepare<[], LaneStats>(
       `SELECT sink, lane, COUNT(*) AS depth, MIN(createdAt) AS oldestAt FROM jobs GROUP BY lane, sink ORDER BY sink, lane`,
     ),
@@ -286,6 +298,7 @@ export class SqliteQueue implements Queue {
   private constructor(private readonly db: Database.Database) {
     this.statements = prepareStatements(db);
     this.transactions = this.prepareTransactions();
+    this.recentSeq = this.statements.lastRecentSeq.get()!;
   }
 
   /**
@@ -426,6 +439,7 @@ export class SqliteQueue implements Queue {
         if (prune) s.pruneSeen.run(Math.max(...batch.map((accept) => accept.now)) - SEEN_TTL_MS);
         return batch.map(({ source, eventId, jobs, now }) => {
           if (s.markSeen.run(source, eventId, now).changes === 0) return 'duplicate' as const;
+          let first: string | undefined;
           for (const job of jobs) {
             const data: JobData = {
               source: job.source,
@@ -435,7 +449,13 @@ export class SqliteQueue implements Queue {
               template: job.template,
               payload: job.payload,
             };
-            s.insertJob.run({ id: job.id, lane: job.lane, sink: job.sink, data: JSON.stringify(data), now });
+            const json = JSON.stringify(data);
+            s.insertJob.run({ id: job.id, lane: job.lane, sink: job.sink, data: json, now });
+            first ??= json;
+          }
+          if (first !== undefined) {
+            this.recentSeq += 1;
+            s.recordRecent.run(this.recentSeq % RECENT_EVENTS, this.recentSeq, first);
           }
           return 'stored' as const;
         });
@@ -515,5 +535,31 @@ export class SqliteQueue implements Queue {
       }
       throw error;
     }
+  }
+
+  /** the last seq given to a recent event; a rolled-back accept only leaves a gap */
+  private recentSeq: number;
+
+  async recentEvents(limit: number): Promise<Event[]> {
+    if (limit <= 0) return [];
+    const rows = this.statements.recentEvents.all(Math.min(limit, RECENT_EVENTS));
+    return rows.map((data) => (JSON.parse(data) as JobData).payload);
+  }
+}
+
+/**
+ * recentEvents read from a store file another process owns (opening it as a queue would clear
+ * that process's leases): read-only, nothing when the file or the table is not there yet.
+ */
+export function readRecentEvents(file: string, limit: number): Event[] {
+  if (!fs.existsSync(file)) return [];
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'recent_events'").get();
+    if (table === undefined) return [];
+    const rows = db.prepare<[number], string>('SELECT data FROM recent_events ORDER BY seq DESC LIMIT ?').pluck().all(Math.max(0, Math.min(limit, RECENT_EVENTS)));
+    return rows.map((data) => (JSON.parse(data) as JobData).payload);
+  } finally {
+    db.close();
   }
 }

@@ -54,9 +54,7 @@ export class TemplateSet {
 
   /** Loads the bundled templates, then the operator's folder over them. Throws TemplateError naming file:line. */
   static load(folders: string[], settings: RenderSettings): TemplateSet {
-    const envs = Object.fromEntries(
-      (['discord', 'slack', 'matrix', 'plain'] as const).map((target) => [target, createEnvironment({ ...settings, target })]),
-    ) as Record<MfmTarget, Environment>;
+    const envs = environments(settings);
     const sources = collectSources(folders);
     const templates = new Map<string, CheckedTemplate>();
     // a shared file's plain text (and everything else in the same markup) is checked and compiled once
@@ -68,6 +66,14 @@ export class TemplateSet {
       }
     }
     return new TemplateSet(templates);
+  }
+
+  /** One template's text checked as `load` checks a file (same checks, `file:line` errors), for these platforms. */
+  static fromText(name: string, file: string, source: string, platforms: readonly Platform[], settings: RenderSettings): TemplateSet {
+    const envs = environments(settings);
+    const parts = new Map<string, CheckedPart>();
+    const check = (platform: Platform) => checkFile(name, file, envs, PLATFORM_TARGET[platform], parts, source);
+    return new TemplateSet(new Map(platforms.map((platform) => [key(name, platform), check(platform)])));
   }
 
   /** The named template for a platform, or undefined; compiled on its first use. */
@@ -132,6 +138,12 @@ interface CheckedTemplate {
   color?: number;
 }
 
+function environments(settings: RenderSettings): Record<MfmTarget, Environment> {
+  return Object.fromEntries(
+    (['discord', 'slack', 'matrix', 'plain'] as const).map((target) => [target, createEnvironment({ ...settings, target })]),
+  ) as Record<MfmTarget, Environment>;
+}
+
 /** template name → (platform or '*' for the shared file) → file path; later folders win */
 function collectSources(folders: string[]): Map<string, Map<string, string>> {
   const sources = new Map<string, Map<string, string>>();
@@ -158,11 +170,13 @@ function checkFile(
   envs: Record<MfmTarget, Environment>,
   target: MfmTarget,
   parts: Map<string, CheckedPart>,
+  /** the file's text, when it is not read from the file (the playground's unsaved edit) */
+  text?: string,
 ): CheckedTemplate {
   let source: string;
   let split: ReturnType<typeof splitFrontMatter>;
   try {
-    source = readFileSync(file, 'utf8');
+    source = text ?? readFileSync(file, 'utf8');
     split = splitFrontMatter(source);
   } catch (error) {
     throw new TemplateError(`${file}:1: ${(error as Error).message}`);
@@ -218,7 +232,7 @@ function checkText(text: string, env: Environment, fail: (line: number, message:
   try {
     ast = env.parse(text);
   } catch (error) {
-    const line = /on line (\d+)/.exec((error as Error).message)?.[1];
+    const line = (/on line (\d+)/.exec((error as Error).message) ?? / - (\d+):\d+$/.exec((error as Error).message))?.[1];
     throw fail(Number(line ?? 1), (error as Error).message.split('\n')[0]!);
   }
   rejectUnsafe(ast, fail);

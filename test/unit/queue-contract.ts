@@ -1,5 +1,5 @@
 import { MemoryQueue } from '../../src/queue/memory';
-import { DUE_COUNT_CAP, StoreUnavailableError, type DueLane, type Job, type NewJob, type Queue } from '../../src/queue/queue';
+import { DUE_COUNT_CAP, RECENT_EVENTS, StoreUnavailableError, type DueLane, type Job, type NewJob, type Queue } from '../../src/queue/queue';
 import type { Event } from '../../src/normalize/event';
 import { noteEvent, noteText } from '../helpers/events';
 
@@ -676,6 +676,28 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
         const [first] = await queue.lease('discord:main', T0 + 10, 1, 1000);
         await queue.ack([first!]);
         expect(byLane(await queue.stats())[0]).toEqual({ sink: 'discord', lane: 'discord:main', depth: 1, oldestAt: T0 + 5 });
+      });
+    });
+
+    describe('recent events', () => {
+      const texts = (events: Event[]) => events.map((event) => noteText(event));
+
+      it('keeps the last RECENT_EVENTS events that had jobs, newest first, across a reopen', async () => {
+        expect(await queue.recentEvents(RECENT_EVENTS)).toEqual([]);
+        await queue.accept('misskey', 'no-jobs', [], T0);
+        for (let i = 0; i < RECENT_EVENTS + 5; i++) {
+          await queue.accept('misskey', `e${i}`, [newJob(`e${i}`), newJob(`e${i}`, { sink: 'slack' })], T0 + i);
+        }
+        await queue.accept('misskey', 'e0', [newJob('e0', { payload: noteEvent('duplicate') })], T0 + 100);
+        const expected = Array.from({ length: RECENT_EVENTS }, (_, i) => `event e${RECENT_EVENTS + 4 - i}`);
+        expect(texts(await queue.recentEvents(RECENT_EVENTS))).toEqual(expected);
+        expect(texts(await queue.recentEvents(3))).toEqual(expected.slice(0, 3));
+        expect(await queue.recentEvents(0)).toEqual([]);
+        expect((await queue.recentEvents(1))[0]).toEqual(newJob(`e${RECENT_EVENTS + 4}`).payload);
+
+        queue = await reopen();
+        await queue.accept('misskey', 'after', [newJob('after')], T0 + 200);
+        expect(texts(await queue.recentEvents(RECENT_EVENTS))).toEqual(['event after', ...expected.slice(0, -1)]);
       });
     });
 

@@ -1,0 +1,37 @@
+import { resolveConfig } from '../config';
+import { createLogger } from '../observe/logger';
+import { readRecentEvents } from '../queue/sqlite';
+import type { Queue } from '../queue/queue';
+import { TemplateStore, templateFolders } from '../render/template-store';
+import { startStudio } from '../studio/server';
+
+/** `studio`: the template playground on its own, beside a running bridge or without one. */
+export async function studioCommand(options: { config?: string; host?: string; port?: string }): Promise<void> {
+  const { config } = resolveConfig(options.config);
+  const logger = createLogger();
+  const templates = new TemplateStore(templateFolders(config.templates), config.render, logger);
+  templates.watch();
+  const storage = config.storage;
+  // a Redis store is shared by design; a SQLite file belongs to the bridge that runs on it: read it only
+  let redis: Queue | undefined;
+  const recentEvents = async (limit: number) => {
+    if (storage.driver === 'sqlite') return readRecentEvents(storage.path, limit);
+    redis ??= await (await import('../queue/open')).openQueue(storage);
+    return redis.recentEvents(limit);
+  };
+  const studio = await startStudio({
+    config,
+    logger,
+    templates: () => templates.get(),
+    recentEvents,
+    host: options.host ?? config.studio.host,
+    port: options.port === undefined ? config.studio.port : Number(options.port),
+  });
+  process.stdout.write(`misskey-bridge studio: ${studio.url}\n`);
+  const stop = () => {
+    templates.close();
+    void Promise.all([studio.close(), redis?.close()]).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

@@ -1,4 +1,6 @@
 import type { Event } from '../normalize/event';
+import type { MessageRef } from '../sinks/sink';
+import type { MessageKey } from './message-map';
 
 /**
  * One planned delivery to one sink, created for a matching route. It carries the normalized event
@@ -106,6 +108,19 @@ export interface Queue {
   /** throws when the store cannot take writes */
   ping(): Promise<void>;
   close(): Promise<void>;
+
+  // The message map (message-map.ts): platform messages by note or report, per sink.
+  /** remembers the sink's message for the key until `now + keepMs` (a later record replaces it) */
+  recordMessage(key: MessageKey, ref: MessageRef, now: number, keepMs: number): Promise<void>;
+  /** the message recorded for the key, unless it expired before `now` */
+  findMessage(key: MessageKey, now: number): Promise<MessageRef | null>;
+  /**
+   * whether a job of the lane other than `exceptJobId` will still post the key's message (it waits,
+   * is due or leased, or waits for a retry): not dead-lettered, not delivered
+   */
+  holdsMessage(lane: string, key: MessageKey, exceptJobId: string): Promise<boolean>;
+  /** forgets the entries expired before `now`; returns how many */
+  pruneMessages(now: number): Promise<number>;
 }
 
 /** The store could not take the write: the receiver answers 503 so Misskey retries. */

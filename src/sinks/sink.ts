@@ -55,6 +55,11 @@ export interface Delivery {
   thread?: MessageRef;
   /** the earlier message this one replaces (a resolved report, an edited note): the sink edits it in place */
   edit?: MessageRef;
+  /**
+   * this message may be replied to or edited later: the sink should answer with its MessageRef even
+   * where that costs more (a Discord webhook waits for the message with `?wait=true` only then)
+   */
+  needsRef?: boolean;
 }
 
 export interface Sink {

@@ -11,6 +11,7 @@ import { eventually, startTestBridge, testConfig, type TestBridge } from '../hel
 import { noteBody, noteJson, replyChain, reportBody } from '../helpers/conversation';
 import { bridgeYaml, readyz, sourceOf } from '../helpers/e2e';
 import { startSlackFake, type SlackFake } from '../fakes/slack-fake';
+import { startMatrixFake, type MatrixFake } from '../fakes/matrix-fake';
 
 type Body = Record<string, unknown>;
 
@@ -48,7 +49,28 @@ function slack(): PlatformUnderTest {
   };
 }
 
-const PLATFORMS: (() => PlatformUnderTest)[] = [slack];
+function matrix(): PlatformUnderTest {
+  const room = '!misskey:example.org';
+  let fake: MatrixFake;
+  return {
+    name: 'Matrix',
+    start: async () => {
+      fake = await startMatrixFake({ rooms: [{ id: room, members: ['@bot:example.org'] }] });
+    },
+    sinkYaml: () => `{ type: matrix, homeserver: "${fake.url}", accessToken: bot-access-token, room: "${room}" }`,
+    slowStart: (ms) => fake.inject('whoami', { kind: 'latency', ms }),
+    messages: () =>
+      fake.shown(room).map(({ event, content, edits, thread }) => ({
+        id: event.eventId,
+        thread,
+        text: `${String(content.body)}\n${String(content.formatted_body)}`,
+        edits,
+      })),
+    close: () => fake.close(),
+  };
+}
+
+const PLATFORMS: (() => PlatformUnderTest)[] = [slack, matrix];
 
 describe.each(PLATFORMS.map((make) => [make().name, make] as const))('conversations on %s', (_name, make) => {
   let platform: PlatformUnderTest;

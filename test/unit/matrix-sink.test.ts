@@ -195,7 +195,12 @@ describe('matrix sink: sending', () => {
     });
     const verdict = await sink.send(delivery('job-1', msg));
     const event = fake.timeline(ROOM_ID)[0]!;
-    expect(verdict).toEqual({ kind: 'delivered', ref: event.eventId, pace: undefined });
+    expect(verdict).toEqual({
+      kind: 'delivered',
+      ref: event.eventId,
+      pace: undefined,
+      message: { platform: 'matrix', id: event.eventId, channel: ROOM_ID },
+    });
     expect(event.content).toEqual({
       msgtype: 'm.notice',
       body: 'Hello world',

@@ -12,6 +12,7 @@ import { noteBody, noteJson, replyChain, reportBody } from '../helpers/conversat
 import { bridgeYaml, readyz, sourceOf } from '../helpers/e2e';
 import { startSlackFake, type SlackFake } from '../fakes/slack-fake';
 import { startMatrixFake, type MatrixFake } from '../fakes/matrix-fake';
+import { startDiscordFake, type DiscordFake } from '../fakes/discord-fake';
 
 type Body = Record<string, unknown>;
 
@@ -26,6 +27,8 @@ interface Seen {
 
 interface PlatformUnderTest {
   name: string;
+  /** `thread` names the thread's root (Slack, Matrix), or the message answered (Discord replies and links) */
+  answers: 'root' | 'parent';
   start(): Promise<void>;
   sinkYaml(): string;
   /** the sink's start-up check answers only after `ms`: the worker sends nothing before */
@@ -38,6 +41,7 @@ function slack(): PlatformUnderTest {
   let fake: SlackFake;
   return {
     name: 'Slack',
+    answers: 'root',
     start: async () => {
       fake = await startSlackFake();
     },
@@ -54,6 +58,7 @@ function matrix(): PlatformUnderTest {
   let fake: MatrixFake;
   return {
     name: 'Matrix',
+    answers: 'root',
     start: async () => {
       fake = await startMatrixFake({ rooms: [{ id: room, members: ['@bot:example.org'] }] });
     },
@@ -70,7 +75,33 @@ function matrix(): PlatformUnderTest {
   };
 }
 
-const PLATFORMS: (() => PlatformUnderTest)[] = [slack, matrix];
+function discord(mode: 'webhook' | 'bot'): () => PlatformUnderTest {
+  return () => {
+    let fake: DiscordFake;
+    let sink = '';
+    return {
+      name: `Discord (${mode})`,
+      answers: 'parent',
+      start: async () => {
+        fake = await startDiscordFake();
+        if (mode === 'webhook') sink = `{ type: discord, webhookUrl: "${fake.addWebhook().url}" }`;
+        else sink = `{ type: discord, botToken: "${fake.addBot().token}", channelId: "${fake.addChannel().id}", apiBase: "${fake.url}" }`;
+      },
+      sinkYaml: () => sink,
+      slowStart: (ms) => fake.inject({ kind: 'latency', ms, route: mode === 'webhook' ? 'webhook-get' : 'channel-get' }),
+      messages: () =>
+        fake.messages.map((m) => ({
+          id: m.id,
+          thread: m.referenceId ?? /^↪ in reply to https:\/\/discord\.com\/channels\/\d+\/\d+\/(\d+)/.exec(m.content)?.[1],
+          text: `${m.content}\n${JSON.stringify(m.embeds)}`,
+          edits: m.edits,
+        })),
+      close: () => fake.close(),
+    };
+  };
+}
+
+const PLATFORMS: (() => PlatformUnderTest)[] = [slack, matrix, discord('webhook'), discord('bot')];
 
 describe.each(PLATFORMS.map((make) => [make().name, make] as const))('conversations on %s', (_name, make) => {
   let platform: PlatformUnderTest;
@@ -115,7 +146,8 @@ describe.each(PLATFORMS.map((make) => [make().name, make] as const))('conversati
     const [first, ...rest] = platform.messages();
     expect(first!.text).toContain('root of the thread');
     expect(first!.thread).toBeUndefined();
-    expect(rest.map((m) => m.thread)).toEqual(Array(5).fill(first!.id));
+    const answered = platform.answers === 'root' ? Array(5).fill(first!.id) : [first!.id, ...rest.slice(0, 4).map((m) => m.id)];
+    expect(rest.map((m) => m.thread)).toEqual(answered);
     // each reply quotes its parent: its own number is the highest it shows
     const own = (text: string) => Math.max(...[...text.matchAll(/reply number (\d)/g)].map((match) => Number(match[1])));
     expect(rest.map((m) => own(m.text))).toEqual([1, 2, 3, 4, 5]);

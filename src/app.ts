@@ -71,6 +71,10 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     leaseMs: options.worker?.leaseMs ?? config.delivery.leaseTime,
     noDigest: new Set(Object.entries(config.sinks).filter(([, sink]) => sink.batch === 'off').map(([name]) => name)),
     isReady: (name) => started.has(name),
+    conversations: {
+      keepMs: config.conversations.keep,
+      threadsOff: new Set(Object.entries(config.sinks).filter(([, sink]) => sink.threads === 'off').map(([name]) => name)),
+    },
   });
 
   const heartbeat = startHeartbeat({ queue, leasesHeld: () => worker.leasesHeld(), logger, now });

@@ -4,7 +4,7 @@ import { sinkConfig } from '../sinks/schemas';
 import { byteSize, duration } from './units';
 
 /** Event types of Misskey forks that routes may name besides Misskey's own. */
-export const FORK_EVENT_TYPES = ['edited'] as const;
+export const FORK_EVENT_TYPES = ['edited', 'noteUpdated', 'noteDeleted'] as const;
 const ROUTABLE_EVENTS: readonly string[] = [...EVENT_TYPES, ...FORK_EVENT_TYPES];
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, "-", "_" and "." only');
@@ -138,6 +138,11 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: false, host: '127.0.0.1', port: 3001 }),
+    /** replies in threads, edits in place: how long the bridge remembers which message it made for a note or report */
+    conversations: z
+      .object({ keep: duration.refine((ms) => ms >= 60_000, 'must be at least 1m').default(30 * 24 * 3_600_000) })
+      .strict()
+      .default({ keep: 30 * 24 * 3_600_000 }),
     sources: z.record(name, z.object({ secret: z.string() }).strict()).refine((s) => Object.keys(s).length > 0, {
       message: 'define at least one source',
     }),

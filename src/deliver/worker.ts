@@ -5,6 +5,7 @@ import type { Metrics } from '../observe/metrics';
 import type { DueLane, Job, Queue } from '../queue/queue';
 import type { Delivery, Sink, Verdict } from '../sinks/sink';
 import { isExhausted, retryAt } from './backoff';
+import { Conversations, type ConversationOptions } from './conversation';
 import { LanePacer } from './lane-pacer';
 import { renderJobs, type RenderJob } from './render-jobs';
 
@@ -33,6 +34,8 @@ export interface WorkerOptions {
   maxConcurrentLanes?: number;
   /** false while a sink has not passed its start-up check: its jobs wait */
   isReady?: (sink: string) => boolean;
+  /** replies in threads and edits in place (conversation.ts) */
+  conversations?: ConversationOptions;
 }
 
 /** How long a lease lasts unless renewed (config: delivery.leaseTime). */
@@ -70,9 +73,11 @@ export class DeliveryWorker {
   private readonly suspects = new Map<string, number>();
   /** jobs leased by this worker and not settled yet */
   private held = 0;
+  private readonly conversations: Conversations;
 
   constructor(private readonly options: WorkerOptions) {
     this.now = options.now ?? Date.now;
+    this.conversations = new Conversations(options.queue, options.logger, options.conversations);
   }
 
   start(): void {
@@ -209,12 +214,16 @@ export class DeliveryWorker {
     // a lane shared by two sinks (same destination configured twice): one sink per message
     const mine = leased.filter((job) => job.sink === sink.name);
     if (mine.length < leased.length) await queue.release(leased.filter((job) => job.sink !== sink.name), this.now());
-    const { jobs, messages, broken } = renderJobs(mine, sink.platform, this.options.render);
+    // replies find their parent's thread, edits the message they replace; some wait for it
+    const talk = await this.conversations.prepare(sink, mine, this.now());
+    if (!talk) return;
+    const { jobs, messages, broken } = renderJobs(talk.jobs, sink.platform, this.options.render);
     for (const { job, reason } of broken) await this.bury(sink, [job], reason);
     if (jobs.length === 0) return;
-    const delivery: Delivery = { key: deliveryKey(jobs), messages };
+    const delivery: Delivery = { key: deliveryKey(jobs), messages, ...talk.fields };
     this.pacer.sent(lane, this.now());
     const verdict = await this.whileLeased(jobs, () => send(sink, delivery));
+    await this.conversations.delivered(sink, jobs, verdict, this.now());
     await this.settle(sink, lane, jobs, verdict);
   }
 

@@ -14,6 +14,8 @@ import {
   type SinkPause,
 } from './queue';
 import type { Event } from '../normalize/event';
+import { subjectOf, type MessageKey, type StoredMessage } from './message-map';
+import type { MessageRef } from '../sinks/sink';
 
 const SEEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
@@ -256,6 +258,39 @@ export class MemoryQueue implements Queue {
     this.recent.push(event);
     if (this.recent.length > RECENT_EVENTS) this.recent.shift();
   }
+  /** JSON [source, subject, sink] → the message */
+  private readonly messages = new Map<string, StoredMessage>();
+
+  async recordMessage(key: MessageKey, ref: MessageRef, now: number, keepMs: number): Promise<void> {
+    this.messages.set(messageId(key), { ref: copy(ref), expiresAt: now + keepMs });
+  }
+
+  async findMessage(key: MessageKey, now: number): Promise<MessageRef | null> {
+    const stored = this.messages.get(messageId(key));
+    return stored && stored.expiresAt >= now ? copy(stored.ref) : null;
+  }
+
+  async holdsMessage(lane: string, key: MessageKey, exceptJobId: string): Promise<boolean> {
+    for (const { job } of this.jobs.values()) {
+      if (job.lane === lane && job.sink === key.sink && job.id !== exceptJobId && job.source === key.source && subjectOf(job) === key.subject) return true;
+    }
+    return false;
+  }
+
+  async pruneMessages(now: number): Promise<number> {
+    let pruned = 0;
+    for (const [id, stored] of this.messages) {
+      if (stored.expiresAt < now) {
+        this.messages.delete(id);
+        pruned += 1;
+      }
+    }
+    return pruned;
+  }
+}
+
+function messageId(key: MessageKey): string {
+  return JSON.stringify([key.source, key.subject, key.sink]);
 }
 
 function compare(a: string, b: string): number {

@@ -1,4 +1,6 @@
 import type { Event } from '../normalize/event';
+import type { MessageRef } from '../sinks/sink';
+import type { MessageKey } from './message-map';
 
 /**
  * One planned delivery to one sink, created for a matching route. It carries the normalized event
@@ -183,6 +185,19 @@ export interface Queue {
    * RECENT_EVENTS): recorded in the same write as accept, for the template playground.
    */
   recentEvents(limit: number): Promise<Event[]>;
+
+  // The message map (message-map.ts): platform messages by note or report, per sink.
+  /** remembers the sink's message for the key until `now + keepMs` (a later record replaces it) */
+  recordMessage(key: MessageKey, ref: MessageRef, now: number, keepMs: number): Promise<void>;
+  /** the message recorded for the key, unless it expired before `now` */
+  findMessage(key: MessageKey, now: number): Promise<MessageRef | null>;
+  /**
+   * whether a job of the lane other than `exceptJobId` will still post the key's message (it waits,
+   * is due or leased, or waits for a retry): not dead-lettered, not delivered
+   */
+  holdsMessage(lane: string, key: MessageKey, exceptJobId: string): Promise<boolean>;
+  /** forgets the entries expired before `now`; returns how many */
+  pruneMessages(now: number): Promise<number>;
 }
 
 /** How many accepted events the store keeps for recentEvents. */

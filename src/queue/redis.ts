@@ -34,6 +34,7 @@
  *   P dead                   zset id → seq           dead letters in the order they died
  *   P dead:<id>              hash: a dead letter
  *   P recent                 list: data of the first job of the last RECENT_EVENTS accepted events, newest first
+ *   P msg:<[source,subject,sink]>  JSON { ref, expiresAt }: the message map; expires with conversations.keep
  * Durability is Redis's own: run it with appendonly yes (with appendfsync everysec a crash loses at
  * most about the last second of accepted events) and maxmemory-policy noeviction, as BullMQ requires
  * too. On Redis Cluster, give a prefix with a hash tag (`{bridge}`) so that all keys share one slot.
@@ -56,6 +57,8 @@ import {
   type SinkPause,
 } from './queue';
 import type { Event } from '../normalize/event';
+import { NOTE_POSTING_EVENTS, REPORT_POSTING_EVENTS, type MessageKey, type StoredMessage } from './message-map';
+import type { MessageRef } from '../sinks/sink';
 
 export interface RedisQueueOptions {
   url: string;
@@ -644,6 +647,40 @@ export class RedisQueue implements Queue {
     return Number(await this.run(() => this.scripts.bridgeSettleDead(this.p, action, now, ...target)));
   }
 
+  async recordMessage(key: MessageKey, ref: MessageRef, now: number, keepMs: number): Promise<void> {
+    const stored: StoredMessage = { ref, expiresAt: now + keepMs };
+    // Redis forgets it by itself; `expiresAt` decides for callers whose clock differs from Redis's
+    await this.run(() => this.client.set(this.messageKey(key), JSON.stringify(stored), 'PX', Math.max(1, keepMs)));
+  }
+
+  async findMessage(key: MessageKey, now: number): Promise<MessageRef | null> {
+    const text = await this.run(() => this.client.get(this.messageKey(key)));
+    if (text === null) return null;
+    const stored = JSON.parse(text) as StoredMessage;
+    return stored.expiresAt >= now ? stored.ref : null;
+  }
+
+  async holdsMessage(lane: string, key: MessageKey, exceptJobId: string): Promise<boolean> {
+    if (!this.messageScriptDefined) {
+      this.client.defineCommand('bridgeHoldsMessage', { lua: LUA_COMMON + HOLDS_MESSAGE_SCRIPT, numberOfKeys: 0 });
+      this.messageScriptDefined = true;
+    }
+    const holds = (this.client as unknown as Record<'bridgeHoldsMessage', (...args: string[]) => Promise<number>>).bridgeHoldsMessage;
+    const args = [this.p, lane, key.sink, key.source, key.subject, exceptJobId, JSON.stringify(NOTE_POSTING_EVENTS), JSON.stringify(REPORT_POSTING_EVENTS)];
+    return Number(await this.run(() => holds.apply(this.client, args))) === 1;
+  }
+
+  /** Redis expires the entries itself */
+  async pruneMessages(): Promise<number> {
+    return 0;
+  }
+
+  private messageScriptDefined = false;
+
+  private messageKey(key: MessageKey): string {
+    return `${this.p}msg:${JSON.stringify([key.source, key.subject, key.sink])}`;
+  }
+
   /** runs a command, turning "cannot write right now" failures into StoreUnavailableError */
   private async run<T>(command: () => Promise<T>): Promise<T> {
     try {
@@ -662,3 +699,33 @@ export class RedisQueue implements Queue {
     return rows.map((data) => (JSON.parse(data) as JobData).payload);
   }
 }
+
+/**
+ * ARGV: P, lane, sink, source, subject, except id, note-posting events (JSON), report-posting events
+ * (JSON); 1 when a job of the lane will still post the subject's message. Reads every job of the
+ * lane: it runs only while a reply's parent is missing from the map. Mirrors subjectOf (message-map.ts).
+ */
+const HOLDS_MESSAGE_SCRIPT = `
+  local lane, sink, source, subject, except = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+  local noteEvents, reportEvents = {}, {}
+  for _, e in ipairs(cjson.decode(ARGV[7])) do noteEvents[e] = true end
+  for _, e in ipairs(cjson.decode(ARGV[8])) do reportEvents[e] = true end
+  local function idOf(value)
+    if type(value) == 'table' and type(value.id) == 'string' then return value.id end
+    return nil
+  end
+  for _, id in ipairs(redis.call('ZRANGE', P .. 'at:' .. lane, 0, -1)) do
+    if id ~= except then
+      local data, jobSink = unpack(redis.call('HMGET', jobKey(id), 'data', 'sink'))
+      if data and jobSink == sink then
+        local ok, job = pcall(cjson.decode, data)
+        if ok and type(job) == 'table' and job.source == source and type(job.payload) == 'table' then
+          local found = nil
+          if noteEvents[job.event] and idOf(job.payload.note) then found = 'note:' .. idOf(job.payload.note) end
+          if reportEvents[job.event] and idOf(job.payload.report) then found = 'report:' .. idOf(job.payload.report) end
+          if found == subject then return 1 end
+        end
+      end
+    end
+  end
+  return 0`;

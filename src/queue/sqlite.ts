@@ -21,6 +21,8 @@ import {
   type SinkPause,
 } from './queue';
 import type { Event } from '../normalize/event';
+import { subjectOf, type MessageKey } from './message-map';
+import type { MessageRef } from '../sinks/sink';
 
 export interface SqliteQueueOptions {
   path: string;
@@ -122,6 +124,16 @@ const MIGRATIONS = [
     seq INTEGER NOT NULL,
     data TEXT NOT NULL
   );
+  -- the message map (Queue.recordMessage): the platform message a sink made for a note or report
+  CREATE TABLE messages (
+    source TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    sink TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    expiresAt INTEGER NOT NULL,
+    PRIMARY KEY (source, subject, sink)
+  ) WITHOUT ROWID;
+  CREATE INDEX messages_by_expiry ON messages (expiresAt);
   `,
 ];
 
@@ -524,6 +536,30 @@ export class SqliteQueue implements Queue {
     return this.statements.deadIds.all();
   }
 
+  private messageStatements: ReturnType<typeof prepareMessageStatements> | undefined;
+
+  private get messageSql(): ReturnType<typeof prepareMessageStatements> {
+    this.messageStatements ??= prepareMessageStatements(this.db);
+    return this.messageStatements;
+  }
+
+  async recordMessage(key: MessageKey, ref: MessageRef, now: number, keepMs: number): Promise<void> {
+    this.messageSql.record.run({ ...key, ref: JSON.stringify(ref), expiresAt: now + keepMs });
+  }
+
+  async findMessage(key: MessageKey, now: number): Promise<MessageRef | null> {
+    const ref = this.messageSql.find.get({ ...key, now });
+    return ref === undefined ? null : (JSON.parse(ref) as MessageRef);
+  }
+
+  async holdsMessage(lane: string, key: MessageKey, exceptJobId: string): Promise<boolean> {
+    return this.messageSql.holds.get({ lane, sink: key.sink, source: key.source, subject: key.subject, except: exceptJobId }) !== undefined;
+  }
+
+  async pruneMessages(now: number): Promise<number> {
+    return this.messageSql.prune.run(now).changes;
+  }
+
   /** runs a write, turning "cannot write right now" failures into StoreUnavailableError */
   private guard<T>(write: () => T): T {
     try {
@@ -562,4 +598,31 @@ export function readRecentEvents(file: string, limit: number): Event[] {
   } finally {
     db.close();
   }
+}
+
+function prepareMessageStatements(db: Database.Database) {
+  // the same subject the other stores compute: one definition (message-map.ts)
+  db.function('bridge_subject', { deterministic: true }, (data: unknown) => {
+    if (typeof data !== 'string') return null;
+    const { event, payload } = JSON.parse(data) as JobData;
+    return subjectOf({ event, payload });
+  });
+  type Key = MessageKey;
+  return {
+    record: db.prepare<Key & { ref: string; expiresAt: number }>(
+      `INSERT INTO messages (source, subject, sink, ref, expiresAt) VALUES (:source, :subject, :sink, :ref, :expiresAt)
+       ON CONFLICT (source, subject, sink) DO UPDATE SET ref = excluded.ref, expiresAt = excluded.expiresAt`,
+    ),
+    find: db
+      .prepare<Key & { now: number }, string>('SELECT ref FROM messages WHERE source = :source AND subject = :subject AND sink = :sink AND expiresAt >= :now')
+      .pluck(),
+    // a lane's jobs only (jobs_due): the lookup runs when a reply's parent is not in the map yet
+    holds: db
+      .prepare<{ lane: string; sink: string; source: string; subject: string; except: string }>(
+        `SELECT 1 FROM jobs WHERE lane = :lane AND sink = :sink AND id != :except
+           AND json_extract(data, '$.source') = :source AND bridge_subject(data) = :subject LIMIT 1`,
+      )
+      .pluck(),
+    prune: db.prepare<[number]>('DELETE FROM messages WHERE expiresAt < ?'),
+  };
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../observe/logger';
 
 /** What a send came to. Only the queue retries: a sink reports, it never loops. */
 export type Verdict =
-  | { kind: 'delivered'; ref?: string; pace?: Pace }
+  | { kind: 'delivered'; ref?: string; pace?: Pace; message?: MessageRef }
   | { kind: 'retry'; reason: string; afterMs?: number; rateLimited?: boolean; pace?: Pace }
   | { kind: 'failed'; reason: string; sinkBroken?: boolean };
 
@@ -15,7 +15,24 @@ export interface Pace {
   resetAfterMs: number;
 }
 
-export const delivered = (ref?: string, pace?: Pace): Verdict => ({ kind: 'delivered', ref, pace });
+export const delivered = (ref?: string, pace?: Pace, message?: MessageRef): Verdict =>
+  message ? { kind: 'delivered', ref, pace, message } : { kind: 'delivered', ref, pace };
+
+/**
+ * Where a delivered message lives on its platform, so that a later message can reply in its thread
+ * or edit it. Plain data: it is stored with the queue (the message map) and survives restarts.
+ */
+export interface MessageRef {
+  platform: 'discord' | 'slack' | 'matrix';
+  /** Discord message id, Slack `ts`, Matrix event id */
+  id: string;
+  /** Discord channel (the thread's own id when posted in one), Slack channel id, Matrix room id */
+  channel: string;
+  /** the thread the message itself sits in: Discord thread id, Slack parent `ts`, Matrix thread root event id */
+  thread?: string;
+  /** Discord: the server (guild) id, for message links */
+  guild?: string;
+}
 export const retry = (reason: string, afterMs?: number, rateLimited = false): Verdict => ({
   kind: 'retry',
   reason,
@@ -31,6 +48,18 @@ export interface Delivery {
   /** stable id of the delivery (the first job's id): idempotency keys derive from it */
   key: string;
   messages: Message[];
+  /**
+   * the message this one answers (a reply's parent), when the sink threads and the parent is known:
+   * the sink posts into its thread (or as a reply to it)
+   */
+  thread?: MessageRef;
+  /** the earlier message this one replaces (a resolved report, an edited note): the sink edits it in place */
+  edit?: MessageRef;
+  /**
+   * this message may be replied to or edited later: the sink should answer with its MessageRef even
+   * where that costs more (a Discord webhook waits for the message with `?wait=true` only then)
+   */
+  needsRef?: boolean;
 }
 
 export interface Sink {

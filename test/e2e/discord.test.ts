@@ -23,6 +23,7 @@ import {
   nextItem,
   onlyDeadLetter,
   startReadyBridge,
+  standalone,
 } from '../helpers/e2e';
 import { allFixtures, fixture, withEventId } from '../helpers/fixtures';
 import { startDiscordFake, type DiscordFake, type DiscordFakeOptions, type FakeMessage, type FakeWebhook } from '../fakes/discord-fake';
@@ -80,7 +81,7 @@ describe('Discord end to end (HTTP in → queue → worker → discord.js → fa
 
     it.each(allFixtures().map((f) => [f.name, f] as const))('%s', async (_name, f) => {
       const before = shared.fake.messages.length;
-      await postFixture(shared.bridge, f);
+      await postFixture(shared.bridge, standalone(f));
       const message = await nextMessage(shared.fake, before);
       expect(shared.fake.stats.rejected).toBe(0);
       expect(message.webhookId).toBe(shared.hook.id);

@@ -22,6 +22,7 @@ import {
   writeConfigFile,
   onlyDeadLetter,
   startReadyBridge,
+  standalone,
 } from '../helpers/e2e';
 import { allFixtures, fixture, withEventId } from '../helpers/fixtures';
 import { startMatrixFake, type FakeEvent, type MatrixFake, type MatrixFakeOptions } from '../fakes/matrix-fake';
@@ -93,7 +94,7 @@ describe('Matrix end to end (HTTP in → queue → worker → Client-Server API 
 
     it.each(allFixtures().map((f) => [f.name, f] as const))('%s', async (_name, f) => {
       const before = shared.fake.timeline(ROOM).length;
-      await postFixture(shared.bridge, f);
+      await postFixture(shared.bridge, standalone(f));
       const event = await nextEvent(shared.fake, before);
       const content = contentOf(event);
       expect(event).toMatchObject({ type: 'm.room.message', sender: BOT });

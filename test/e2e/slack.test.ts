@@ -25,6 +25,7 @@ import {
   nextItem,
   onlyDeadLetter,
   startReadyBridge,
+  standalone,
 } from '../helpers/e2e';
 import { allFixtures, fixture, withEventId } from '../helpers/fixtures';
 import { startSlackFake, wouldPing, type PostedMessage, type SlackFake, type SlackFakeOptions } from '../fakes/slack-fake';
@@ -98,7 +99,7 @@ describe('Slack end to end (HTTP in → queue → worker → @slack/web-api / fe
 
     it.each(allFixtures().map((f) => [f.name, f] as const))('%s', async (_name, f) => {
       const before = shared.fake.messages.length;
-      await postFixture(shared.bridge, f);
+      await postFixture(shared.bridge, standalone(f));
       const message = await nextMessage(shared.fake, before);
       expect(message).toMatchObject({ via: 'api', channel: CHANNEL, warnings: [], pings: [] });
       expect(blocksOf(message).length).toBeGreaterThan(0);

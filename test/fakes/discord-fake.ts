@@ -63,6 +63,10 @@ export interface FakeMessage {
   /** who this message notifies (mentions in `content` only: embeds never ping) */
   pinged: { users: string[]; roles: string[]; everyone: boolean };
   timestamp: string;
+  /** bot replies: the message replied to (`message_reference`) */
+  referenceId?: string;
+  /** how many times a PATCH changed it */
+  edits: number;
 }
 
 export interface RateWindow {
@@ -97,7 +101,7 @@ export interface DiscordFakeOptions {
   nonceTtlMs?: number;
 }
 
-export type FakeRoute = 'webhook-execute' | 'webhook-get' | 'channel-messages' | 'channel-get';
+export type FakeRoute = 'webhook-execute' | 'webhook-get' | 'webhook-message' | 'channel-messages' | 'channel-message' | 'channel-get';
 
 /** A one-off (or `times`-off) misbehaviour for the next matching requests. */
 export type FakeFault = { times?: number; route?: FakeRoute } & (
@@ -167,10 +171,12 @@ const webhookToken = () => randomBytes(51).toString('base64url');
 const ERRORS: Record<number, [number, string]> = {
   0: [401, '401: Unauthorized'],
   10003: [404, 'Unknown Channel'],
+  10008: [404, 'Unknown Message'],
   10015: [404, 'Unknown Webhook'],
   20028: [429, 'The write action you are performing on the channel has hit the write rate limit.'],
   40005: [413, 'Request entity too large'],
   50001: [403, 'Missing Access'],
+  50005: [403, 'Cannot edit a message authored by another user'],
   50006: [400, 'Cannot send an empty message'],
   50008: [400, 'Cannot send messages in a non-text channel'],
   50013: [403, 'Missing Permissions'],
@@ -579,6 +585,7 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
       allowedMentions,
       pinged: pingsOf(content, allowedMentions),
       timestamp,
+      edits: 0,
     });
     return {
       id,
@@ -667,14 +674,55 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
     if (body instanceof Reply) return body;
     const invalid = validateMessage(body, 'bot');
     if (invalid) return new Reply(invalid.status, invalid.body, headers);
+    const reference = body.message_reference as { message_id?: unknown; fail_if_not_exists?: unknown } | undefined;
+    const referenced = reference === undefined ? undefined : messages.find((m) => m.id === reference.message_id && m.channelId === channelId);
+    if (reference !== undefined && !referenced && reference.fail_if_not_exists !== false) {
+      return Reply.error(50035, { errors: { message_reference: { _errors: [{ code: 'REPLIES_UNKNOWN_MESSAGE', message: 'Unknown message' }] } } });
+    }
     const nonceKey = body.enforce_nonce === true && body.nonce !== undefined ? `${channelId}:${String(body.nonce)}` : undefined;
     const seen = nonceKey ? nonces.get(nonceKey) : undefined;
     if (seen && Date.now() - seen.at < nonceTtlMs) return new Reply(200, seen.message, headers);
     const shared = sharedLimit(channel.parentId ?? channel.id, headers);
     if (shared) return shared;
     const message = store('bot', channelId, body, { id: bot.id, username: 'Fake Bot' });
+    if (referenced) messages.at(-1)!.referenceId = referenced.id;
     if (nonceKey) nonces.set(nonceKey, { message, at: Date.now() });
     return new Reply(200, message, headers);
+  }
+
+  /** PATCH a message: content, embeds, allowed_mentions, flags; only the author's own (webhook or bot) */
+  async function editMessage(req: IncomingMessage, found: FakeMessage | undefined, mine: (m: FakeMessage) => boolean, via: 'webhook' | 'bot'): Promise<Reply> {
+    if (!found) return Reply.error(10008);
+    if (!mine(found)) return Reply.error(50005);
+    const body = await parseJsonBody(req);
+    if (body instanceof Reply) return body;
+    for (const key of ['username', 'avatar_url', 'nonce', 'tts']) {
+      if (key in body) return Reply.error(50035, { errors: { [key]: { _errors: [{ code: 'UNKNOWN_FIELD', message: `${key} cannot be edited` }] } } });
+    }
+    const merged = { ...found.body, ...body };
+    const invalid = validateMessage(merged, via);
+    if (invalid) return new Reply(invalid.status, invalid.body);
+    found.body = merged;
+    found.content = typeof merged.content === 'string' ? merged.content : '';
+    found.embeds = Array.isArray(merged.embeds) ? (merged.embeds as Record<string, unknown>[]) : [];
+    found.edits += 1;
+    return new Reply(200, { id: found.id, channel_id: found.channelId, content: found.content, embeds: found.embeds, edited_timestamp: new Date().toISOString() });
+  }
+
+  function editWebhookMessage(req: IncomingMessage, url: URL, id: string, token: string, messageId: string): Promise<Reply> | Reply {
+    const webhook = webhooks.get(id);
+    if (!webhook) return Reply.error(10015);
+    if (webhook.token !== token) return Reply.error(50027);
+    const threadId = url.searchParams.get('thread_id');
+    const found = messages.find((m) => m.id === messageId && (threadId === null || m.channelId === threadId));
+    return editMessage(req, found, (m) => m.via === 'webhook' && m.webhookId === id, 'webhook');
+  }
+
+  function editBotMessage(req: IncomingMessage, channelId: string, messageId: string): Promise<Reply> | Reply {
+    if (!botFor(req)) return Reply.error(0);
+    if (!channels.get(channelId)) return Reply.error(10003);
+    const found = messages.find((m) => m.id === messageId && m.channelId === channelId);
+    return editMessage(req, found, (m) => m.via === 'bot', 'bot');
   }
 
   function getChannel(req: IncomingMessage, channelId: string): Reply {
@@ -709,6 +757,10 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
   }
 
   function routeOf(method: string, path: string): { route: FakeRoute | 'unknown'; params: string[]; allowed: string } {
+    const webhookMessage = /^\/webhooks\/(\d+)\/([^/]+)\/messages\/(\d+)\/?$/.exec(path);
+    if (webhookMessage) return { route: 'webhook-message', params: webhookMessage.slice(1).map((p) => p ?? ''), allowed: 'PATCH' };
+    const channelMessage = /^\/channels\/(\d+)\/messages\/(\d+)\/?$/.exec(path);
+    if (channelMessage) return { route: 'channel-message', params: channelMessage.slice(1).map((p) => p ?? ''), allowed: 'PATCH' };
     const webhook = /^\/webhooks\/(\d+)\/([^/]+)\/?$/.exec(path);
     if (webhook) return { route: method === 'GET' ? 'webhook-get' : 'webhook-execute', params: [webhook[1] ?? '', webhook[2] ?? ''], allowed: 'GET,POST' };
     const channelMessages = /^\/channels\/(\d+)\/messages\/?$/.exec(path);
@@ -747,8 +799,12 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
 
     if (route === 'unknown') return new Reply(404, { message: '404: Not Found', code: 0 });
     if (!allowed.split(',').includes(method)) return new Reply(405, { message: '405: Method Not Allowed', code: 0 });
-    const [first = '', second = ''] = params;
+    const [first = '', second = '', third = ''] = params;
     switch (route) {
+      case 'webhook-message':
+        return editWebhookMessage(req, url, first, second, third);
+      case 'channel-message':
+        return editBotMessage(req, first, second);
       case 'webhook-execute':
         return executeWebhook(req, url, first, second);
       case 'webhook-get':

@@ -115,6 +115,11 @@ export interface MatrixFake {
   room(idOrAlias: string): FakeRoom;
   /** the room's events in order */
   timeline(idOrAlias: string): FakeEvent[];
+  /**
+   * the room's messages as a client shows them: edits (m.replace) applied to their original, not
+   * listed themselves; `thread` is the root of the thread an event is in
+   */
+  shown(idOrAlias: string): { event: FakeEvent; content: Record<string, unknown>; edits: number; thread?: string }[];
   /** PUT …/send requests received, replays and failures included */
   sendRequests(): number;
   /** events created, over all rooms */
@@ -256,6 +261,7 @@ export async function startMatrixFake(options: MatrixFakeOptions = {}): Promise<
       if (type === 'm.room.message') checkMessageContent(content, strictHtml);
       const room = rooms.get(roomId);
       if (!room || !room.members.has(user.userId)) throw notInRoom(user, roomId);
+      checkRelation(room, user, content);
       const bytes = Buffer.byteLength(canonicalJson(content), 'utf8') + ENVELOPE_BYTES;
       if (bytes > MAX_EVENT_BYTES) throw new HttpError(413, 'M_TOO_LARGE', `event too large (${bytes} > ${MAX_EVENT_BYTES} bytes)`);
       takeRateToken(user);
@@ -363,6 +369,19 @@ export async function startMatrixFake(options: MatrixFakeOptions = {}): Promise<
     },
     timeline: (idOrAlias) => findRoom(idOrAlias)?.timeline ?? [],
     sendRequests: () => sends,
+    shown: (idOrAlias) => {
+      const events = findRoom(idOrAlias)?.timeline ?? [];
+      const relation = (event: FakeEvent) => event.content['m.relates_to'] as { rel_type?: string; event_id?: string } | undefined;
+      return events
+        .filter((event) => relation(event)?.rel_type !== 'm.replace')
+        .map((event) => {
+          const edits = events.filter((e) => relation(e)?.rel_type === 'm.replace' && relation(e)?.event_id === event.eventId);
+          const latest = edits.at(-1);
+          const content = latest ? (latest.content['m.new_content'] as Record<string, unknown>) : event.content;
+          const rel = relation(event);
+          return { event, content, edits: edits.length, ...(rel?.rel_type === 'm.thread' ? { thread: rel.event_id } : {}) };
+        });
+    },
     eventCount: () => [...rooms.values()].reduce((n, r) => n + r.timeline.length, 0),
     inject: (route, fault, times = 1) => {
       faults.push({ route, fault, times });
@@ -492,4 +511,36 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * Relations (m.thread, m.replace, m.in_reply_to) must name an event of the room; a thread starts at
+ * an event outside any thread and not an edit; only the sender's own events are replaced, with
+ * `m.new_content`, and never an edit itself.
+ */
+function checkRelation(room: FakeRoom, user: FakeUser, content: Record<string, unknown>): void {
+  const relation = content['m.relates_to'] as { rel_type?: unknown; event_id?: unknown; 'm.in_reply_to'?: { event_id?: unknown } } | undefined;
+  if (relation === undefined) return;
+  if (typeof relation !== 'object' || relation === null) throw new HttpError(400, 'M_BAD_JSON', 'm.relates_to must be an object');
+  const find = (id: unknown, what: string): FakeEvent => {
+    const event = typeof id === 'string' ? room.timeline.find((e) => e.eventId === id) : undefined;
+    if (!event) throw new HttpError(400, 'M_BAD_JSON', `${what} ${String(id)} is not an event of ${room.id}`);
+    return event;
+  };
+  const relType = (event: FakeEvent) => (event.content['m.relates_to'] as { rel_type?: string } | undefined)?.rel_type;
+  if (relation['m.in_reply_to'] !== undefined) find(relation['m.in_reply_to'].event_id, 'm.in_reply_to event');
+  if (relation.rel_type === 'm.thread') {
+    const root = find(relation.event_id, 'thread root');
+    if (relType(root) !== undefined) throw new HttpError(400, 'M_UNKNOWN', 'Cannot start threads from an event with a relation');
+  } else if (relation.rel_type === 'm.replace') {
+    const original = find(relation.event_id, 'replaced event');
+    if (original.sender !== user.userId) throw new HttpError(400, 'M_BAD_JSON', 'only the sender may replace an event');
+    if (relType(original) === 'm.replace') throw new HttpError(400, 'M_BAD_JSON', 'an edit cannot be replaced: replace the original');
+    const replacement = content['m.new_content'];
+    if (typeof replacement !== 'object' || replacement === null || typeof (replacement as { body?: unknown }).body !== 'string') {
+      throw new HttpError(400, 'M_BAD_JSON', 'm.replace needs m.new_content with a body');
+    }
+  } else if (relation.rel_type !== undefined) {
+    find(relation.event_id, 'related event');
+  }
 }

@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type SlackRoute = 'auth.test' | 'conversations.list' | 'chat.postMessage' | 'webhook';
+export type SlackRoute = 'auth.test' | 'conversations.list' | 'chat.postMessage' | 'chat.update' | 'webhook';
 
 export interface FakeTokenSpec {
   token: string;
@@ -59,6 +59,12 @@ export interface PostedMessage {
   warnings: string[];
   /** ping sequences Slack would act on (see `wouldPing`) */
   pings: string[];
+  /** the parent's ts, for a message posted in a thread */
+  thread_ts?: string;
+  /** who posted it (chat.update accepts only the poster's own messages) */
+  bot_id?: string;
+  /** how many times chat.update changed it */
+  edits: number;
 }
 
 export interface RecordedRequest {
@@ -249,8 +255,15 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
       }
       for (const key of overrides) delete args[key];
     }
+    let threadTs: string | undefined;
+    if (params.thread_ts !== undefined) {
+      // the thread's root, never a reply in it (Slack's advice); an unknown ts is refused (the code is the fake's)
+      const parent = messages.find((m) => m.channel === channel.id && m.ts === String(params.thread_ts));
+      if (!parent || parent.thread_ts !== undefined) throw new ApiError('thread_not_found');
+      threadTs = parent.ts;
+    }
     const ts = nextTs();
-    messages.push(posted('api', channel.id, ts, args, warnings));
+    messages.push({ ...posted('api', channel.id, ts, args, warnings), bot_id: bot.botId, ...(threadTs ? { thread_ts: threadTs } : {}) });
     return {
       ok: true,
       channel: channel.id,
@@ -258,6 +271,30 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
       message: { type: 'message', subtype: 'bot_message', text: args.text ?? '', ts, bot_id: bot.botId, blocks: args.blocks },
       ...(warnings.length ? { warnings, response_metadata: { warnings } } : {}),
     };
+  };
+
+  /** chat.update: only the bot's own messages, within the edit window (inject `edit_window_closed` to close it) */
+  const updateMessage = (bot: Required<FakeTokenSpec>, params: Record<string, unknown>): unknown => {
+    requireScope(bot, 'chat:write');
+    const channel = findChannel(typeof params.channel === 'string' ? params.channel : '');
+    if (!channel || (channel.private && !channel.member)) throw new ApiError('channel_not_found');
+    takeRateToken(`${bot.token}|${channel.id}`, false);
+    if (channel.archived) throw new ApiError('is_archived');
+    if (typeof params.ts !== 'string' || params.ts === '') throw new ApiError('invalid_arguments');
+    const message = messages.find((m) => m.channel === channel.id && m.ts === params.ts);
+    if (!message) throw new ApiError('message_not_found');
+    if (message.via !== 'api' || message.bot_id !== bot.botId) throw new ApiError('cant_update_message');
+    const args = { ...params };
+    const warnings = checkContent(args, unreachableImageHosts);
+    Object.assign(message, {
+      text: typeof args.text === 'string' ? args.text : undefined,
+      blocks: Array.isArray(args.blocks) ? args.blocks : undefined,
+      args: { ...message.args, ...args },
+      warnings,
+      pings: wouldPing(args),
+      edits: message.edits + 1,
+    });
+    return { ok: true, channel: channel.id, ts: message.ts, text: message.text ?? '', message: { text: message.text ?? '', blocks: message.blocks } };
   };
 
   const listConversations = (bot: Required<FakeTokenSpec>, params: Record<string, unknown>): unknown => {
@@ -343,6 +380,7 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
       }
       if (route === 'conversations.list') return respond(200, listConversations(bot, params));
       if (route === 'chat.postMessage') return respond(200, postMessage(bot, params));
+      if (route === 'chat.update') return respond(200, updateMessage(bot, params));
       return respond(404, { ok: false, error: 'unknown_method' });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
@@ -430,7 +468,7 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
 }
 
 function isApiRoute(method: string | undefined): method is Exclude<SlackRoute, 'webhook'> {
-  return method === 'auth.test' || method === 'conversations.list' || method === 'chat.postMessage';
+  return method === 'auth.test' || method === 'conversations.list' || method === 'chat.postMessage' || method === 'chat.update';
 }
 
 function posted(via: 'api' | 'webhook', channel: string, ts: string | undefined, args: Record<string, unknown>, warnings: string[]): PostedMessage {
@@ -445,6 +483,7 @@ function posted(via: 'api' | 'webhook', channel: string, ts: string | undefined,
     args,
     warnings,
     pings: wouldPing(args),
+    edits: 0,
   };
 }
 

@@ -103,6 +103,16 @@ export function followNumber(n: number, kind: FollowKind): { body: Body; usernam
 /** User webhooks carry a userId; system webhooks (abuse reports, new users…) arrive on their own source. */
 export const sourceOf = (body: Body): string => ('userId' in body ? 'alice' : 'system');
 
+/**
+ * The fixture as an event about a report of its own: a resolution of a report posted earlier in
+ * the same run would edit that report's message instead of posting a new one.
+ */
+export function standalone(f: Fixture): Fixture {
+  if (f.body.type !== 'abuseReportResolved') return f;
+  const report = f.body.body as Record<string, unknown>;
+  return { ...f, body: { ...f.body, body: { ...report, id: `${String(report.id)}-alone` } } };
+}
+
 /** Posts a fixture as Misskey would and expects it stored. */
 export async function postFixture(bridge: TestBridge, f: Fixture): Promise<void> {
   const response = await bridge.post(sourceOf(f.body), f.body, { 'x-misskey-host': f.host });

@@ -118,10 +118,13 @@ describe('Discord sink, webhook mode', () => {
     expect(sink.maxBatch).toBe(MAX_EMBEDS);
     await sink.start();
     const d = delivery(message({ title: '**Alice** posted', footer: 'misskey.example', fields: [{ name: 'Visibility', value: 'public', inline: true }] }));
+    // a message nothing will reply to or edit: no ?wait=true, so Discord answers 204 without the id
     const verdict = await sink.send(d);
     expect(verdict.kind).toBe('delivered');
     const sent = only();
-    expect(verdict).toMatchObject({ ref: sent.id });
+    expect(verdict).toMatchObject({ ref: undefined });
+    const kept = await sink.send({ ...d, key: 'kept', needsRef: true });
+    expect(kept).toMatchObject({ kind: 'delivered', message: { platform: 'discord', channel: hook.channelId } });
     expect(sent.body).toEqual(JSON.parse(JSON.stringify(sink.build(d))));
     expect(sent.via).toBe('webhook');
     expect(sent.channelId).toBe(hook.channelId);

@@ -83,7 +83,7 @@ describe('matrix sink: config', () => {
   const base = { type: 'matrix', homeserver: 'https://matrix.example.org', accessToken: 'x', room: '#ops:example.org' };
 
   test('defaults: m.notice, no mentions, autoJoin', () => {
-    expect(matrixSinkSchema.parse(base)).toEqual({ ...base, msgtype: 'm.notice', allowMentions: false, autoJoin: true, batch: 'auto' });
+    expect(matrixSinkSchema.parse(base)).toEqual({ ...base, msgtype: 'm.notice', allowMentions: false, autoJoin: true, batch: 'auto', threads: 'on' });
     expect(matrixSinkSchema.parse({ ...base, room: '!AbC:example.org', msgtype: 'm.text' }).msgtype).toBe('m.text');
     expect(matrixSinkSchema.parse({ ...base, room: '!roomv12opaqueid' }).room).toBe('!roomv12opaqueid');
   });
@@ -195,7 +195,12 @@ describe('matrix sink: sending', () => {
     });
     const verdict = await sink.send(delivery('job-1', msg));
     const event = fake.timeline(ROOM_ID)[0]!;
-    expect(verdict).toEqual({ kind: 'delivered', ref: event.eventId, pace: undefined });
+    expect(verdict).toEqual({
+      kind: 'delivered',
+      ref: event.eventId,
+      pace: undefined,
+      message: { platform: 'matrix', id: event.eventId, channel: ROOM_ID },
+    });
     expect(event.content).toEqual({
       msgtype: 'm.notice',
       body: 'Hello world',

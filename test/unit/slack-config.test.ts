@@ -11,6 +11,7 @@ describe('Slack sink config', () => {
       type: 'slack',
       token: 'xoxb-1',
       channel: '#alerts',
+      threads: 'on',
       unfurl: false,
       allowMentions: false,
       batch: 'auto',

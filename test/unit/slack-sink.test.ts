@@ -113,7 +113,12 @@ describe('Slack sink, bot mode', () => {
 
     const verdict = await sink.send(delivery(follow));
 
-    expect(verdict).toEqual({ kind: 'delivered', ref: fake.messages[0]?.ts, pace: undefined });
+    expect(verdict).toEqual({
+      kind: 'delivered',
+      ref: fake.messages[0]?.ts,
+      pace: undefined,
+      message: { platform: 'slack', id: fake.messages[0]?.ts, channel: 'C0ALERTS01' },
+    });
     expect(fake.messages).toHaveLength(1);
     const posted = fake.messages[0]!;
     expect(posted.channel).toBe('C0ALERTS01');

@@ -1,14 +1,18 @@
 import type { Logger } from '../../observe/logger';
-import { delivered, failed, type Delivery, type Sink, type SinkDeps, type SinkHealth, type Verdict } from '../sink';
+import { DiscordAPIError } from 'discord.js';
+import { delivered, failed, type Delivery, type MessageRef, type Sink, type SinkDeps, type SinkHealth, type Verdict } from '../sink';
 import type { DiscordSinkConfig } from './config';
 import { classifyError, paceOf, type Broken } from './errors';
 import { MAX_EMBEDS } from './limits';
 import { composeBody, type BodyOptions, type DiscordBody } from './payload';
 import { checkBotChannel, checkWebhook, DestinationProblem } from './startup';
+import { answering, refOf } from './conversation';
 import { laneOf, resolveTarget, type DiscordTarget } from './target';
 import { BotTransport, WebhookTransport, type DiscordTransport, type Exchange, type ResponseInfo } from './transport';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Unknown Message; Cannot edit a message authored by another user: post anew instead of editing */
+const EDIT_IMPOSSIBLE_CODES = new Set([10008, 50005]);
 /** discord.js waits 50 ms past a bucket's reset; a little longer keeps it (and this sink) from pre-empting */
 const BUCKET_MARGIN_MS = 100;
 
@@ -109,14 +113,22 @@ class DiscordSink implements Sink {
       this.logger.error({ delivery: delivery.key }, reason);
       return failed(reason);
     }
-    const exchange: Exchange = {};
+    let exchange: Exchange = {};
     try {
-      const message = await this.transport.post(body, exchange).finally(() => this.noteBucket(exchange.response));
+      let ref: MessageRef | undefined;
+      if (delivery.edit?.platform === 'discord') ref = await this.edit(delivery.edit, body, exchange);
+      if (!ref) {
+        exchange = {};
+        const sent = delivery.thread?.platform === 'discord' ? answering(body, delivery.thread, this.target.mode, this.transport.guildId) : body;
+        // a webhook waits for the message (?wait=true) only when its id will be needed
+        const message = await this.transport.post(sent, exchange, delivery.needsRef === true).finally(() => this.noteBucket(exchange.response));
+        ref = message ? refOf(message, this.transport.guildId) : undefined;
+      }
       if (this.broken && !this.broken.permanent) {
         this.logger.info({ was: this.broken.reason }, 'Discord sink works again');
         this.broken = undefined;
       }
-      return delivered(message.id, paceOf(exchange.response, BUCKET_MARGIN_MS));
+      return delivered(ref?.id, paceOf(exchange.response, BUCKET_MARGIN_MS), ref);
     } catch (error) {
       const outcome = classifyError(error, { sinkName: this.name, target: this.target, exchange, timeoutMs: this.timeoutMs });
       if (outcome.broken) this.markBroken(outcome.broken);
@@ -130,6 +142,20 @@ class DiscordSink implements Sink {
 
   async close(): Promise<void> {
     this.transport.close();
+  }
+
+  /** Edits the earlier message; undefined when it is gone or not ours (a new message is posted instead). */
+  private async edit(message: MessageRef, body: DiscordBody, exchange: Exchange): Promise<MessageRef | undefined> {
+    try {
+      await this.transport.edit(message, body, exchange).finally(() => this.noteBucket(exchange.response));
+      return message;
+    } catch (error) {
+      if (error instanceof DiscordAPIError && typeof error.code === 'number' && EDIT_IMPOSSIBLE_CODES.has(error.code)) {
+        this.logger.warn({ message: message.id, code: error.code }, 'Discord cannot edit the earlier message: posting a new one');
+        return undefined;
+      }
+      throw error;
+    }
   }
 
   private compose(delivery: Delivery): DiscordBody {

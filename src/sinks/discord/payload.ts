@@ -18,6 +18,8 @@ export interface DiscordBody {
   flags?: number;
   nonce?: string;
   enforce_nonce?: boolean;
+  /** bot mode: the message this one replies to */
+  message_reference?: { message_id: string; fail_if_not_exists: boolean };
 }
 
 export interface BodyOptions {

@@ -1,5 +1,4 @@
 import {
-  MessagePayload,
   REST,
   RESTEvents,
   Routes,
@@ -11,6 +10,7 @@ import {
   type ResponseLike,
 } from 'discord.js';
 import { parseRetryAfter } from '../http-verdict';
+import type { MessageRef } from '../sink';
 import type { DiscordBody } from './payload';
 import { postChannelId, type DiscordTarget } from './target';
 
@@ -74,10 +74,26 @@ class ResponseWatch {
 }
 
 export interface DiscordTransport {
-  /** posts the body once; throws discord.js errors (DiscordAPIError, HTTPError, RateLimitError) or network errors */
-  post(body: DiscordBody, exchange: Exchange): Promise<APIMessage>;
+  /**
+   * posts the body once; throws discord.js errors (DiscordAPIError, HTTPError, RateLimitError) or
+   * network errors. A webhook answers with the message only when `wait` is set (else undefined).
+   */
+  post(body: DiscordBody, exchange: Exchange, wait: boolean): Promise<APIMessage | undefined>;
+  /** edits an earlier message of this webhook or bot (PATCH) */
+  edit(message: MessageRef, body: DiscordBody, exchange: Exchange): Promise<APIMessage>;
+  /** the server the messages go to, once known (for message links) */
+  readonly guildId?: string;
   close(): void;
 }
+
+/** what an edit may change: the author, nonce and flags stay the original's */
+function editable(body: DiscordBody): DiscordBody {
+  const { username: _username, avatar_url: _avatar, nonce: _nonce, enforce_nonce: _enforce, ...rest } = body;
+  return rest;
+}
+
+const asMessage = (answer: unknown): APIMessage | undefined =>
+  typeof answer === 'object' && answer !== null && typeof (answer as { id?: unknown }).id === 'string' ? (answer as APIMessage) : undefined;
 
 /** The bridge's REST settings: discord.js never retries nor waits, the queue does. */
 export function restOptions(apiBase: string, timeoutMs: number): Partial<RESTOptions> {
@@ -99,16 +115,34 @@ export class WebhookTransport implements DiscordTransport {
     this.watch = new ResponseWatch(this.client.rest);
   }
 
-  async post(body: DiscordBody, exchange: Exchange): Promise<APIMessage> {
-    // a payload whose body is already set is sent as is: `build()` shows exactly what goes out
-    const payload = new MessagePayload(this.client, { threadId: this.target.threadId });
-    payload.body = body as unknown as MessagePayload['body'];
-    return this.watch.during(body, exchange, () => this.client.send(payload));
+  guildId?: string;
+
+  /**
+   * `?wait=true` makes Discord answer with the message (its id, to reply to or edit it later) and
+   * costs a wait for the message to be saved; without it Discord answers 204 at once.
+   */
+  async post(body: DiscordBody, exchange: Exchange, wait: boolean): Promise<APIMessage | undefined> {
+    const query = new URLSearchParams({ wait: String(wait) });
+    if (this.target.threadId) query.set('thread_id', this.target.threadId);
+    const route = Routes.webhook(this.target.webhookId, this.target.webhookToken);
+    return asMessage(await this.watch.during(body, exchange, () => this.client.rest.post(route, { body, query, auth: false })));
+  }
+
+  /** PATCH /webhooks/{id}/{token}/messages/{id}: only this webhook's own messages */
+  async edit(message: MessageRef, body: DiscordBody, exchange: Exchange): Promise<APIMessage> {
+    const patch = editable(body);
+    const query = new URLSearchParams();
+    const thread = message.thread ?? this.target.threadId;
+    if (thread) query.set('thread_id', thread);
+    const route = Routes.webhookMessage(this.target.webhookId, this.target.webhookToken, message.id);
+    return (await this.watch.during(patch, exchange, () => this.client.rest.patch(route, { body: patch, query, auth: false }))) as APIMessage;
   }
 
   /** GET /webhooks/{id}/{token}: the webhook exists and the token is right. */
   async fetchWebhook(): Promise<APIWebhook> {
-    return (await this.client.rest.get(Routes.webhook(this.target.webhookId, this.target.webhookToken), { auth: false })) as APIWebhook;
+    const webhook = (await this.client.rest.get(Routes.webhook(this.target.webhookId, this.target.webhookToken), { auth: false })) as APIWebhook;
+    this.guildId = webhook.guild_id ?? undefined;
+    return webhook;
   }
 
   close(): void {
@@ -128,10 +162,20 @@ export class BotTransport implements DiscordTransport {
     this.watch = new ResponseWatch(this.rest);
   }
 
+  guildId?: string;
+
+  /** a bot's post always answers with the message */
   async post(body: DiscordBody, exchange: Exchange): Promise<APIMessage> {
     // discord.js forgets the token after a 401: set it each time so a fixed token works again
     this.rest.setToken(this.target.botToken);
     return this.watch.during(body, exchange, async () => (await this.rest.post(Routes.channelMessages(postChannelId(this.target)), { body })) as APIMessage);
+  }
+
+  /** PATCH /channels/{id}/messages/{id}: only the bot's own messages */
+  async edit(message: MessageRef, body: DiscordBody, exchange: Exchange): Promise<APIMessage> {
+    this.rest.setToken(this.target.botToken);
+    const patch = editable(body);
+    return this.watch.during(patch, exchange, async () => (await this.rest.patch(Routes.channelMessage(message.channel, message.id), { body: patch })) as APIMessage);
   }
 
   async fetchChannel(id: string): Promise<APIChannel> {

@@ -7,6 +7,7 @@ import { buildContent, type BuiltContent, type MatrixMessageContent } from './co
 import { MATRIX_CONTENT_BUDGET_BYTES, MATRIX_MAX_BATCH, MATRIX_REQUEST_TIMEOUT_MS } from './limits';
 import { connectRoom, joinRoom, MatrixStartError, type RoomConnection } from './startup';
 import { transactionId } from './transaction';
+import { sentRef, withRelations, type RelatedContent } from './relations';
 import { classifyFailure, describeResponse } from './verdict';
 
 export interface MatrixSinkDeps extends SinkDeps {
@@ -90,17 +91,18 @@ class MatrixSink implements Sink {
     if ('kind' in connection) return connection;
     const txnId = transactionId(this.name, delivery);
 
-    let response = await this.put(connection.roomId, txnId, built.content);
+    const content = withRelations(built.content, delivery);
+    let response = await this.put(connection.roomId, txnId, content);
     if ('kind' in response) return response;
     if (response.errcode === 'M_FORBIDDEN' && this.config.autoJoin) {
       // kicked or never joined: one join, then the same transaction again
       this.log.warn({ key: delivery.key }, `Matrix refused the send (${describeResponse(response)}): joining ${this.config.room} once`);
       const joined = await this.join(connection);
       if (joined) return joined;
-      response = await this.put(connection.roomId, txnId, built.content);
+      response = await this.put(connection.roomId, txnId, content);
       if ('kind' in response) return response;
     }
-    return this.settle(response, delivery);
+    return this.settle(response, delivery, connection.roomId);
   }
 
   async close(): Promise<void> {
@@ -123,7 +125,7 @@ class MatrixSink implements Sink {
   }
 
   /** The homeserver's answer, or a retry verdict when none came. */
-  private async put(roomId: string, txnId: string, content: MatrixMessageContent): Promise<MatrixResponse | Verdict> {
+  private async put(roomId: string, txnId: string, content: RelatedContent): Promise<MatrixResponse | Verdict> {
     try {
       return await this.api.call({ method: 'PUT', path: ['rooms', roomId, 'send', 'm.room.message', txnId], body: content });
     } catch (error) {
@@ -151,12 +153,13 @@ class MatrixSink implements Sink {
     return this.classify(answer);
   }
 
-  private settle(response: MatrixResponse, delivery: Delivery): Verdict {
+  private settle(response: MatrixResponse, delivery: Delivery, roomId: string): Verdict {
     if (response.status === 200) {
       if (!this.state.ok) this.log.info('Matrix sink healthy again');
       this.state = { ok: true };
       const eventId = (response.body as { event_id?: unknown } | undefined)?.event_id;
-      return delivered(typeof eventId === 'string' ? eventId : undefined);
+      if (typeof eventId !== 'string') return delivered();
+      return delivered(eventId, undefined, sentRef(eventId, roomId, delivery));
     }
     const verdict = this.classify(response);
     if (verdict.kind === 'failed' && !verdict.sinkBroken) {

@@ -50,11 +50,12 @@ export function createSlackSink(name: string, config: SlackSinkConfig, deps: Sin
     async send(delivery) {
       const content = render(delivery);
       if (content.cut.length) log.warn({ key: delivery.key, cut: content.cut }, 'Slack message shortened to fit Slack’s limits');
-      let verdict = await transport.post(content);
+      const conversation = { thread: delivery.thread, edit: delivery.edit };
+      let verdict = await transport.post(content, conversation);
       if (isImageFetchFailure(verdict)) {
         // nothing was posted: the same message with its images as links instead
         log.warn({ key: delivery.key }, 'Slack could not fetch an image of the message: sending it with images as links');
-        verdict = await transport.post(render(delivery, false));
+        verdict = await transport.post(render(delivery, false), conversation);
       }
       return settle(verdict, delivery.key);
     },

@@ -1,4 +1,4 @@
-import type { Verdict } from '../sink';
+import type { Delivery, Verdict } from '../sink';
 import type { SlackContent } from './blocks';
 
 /** One way of posting to Slack: Web API (bot token) or incoming webhook. */
@@ -8,7 +8,10 @@ export interface SlackTransport {
   start(): Promise<void>;
   /** the exact request body `post` sends for this content */
   body(content: SlackContent): object;
-  /** one request, never retried here */
-  post(content: SlackContent): Promise<Verdict>;
+  /**
+   * one request, never retried here; `thread` and `edit` (bot mode only) post into a thread or
+   * update an earlier message
+   */
+  post(content: SlackContent, conversation?: Pick<Delivery, 'thread' | 'edit'>): Promise<Verdict>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { ErrorCode, LogLevel, WebClient, type ChatPostMessageArguments, type Logger as SlackLogger } from '@slack/web-api';
 import type { Logger } from '../../observe/logger';
-import { delivered, failed, type Verdict } from '../sink';
+import { delivered, failed, type Delivery, type MessageRef, type Verdict } from '../sink';
 import type { SlackContent } from './blocks';
 import type { SlackSinkConfig } from './config';
 import { blockErrors, verdictForWebApiError, type PlatformData, type SlackContext } from './errors';
@@ -13,6 +13,10 @@ const CHANNEL_PAGE_SIZE = 200;
 /** start-up only: conversations.list is a tier-2 method (~20/min), big workspaces page into its limit */
 const START_RATE_LIMIT_WAITS = 3;
 const START_RATE_LIMIT_MAX_WAIT_S = 30;
+/** chat.update refusals after which the message is posted anew instead (platforms.md §2) */
+const EDIT_IMPOSSIBLE = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed', 'channel_not_found']);
+/** a thread_ts Slack does not know: the message is posted without it */
+const THREAD_UNKNOWN = new Set(['thread_not_found', 'invalid_thread_ts']);
 
 export interface WebApiOptions {
   timeoutMs: number;
@@ -54,16 +58,26 @@ export function webApiTransport(name: string, config: BotConfig, log: Logger, op
     } as ChatPostMessageArguments;
   }
 
-  async function post(content: SlackContent): Promise<Verdict> {
+  async function post(content: SlackContent, conversation: Pick<Delivery, 'thread' | 'edit'> = {}): Promise<Verdict> {
+    if (conversation.edit) {
+      const edited = await update(content, conversation.edit);
+      if (edited) return edited;
+      conversation = { thread: conversation.thread };
+    }
     let sent: ChatPostMessageArguments | undefined;
+    const threadTs = conversation.thread ? (conversation.thread.thread ?? conversation.thread.id) : undefined;
     try {
-      sent = args(content, await channel(), customize);
-      return answered(await client.chat.postMessage(sent));
+      sent = { ...args(content, await channel(), customize), ...(threadTs ? { thread_ts: threadTs } : {}) } as ChatPostMessageArguments;
+      return answered(await client.chat.postMessage(sent), threadTs);
     } catch (error) {
       if (sent && lacksCustomize(error, sent)) {
         customize = false;
         log.warn('the Slack token lacks chat:write.customize: posting under the app’s own name and icon from now on (add the scope and reinstall the app to show authors)');
-        return post(content);
+        return post(content, conversation);
+      }
+      if (threadTs && THREAD_UNKNOWN.has(platformData(error)?.error ?? '')) {
+        log.warn({ threadTs }, 'Slack does not know the thread of the message this one answers: posting it in the channel');
+        return post(content, {});
       }
       if (error instanceof ChannelSetupError) return failed(error.message, true);
       const verdict = verdictForWebApiError(error, ctx);
@@ -73,10 +87,31 @@ export function webApiTransport(name: string, config: BotConfig, log: Logger, op
     }
   }
 
-  function answered(result: { ts?: string; warnings?: unknown; response_metadata?: { warnings?: string[] } }): Verdict {
+  /** chat.update of an earlier message; undefined when it cannot be edited (post anew instead) */
+  async function update(content: SlackContent, edit: MessageRef): Promise<Verdict | undefined> {
+    try {
+      const result = await client.chat.update({ channel: edit.channel, ts: edit.id, text: content.text, blocks: content.blocks });
+      return answered({ ...result, ts: edit.id, channel: edit.channel }, edit.thread);
+    } catch (error) {
+      const code = platformData(error)?.error;
+      if (code !== undefined && EDIT_IMPOSSIBLE.has(code)) {
+        log.warn({ ts: edit.id, error: code }, 'Slack cannot edit the earlier message: posting a new one');
+        return undefined;
+      }
+      return verdictForWebApiError(error, ctx);
+    }
+  }
+
+  function answered(
+    result: { ts?: string; channel?: string; warnings?: unknown; response_metadata?: { warnings?: string[] } },
+    threadTs?: string,
+  ): Verdict {
     const warnings = [...asStrings(result.warnings), ...asStrings(result.response_metadata?.warnings)];
     if (warnings.length) log.warn({ warnings }, 'Slack accepted the message with warnings');
-    return delivered(result.ts);
+    const where = result.channel ?? channelId;
+    const message: MessageRef | undefined =
+      result.ts && where ? { platform: 'slack', id: result.ts, channel: where, ...(threadTs ? { thread: threadTs } : {}) } : undefined;
+    return delivered(result.ts, undefined, message);
   }
 
   return {

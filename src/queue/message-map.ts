@@ -1,0 +1,35 @@
+import type { MessageRef } from '../sinks/sink';
+import type { NewJob } from './queue';
+
+/**
+ * The message map: which platform message a sink made for a Misskey note or abuse report, so that a
+ * reply can go into its thread and a later event (report resolved, note edited) can edit it.
+ */
+export interface MessageKey {
+  source: string;
+  /** `note:<id>` or `report:<id>` (see subjectOf) */
+  subject: string;
+  sink: string;
+}
+
+/** The events whose delivered message stands for their note or report in the map. */
+export const NOTE_POSTING_EVENTS: readonly string[] = ['note', 'reply', 'renote', 'mention'];
+export const REPORT_POSTING_EVENTS: readonly string[] = ['abuseReport'];
+
+/**
+ * The subject a job's message stands for, or null when its message is never replied to or
+ * edited (follows, digests of those, notices). Used by every store to find a waiting parent, so
+ * the Redis script (`subjectOf` in redis.ts) repeats this logic.
+ */
+export function subjectOf(job: Pick<NewJob, 'event' | 'payload'>): string | null {
+  const payload = job.payload as { note?: { id?: unknown } | null; report?: { id?: unknown } | null };
+  if (NOTE_POSTING_EVENTS.includes(job.event) && typeof payload.note?.id === 'string') return `note:${payload.note.id}`;
+  if (REPORT_POSTING_EVENTS.includes(job.event) && typeof payload.report?.id === 'string') return `report:${payload.report.id}`;
+  return null;
+}
+
+export interface StoredMessage {
+  ref: MessageRef;
+  /** when the entry is forgotten (`conversations.keep` after it was recorded) */
+  expiresAt: number;
+}

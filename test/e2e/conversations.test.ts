@@ -1,0 +1,226 @@
+/**
+ * Conversations end to end, on each platform's fake: replies land in their parent's thread in order,
+ * a resolved report edits its card, an edited note updates its message, and the message map
+ * survives a restart (SQLite store).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SqliteQueue } from '../../src/queue/sqlite';
+import { eventually, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
+import { noteBody, noteJson, replyChain, reportBody } from '../helpers/conversation';
+import { bridgeYaml, readyz, sourceOf } from '../helpers/e2e';
+import { startSlackFake, type SlackFake } from '../fakes/slack-fake';
+import { startMatrixFake, type MatrixFake } from '../fakes/matrix-fake';
+import { startDiscordFake, type DiscordFake } from '../fakes/discord-fake';
+
+type Body = Record<string, unknown>;
+
+/** What the tests need to know of a platform's messages. */
+interface Seen {
+  id: string;
+  /** the root of the thread it is in, if any */
+  thread?: string;
+  text: string;
+  edits: number;
+}
+
+interface PlatformUnderTest {
+  name: string;
+  /** `thread` names the thread's root (Slack, Matrix), or the message answered (Discord replies and links) */
+  answers: 'root' | 'parent';
+  start(): Promise<void>;
+  sinkYaml(): string;
+  /** the sink's start-up check answers only after `ms`: the worker sends nothing before */
+  slowStart(ms: number): void;
+  messages(): Seen[];
+  close(): Promise<void>;
+}
+
+function slack(): PlatformUnderTest {
+  let fake: SlackFake;
+  return {
+    name: 'Slack',
+    answers: 'root',
+    start: async () => {
+      fake = await startSlackFake();
+    },
+    sinkYaml: () => `{ type: slack, token: xoxb-fake-bot-token, channel: C0ALERTS01, apiUrl: "${fake.apiUrl}" }`,
+    slowStart: (ms) => fake.inject('auth.test', { kind: 'latency', ms }),
+    messages: () =>
+      fake.messages.map((m) => ({ id: m.ts ?? '', thread: m.thread_ts, text: `${m.text ?? ''}\n${JSON.stringify(m.blocks ?? [])}`, edits: m.edits })),
+    close: () => fake.close(),
+  };
+}
+
+function matrix(): PlatformUnderTest {
+  const room = '!misskey:example.org';
+  let fake: MatrixFake;
+  return {
+    name: 'Matrix',
+    answers: 'root',
+    start: async () => {
+      fake = await startMatrixFake({ rooms: [{ id: room, members: ['@bot:example.org'] }] });
+    },
+    sinkYaml: () => `{ type: matrix, homeserver: "${fake.url}", accessToken: bot-access-token, room: "${room}" }`,
+    slowStart: (ms) => fake.inject('whoami', { kind: 'latency', ms }),
+    messages: () =>
+      fake.shown(room).map(({ event, content, edits, thread }) => ({
+        id: event.eventId,
+        thread,
+        text: `${String(content.body)}\n${String(content.formatted_body)}`,
+        edits,
+      })),
+    close: () => fake.close(),
+  };
+}
+
+function discord(mode: 'webhook' | 'bot'): () => PlatformUnderTest {
+  return () => {
+    let fake: DiscordFake;
+    let sink = '';
+    return {
+      name: `Discord (${mode})`,
+      answers: 'parent',
+      start: async () => {
+        fake = await startDiscordFake();
+        if (mode === 'webhook') sink = `{ type: discord, webhookUrl: "${fake.addWebhook().url}" }`;
+        else sink = `{ type: discord, botToken: "${fake.addBot().token}", channelId: "${fake.addChannel().id}", apiBase: "${fake.url}" }`;
+      },
+      sinkYaml: () => sink,
+      slowStart: (ms) => fake.inject({ kind: 'latency', ms, route: mode === 'webhook' ? 'webhook-get' : 'channel-get' }),
+      messages: () =>
+        fake.messages.map((m) => ({
+          id: m.id,
+          thread: m.referenceId ?? /^↪ in reply to https:\/\/discord\.com\/channels\/\d+\/\d+\/(\d+)/.exec(m.content)?.[1],
+          text: `${m.content}\n${JSON.stringify(m.embeds)}`,
+          edits: m.edits,
+        })),
+      close: () => fake.close(),
+    };
+  };
+}
+
+const PLATFORMS: (() => PlatformUnderTest)[] = [slack, matrix, discord('webhook'), discord('bot')];
+
+describe.each(PLATFORMS.map((make) => [make().name, make] as const))('conversations on %s', (_name, make) => {
+  let platform: PlatformUnderTest;
+  let bridge: TestBridge | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeEach(async () => {
+    platform = make();
+    await platform.start();
+    cleanups.push(() => platform.close());
+  });
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    bridge = undefined;
+  });
+
+  const start = async (extra = '', queue?: SqliteQueue, waitReady = true) => {
+    const started = await startTestBridge(testConfig(bridgeYaml({ chat: platform.sinkYaml() }, extra)), queue ? { queue } : {});
+    cleanups.push(() => started.stop(1000));
+    if (waitReady) await eventually(async () => expect((await readyz(started)).status).toBe(200));
+    bridge = started;
+    return started;
+  };
+  const post = async (body: Body, to = bridge!) => {
+    const response = await to.post(sourceOf(body), body);
+    // 202: a fork's event type (edited) is stored and routed all the same
+    expect([202, 204]).toContain(response.status);
+  };
+  const messageWith = (text: string) => eventually(() => {
+    const found = platform.messages().find((m) => m.text.includes(text));
+    expect(found).toBeDefined();
+    return found!;
+  });
+
+  it('puts a chain of 5 replies into the root note’s thread, in order', async () => {
+    await start();
+    const { root, replies } = replyChain('chain', 5);
+    // sent as fast as Misskey might: the worker sees a backlog it would otherwise combine into a digest
+    for (const body of [noteBody('note', root), ...replies.map((reply) => noteBody('reply', reply))]) await post(body);
+    await eventually(() => expect(platform.messages()).toHaveLength(6), 10_000);
+    const [first, ...rest] = platform.messages();
+    expect(first!.text).toContain('root of the thread');
+    expect(first!.thread).toBeUndefined();
+    const answered = platform.answers === 'root' ? Array(5).fill(first!.id) : [first!.id, ...rest.slice(0, 4).map((m) => m.id)];
+    expect(rest.map((m) => m.thread)).toEqual(answered);
+    // each reply quotes its parent: its own number is the highest it shows
+    const own = (text: string) => Math.max(...[...text.matchAll(/reply number (\d)/g)].map((match) => Number(match[1])));
+    expect(rest.map((m) => own(m.text))).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('sends a reply that arrived before its parent after the parent, in its thread', async () => {
+    // both wait in the queue before the worker starts: the reply is first in line
+    platform.slowStart(1000);
+    await start('', undefined, false);
+    const root = noteJson('earlyroot', 'the late parent');
+    const reply = noteJson('earlyreply', 'the early reply', root);
+    await post(noteBody('reply', reply));
+    await post(noteBody('note', root));
+    await eventually(() => expect(platform.messages()).toHaveLength(2), 10_000);
+    const [first, second] = platform.messages();
+    expect(first!.text).toContain('the late parent');
+    expect(second!.text).toContain('the early reply');
+    expect(second!.thread).toBe(first!.id);
+  });
+
+  it('edits the report’s card when it is resolved', async () => {
+    await start();
+    await post(reportBody('rep1'));
+    const card = await messageWith('rep1');
+    expect(card.edits).toBe(0);
+    await post(reportBody('rep1', { resolvedAs: 'accept' }));
+    await eventually(() => expect(platform.messages().find((m) => m.id === card.id)?.edits).toBe(1));
+    expect(platform.messages()).toHaveLength(1);
+    expect(platform.messages()[0]!.text).toMatch(/resolved/i);
+  });
+
+  it('posts a new message for a resolution whose report it never saw', async () => {
+    await start();
+    await post(reportBody('unseen', { resolvedAs: 'reject' }));
+    const message = await messageWith('unseen');
+    expect(message.text).toMatch(/resolved/i);
+    expect(message.edits).toBe(0);
+  });
+
+  it('updates a note’s message when the note is edited (Sharkey `edited`)', async () => {
+    await start();
+    await post(noteBody('note', noteJson('editme', 'first wording')));
+    const original = await messageWith('first wording');
+    await post(noteBody('edited', noteJson('editme', 'second wording')));
+    await eventually(() => expect(platform.messages().find((m) => m.id === original.id)?.text).toContain('second wording'));
+    expect(platform.messages()).toHaveLength(1);
+  });
+
+  it('does not thread with threads: off', async () => {
+    platform.sinkYaml = ((base) => () => base().replace(/ }$/, ', threads: off }'))(platform.sinkYaml.bind(platform));
+    await start();
+    const root = noteJson('offroot', 'unthreaded root');
+    await post(noteBody('note', root));
+    await messageWith('unthreaded root');
+    await post(noteBody('reply', noteJson('offreply', 'unthreaded reply', root)));
+    const reply = await messageWith('unthreaded reply');
+    expect(reply.thread).toBeUndefined();
+  });
+
+  it('keeps the thread across a restart (SQLite store)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bridge-conv-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'bridge.db');
+    const root = noteJson('restartroot', 'before the restart');
+    const first = await start('', SqliteQueue.open({ path: file }));
+    await post(noteBody('note', root), first);
+    const parent = await messageWith('before the restart');
+    await first.stop(1000);
+    await first.queue.close();
+
+    const second = await start('', SqliteQueue.open({ path: file }));
+    await post(noteBody('reply', noteJson('restartreply', 'after the restart', root)), second);
+    const reply = await messageWith('after the restart');
+    expect(reply.thread).toBe(parent.id);
+  });
+});

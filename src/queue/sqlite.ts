@@ -135,6 +135,14 @@ const MIGRATIONS = [
   ) WITHOUT ROWID;
   CREATE INDEX messages_by_expiry ON messages (expiresAt);
   `,
+  `
+  -- one index serves dueLanes (lane, sink, availableAt) and stats (its createdAt): two fewer to keep
+  -- up on every insert, lease and ack
+  DROP INDEX jobs_due;
+  DROP INDEX jobs_stats;
+  DROP INDEX jobs_sink_due;
+  CREATE INDEX jobs_sink_due ON jobs (lane, sink, availableAt, createdAt);
+  `,
 ];
 
 interface PendingAccept {

@@ -16,6 +16,8 @@ ENV NODE_ENV=production LOG_FORMAT=json
 WORKDIR /opt/misskey-bridge
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# the template studio's page scripts and styles, served as they are (no build step)
+COPY --from=build /app/src/studio/public ./src/studio/public
 COPY package.json config.example.yaml ./
 COPY templates ./templates
 COPY samples ./samples

@@ -49,10 +49,11 @@ export class MemoryQueue implements Queue {
     const key = JSON.stringify([source, eventId]);
     if (this.seen.has(key)) return 'duplicate';
     this.seen.set(key, now);
-    for (const { id, source, eventId, event, route, sink, lane, template, payload } of jobs) {
+    for (const { id, source, eventId, event, route, sink, lane, template, payload, hold } of jobs) {
       if (this.jobs.has(id)) continue;
-      const fields = copy({ id, source, eventId, event, route, sink, lane, template, payload });
-      const job: Job = { ...fields, attempts: 0, createdAt: now, availableAt: now, history: [], batch: null };
+      const fields = copy({ id, source, eventId, event, route, sink, lane, template, payload, ...(hold ? { hold } : {}) });
+      // a held job waits for its summary, already in the summary's group
+      const job: Job = { ...fields, attempts: 0, createdAt: now, availableAt: hold?.until ?? now, history: [], batch: hold?.group ?? null };
       this.jobs.set(id, { job, leasedUntil: null });
     }
     return 'stored';
@@ -101,7 +102,7 @@ export class MemoryQueue implements Queue {
       const entry = this.jobs.get(id);
       if (!entry) continue;
       entry.job.availableAt = availableAt;
-      entry.job.batch = null;
+      entry.job.batch = entry.job.hold?.group ?? null;
       entry.leasedUntil = null;
     }
   }
@@ -145,7 +146,8 @@ export class MemoryQueue implements Queue {
       this.dead.delete(letter.id);
       moved += 1;
       if (this.jobs.has(letter.id)) continue;
-      const { error: _error, failedAt: _failedAt, ...job } = letter;
+      // as an ordinary job: no longer held for a summary
+      const { error: _error, failedAt: _failedAt, hold: _hold, ...job } = letter;
       this.jobs.set(letter.id, { job: { ...job, availableAt: now, attempts: 0, batch: null }, leasedUntil: null });
     }
     return moved;

@@ -97,7 +97,7 @@ interface PendingAccept {
 }
 
 /** the job fields without a column of their own */
-type JobData = Pick<NewJob, 'source' | 'eventId' | 'event' | 'route' | 'template' | 'payload'>;
+type JobData = Pick<NewJob, 'source' | 'eventId' | 'event' | 'route' | 'template' | 'payload' | 'hold'>;
 
 interface JobRow {
   id: string;
@@ -143,9 +143,10 @@ function prepareStatements(db: Database.Database) {
   return {
     markSeen: db.prepare<[string, string, number]>('INSERT OR IGNORE INTO seen (source, eventId, seenAt) VALUES (?, ?, ?)'),
     pruneSeen: db.prepare<[number]>('DELETE FROM seen WHERE seenAt < ?'),
-    insertJob: db.prepare<{ id: string; lane: string; sink: string; data: string; now: number }>(
-      `INSERT OR IGNORE INTO jobs (id, lane, sink, data, createdAt, availableAt, attempts, history)
-       VALUES (:id, :lane, :sink, :data, :now, :now, 0, '[]')`,
+    // a held job (Hold) is due at its summary's time, already in the summary's group
+    insertJob: db.prepare<{ id: string; lane: string; sink: string; data: string; now: number; availableAt: number; batch: string | null }>(
+      `INSERT OR IGNORE INTO jobs (id, lane, sink, data, createdAt, availableAt, attempts, history, batch)
+       VALUES (:id, :lane, :sink, :data, :now, :availableAt, 0, '[]', :batch)`,
     ),
     // walks the distinct lanes by index seeks (one per lane, never a scan of all jobs); a lane is
     // skipped while one of its jobs is out (leasedUntil >= now): one send at a time, in order.
@@ -183,7 +184,10 @@ function prepareStatements(db: Database.Database) {
       `SELECT ${JOB_COLUMNS} FROM jobs WHERE batch = ? AND +lane = ? AND +availableAt <= ? ORDER BY seq`,
     ),
     setLease: db.prepare<[number, string, string]>('UPDATE jobs SET leasedUntil = ?, batch = ? WHERE id = ?'),
-    release: db.prepare<[number, string]>('UPDATE jobs SET availableAt = ?, leasedUntil = NULL, batch = NULL WHERE id = ?'),
+    // a held job goes back to its summary's group
+    release: db.prepare<[number, string]>(
+      `UPDATE jobs SET availableAt = ?, leasedUntil = NULL, batch = json_extract(data, '$.hold.group') WHERE id = ?`,
+    ),
     clearLeases: db.prepare('UPDATE jobs SET leasedUntil = NULL WHERE leasedUntil IS NOT NULL'),
     deleteJob: db.prepare<[string]>('DELETE FROM jobs WHERE id = ?'),
     reschedule: db.prepare<{ id: string; availableAt: number; error: string; now: number }>(
@@ -202,10 +206,10 @@ function prepareStatements(db: Database.Database) {
     deadLettersOfSink: db.prepare<[string], DeadRow>(`SELECT ${DEAD_COLUMNS} FROM dead WHERE sink = ? ORDER BY rowid`),
     deadIds: db.prepare<[], string>('SELECT id FROM dead ORDER BY rowid').pluck(),
     deadIdsOfSink: db.prepare<[string], string>('SELECT id FROM dead WHERE sink = ? ORDER BY rowid').pluck(),
-    // a retried job goes to the back of its lane
+    // a retried job goes to the back of its lane, as an ordinary job (no longer held for a summary)
     revive: db.prepare<[number, string]>(
       `INSERT OR IGNORE INTO jobs (id, lane, sink, data, createdAt, availableAt, attempts, history)
-       SELECT id, lane, sink, data, createdAt, ?, 0, history FROM dead WHERE id = ?`,
+       SELECT id, lane, sink, json_remove(data, '$.hold'), createdAt, ?, 0, history FROM dead WHERE id = ?`,
     ),
     deleteDead: db.prepare<[string]>('DELETE FROM dead WHERE id = ?'),
     stats: db.prepare<[], LaneStats>(
@@ -350,8 +354,11 @@ export class SqliteQueue implements Queue {
               route: job.route,
               template: job.template,
               payload: job.payload,
+              ...(job.hold ? { hold: job.hold } : {}),
             };
-            s.insertJob.run({ id: job.id, lane: job.lane, sink: job.sink, data: JSON.stringify(data), now });
+            const availableAt = job.hold?.until ?? now;
+            const batch = job.hold?.group ?? null;
+            s.insertJob.run({ id: job.id, lane: job.lane, sink: job.sink, data: JSON.stringify(data), now, availableAt, batch });
           }
           return 'stored' as const;
         });

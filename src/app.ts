@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
 import { templateRenderer } from './deliver/render-jobs';
+import { summaryRenderer } from './deliver/summary';
 import { DeliveryWorker } from './deliver/worker';
 import { ingest, type IngestDeps } from './ingest';
 import type { Logger } from './observe/logger';
@@ -67,6 +68,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     leaseMs: options.worker?.leaseMs ?? config.delivery.leaseTime,
     noDigest: new Set(Object.entries(config.sinks).filter(([, sink]) => sink.batch === 'off').map(([name]) => name)),
     isReady: (name) => started.has(name),
+    renderSummary: summaryRenderer(() => templates.get()),
   });
 
   let accepting = true;

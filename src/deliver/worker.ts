@@ -6,7 +6,8 @@ import type { DueLane, Job, Queue } from '../queue/queue';
 import type { Delivery, Sink, Verdict } from '../sinks/sink';
 import { isExhausted, retryAt } from './backoff';
 import { LanePacer } from './lane-pacer';
-import { renderJobs, type RenderJob } from './render-jobs';
+import type { RenderJob } from './render-jobs';
+import { isSummary, renderLease, type RenderSummary } from './summary';
 
 export interface WorkerOptions {
   queue: Queue;
@@ -30,6 +31,8 @@ export interface WorkerOptions {
   maxConcurrentLanes?: number;
   /** false while a sink has not passed its start-up check: its jobs wait */
   isReady?: (sink: string) => boolean;
+  /** words the jobs held for one summary as one message (the `digest` template) */
+  renderSummary?: RenderSummary;
 }
 
 /** A 429 without a usable wait: wait this long. */
@@ -173,7 +176,7 @@ export class DeliveryWorker {
     // a lane shared by two sinks (same destination configured twice): one sink per message
     const mine = leased.filter((job) => job.sink === sink.name);
     if (mine.length < leased.length) await queue.release(leased.filter((job) => job.sink !== sink.name), this.now());
-    const { jobs, messages, broken } = renderJobs(mine, sink.platform, this.options.render);
+    const { jobs, messages, broken } = renderLease(mine, sink.platform, this.options.render, this.options.renderSummary);
     for (const { job, reason } of broken) await this.bury(sink, [job], reason);
     if (jobs.length === 0) return;
     const delivery: Delivery = { key: deliveryKey(jobs), messages };
@@ -240,7 +243,8 @@ export class DeliveryWorker {
       }
       case 'failed': {
         metrics?.deliveries.inc({ sink: sink.name, outcome: 'failed' }, jobs.length);
-        if (jobs.length > 1 && !verdict.sinkBroken) {
+        // a summary is one message: refused, it goes to the dead-letter list whole (retried, its jobs go one by one)
+        if (jobs.length > 1 && !verdict.sinkBroken && !isSummary(jobs)) {
           // one message of the digest may be at fault: send them one by one
           this.pacer.digestRefused(lane, now);
           await queue.release(jobs, now);

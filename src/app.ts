@@ -11,6 +11,7 @@ import { unroutedReporter } from './observe/unrouted';
 import { openQueue } from './queue/open';
 import type { Queue } from './queue/queue';
 import { createReceiver } from './receive/http';
+import { HoldPlanner } from './route/hold';
 import { TemplateStore, missingRouteTemplates, templateFolders } from './render/template-store';
 import { TemplateError } from './render/templates';
 import { createSink } from './sinks/registry';
@@ -73,7 +74,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
 
   let accepting = true;
   const lanes = new Map([...sinks].map(([name, sink]) => [name, sink.lane]));
-  const ingestDeps: IngestDeps = { config, lanes, queue, now, accepting: () => accepting };
+  const holds = new HoldPlanner(config, now);
+  const ingestDeps: IngestDeps = { config, lanes, queue, now, accepting: () => accepting, holds };
 
   const unrouted = unroutedReporter({ metrics, logger, now });
   const app = createReceiver({

@@ -75,6 +75,13 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   let accepting = true;
   const lanes = new Map([...sinks].map(([name, sink]) => [name, sink.lane]));
   const holds = new HoldPlanner(config, now);
+  // summaries still pending from before a restart take new events of their groups
+  holds.seed(
+    await queue.pendingHolds().catch((error: unknown) => {
+      logger.warn({ err: error }, 'cannot read the pending summaries; new events start summaries of their own');
+      return [];
+    }),
+  );
   const ingestDeps: IngestDeps = { config, lanes, queue, now, accepting: () => accepting, holds };
 
   const unrouted = unroutedReporter({ metrics, logger, now });

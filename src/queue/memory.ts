@@ -4,6 +4,7 @@ import {
   type DeadLetter,
   type DueLane,
   type DeadLetterSelector,
+  type Hold,
   type Job,
   type LaneStats,
   type NewJob,
@@ -179,6 +180,12 @@ export class MemoryQueue implements Queue {
 
   async close(): Promise<void> {
     this.available = false;
+  }
+
+  async pendingHolds(): Promise<Hold[]> {
+    const holds = new Map<string, Hold>();
+    for (const { job } of this.jobs.values()) if (job.hold && !holds.has(job.hold.group)) holds.set(job.hold.group, copy(job.hold));
+    return [...holds.values()];
   }
 
   private selectDead(selector: DeadLetterSelector): DeadLetter[] {

@@ -36,6 +36,8 @@ export interface Hold {
   group: string;
   /** why it waits: a group's summary, or the end of quiet hours */
   kind?: 'group' | 'quiet';
+  /** what the summary groups (the planner's group key), so that a restart can pick it up again */
+  key?: string;
 }
 
 export interface Attempt {
@@ -125,6 +127,8 @@ export interface Queue {
   /** throws when the store cannot take writes */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** the holds of the held jobs still waiting, one per group: the summaries not yet sent */
+  pendingHolds(): Promise<Hold[]>;
 }
 
 /** The store could not take the write: the receiver answers 503 so Misskey retries. */

@@ -29,6 +29,7 @@
  *   P lease:<lane>           zset id → leasedUntil   the lane is held while a score is >= now
  *   P paused                 zset lane → until       the lane is held while its score is > now (pauseLane)
  *   P group:<batch>          zset id → seq           the members of a lease group
+ *   P holds                  hash group → hold JSON   the summaries with jobs still waiting (pendingHolds)
  *   P lanes, P pairs         sets of lanes with jobs, and of JSON [sink, lane] with jobs
  *   P created:<[sink,lane]>  zset id → createdAt     stats: depth and oldest
  *   P dead                   zset id → seq           dead letters in the order they died
@@ -94,7 +95,11 @@ local function unindex(id, lane, pair, batch)
   redis.call('ZREM', P .. 'at:' .. lane, id)
   redis.call('ZREM', P .. 'lease:' .. lane, id)
   redis.call('ZREM', P .. 'created:' .. pair, id)
-  if batch then redis.call('ZREM', P .. 'group:' .. batch, id) end
+  if batch then
+    redis.call('ZREM', P .. 'group:' .. batch, id)
+    -- a summary's last job gone: it is no longer pending
+    if redis.call('EXISTS', P .. 'group:' .. batch) == 0 then redis.call('HDEL', P .. 'holds', batch) end
+  end
   -- an empty zset no longer exists
   if redis.call('EXISTS', P .. 'at:' .. lane) == 0 then redis.call('SREM', P .. 'lanes', lane) end
   if redis.call('EXISTS', P .. 'created:' .. pair) == 0 then redis.call('SREM', P .. 'pairs', pair) end
@@ -144,6 +149,7 @@ const SCRIPTS = {
           -- held for a summary: due at its time, already in its group (kept through release)
           redis.call('HSET', key, 'availableAt', holdUntil, 'batch', holdGroup, 'hold', hold)
           redis.call('ZADD', P .. 'group:' .. holdGroup, seq, id)
+          redis.call('HSET', P .. 'holds', holdGroup, hold)
           schedule(id, lane, holdUntil)
         end
       end
@@ -536,6 +542,11 @@ export class RedisQueue implements Queue {
     if (this.client.status === 'end') return;
     const quit = this.client.status === 'ready' && (await this.client.quit().then(() => true, () => false));
     if (!quit) this.client.disconnect();
+  }
+
+  async pendingHolds(): Promise<Hold[]> {
+    const holds = await this.run(() => this.client.hvals(`${this.p}holds`));
+    return holds.map((hold) => JSON.parse(hold) as Hold);
   }
 
   private async settleDead(action: 'retry' | 'drop', selector: DeadLetterSelector, now: number): Promise<number> {

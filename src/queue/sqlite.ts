@@ -8,6 +8,7 @@ import {
   type DeadLetter,
   type DeadLetterSelector,
   type DueLane,
+  type Hold,
   type Job,
   type LaneStats,
   type NewJob,
@@ -212,6 +213,12 @@ function prepareStatements(db: Database.Database) {
        SELECT id, lane, sink, json_remove(data, '$.hold'), createdAt, ?, 0, history FROM dead WHERE id = ?`,
     ),
     deleteDead: db.prepare<[string]>('DELETE FROM dead WHERE id = ?'),
+    // a held job is in a group from the start: the partial index on batch finds them
+    pendingHolds: db
+      .prepare<[], string>(
+        `SELECT json_extract(data, '$.hold') FROM jobs WHERE batch IS NOT NULL AND json_extract(data, '$.hold.group') = batch GROUP BY batch`,
+      )
+      .pluck(),
     stats: db.prepare<[], LaneStats>(
       `SELECT sink, lane, COUNT(*) AS depth, MIN(createdAt) AS oldestAt FROM jobs GROUP BY lane, sink ORDER BY sink, lane`,
     ),
@@ -405,6 +412,10 @@ export class SqliteQueue implements Queue {
       }),
       nothing: this.db.transaction(() => undefined),
     };
+  }
+
+  async pendingHolds(): Promise<Hold[]> {
+    return this.statements.pendingHolds.all().map((hold) => JSON.parse(hold) as Hold);
   }
 
   private selectDead(selector: DeadLetterSelector): string[] {

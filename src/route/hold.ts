@@ -22,10 +22,11 @@ interface GroupState {
  * it until the window ends, grouping until the group's next summary is due. Jobs held for the
  * same summary share the due time and the group id, and the queue leases them as one group.
  *
- * What it remembers of groups lives in this process: after a restart the first summary of a
- * group may come sooner than `interval`, and instances sharing a store each form their own
- * summaries (each event is still in exactly one message). Quiet-hours groups need no memory: their
- * id follows from the window's end.
+ * What it remembers of groups lives in this process, seeded at start from the summaries still
+ * pending in the store: after a restart a group whose last summary was already sent may send its
+ * next one sooner than `interval`, and instances sharing a store each form their own summaries
+ * (each event is still in exactly one message). Quiet-hours groups need no memory: their id
+ * follows from the window's end.
  */
 export class HoldPlanner {
   private readonly routes: Map<string, RouteConfig>;
@@ -65,7 +66,21 @@ export class HoldPlanner {
     const later = quietHold(due);
     if (later) return later;
     this.groups.set(key, { due, interval: route.group.interval });
-    return { until: due, group: groupId(['group', key, due]), kind: 'group' };
+    return { until: due, group: groupId(['group', key, due]), kind: 'group', key };
+  }
+
+  /**
+   * Picks up the summaries still pending in the store (after a restart), so that new events join
+   * them rather than start summaries of their own.
+   */
+  seed(holds: Hold[]): void {
+    for (const hold of holds) {
+      if (hold.kind !== 'group' || hold.key === undefined) continue;
+      const [routeName] = JSON.parse(hold.key) as [string];
+      const group = this.routes.get(routeName)?.group;
+      const known = this.groups.get(hold.key);
+      if (group && (!known || known.due < hold.until)) this.groups.set(hold.key, { due: hold.until, interval: group.interval });
+    }
   }
 
   /** the pending summary of the group; else one `interval` after the last; else one `wait` from now */

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SqliteQueue } from '../../src/queue/sqlite';
 import { SECRET, eventually, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
 import { fixture } from '../helpers/fixtures';
 
@@ -51,8 +55,8 @@ describe('grouping and quiet hours through serve', () => {
     jest.restoreAllMocks();
   });
 
-  async function start(yaml: string): Promise<TestBridge> {
-    const bridge = await startTestBridge(testConfig(yaml));
+  async function start(yaml: string, queue?: SqliteQueue): Promise<TestBridge> {
+    const bridge = await startTestBridge(testConfig(yaml), { queue });
     cleanups.push(() => bridge.stop(1000));
     return bridge;
   }
@@ -85,6 +89,22 @@ describe('grouping and quiet hours through serve', () => {
     }
     expect(output()).not.toContain('── followed');
     expect((await bridge.queue.stats()).length).toBe(0);
+  });
+
+  it('after a restart, new events join the summary still pending in the store', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bridge-grouping-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const yaml = consoleConfig(`  - { name: social, events: [followed], to: [terminal], group: { wait: 1500ms } }`);
+    const db = path.join(dir, 'bridge.db');
+    const first = await start(yaml, SqliteQueue.open({ path: db }));
+    expect((await first.post('alice', followed('ann'))).status).toBe(204);
+    await first.stop(1000);
+
+    const second = await start(yaml, SqliteQueue.open({ path: db }));
+    expect((await second.post('alice', followed('ben'))).status).toBe(204);
+    await eventually(() => expect(output()).toContain('── digest'));
+    expect(blocks()).toHaveLength(1);
+    expect(blocks()[0]).toContain('2 new followers: @ann, @ben');
   });
 
   it('holds events during quiet hours, except on an urgent route', async () => {

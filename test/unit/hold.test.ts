@@ -98,6 +98,19 @@ describe('grouping', () => {
     expect(one.planner.hold(followedEvent('d'), match)!.group).not.toBe(first.group);
   });
 
+  it('after a restart, new events join the summaries still pending in the store', () => {
+    const before = planner(config(GROUPED));
+    const pending = before.planner.hold(followedEvent('a'), match)!;
+    expect(pending.key).toBeDefined();
+    const after = planner(config(GROUPED));
+    after.clock.now = T0 + 10 * SECOND;
+    after.planner.seed([pending, { until: T0, group: 'hold:quiet', kind: 'quiet' }]);
+    expect(after.planner.hold(followedEvent('b'), match)).toEqual(pending);
+    // and the summary after it comes one interval later
+    after.clock.now = T0 + 40 * SECOND;
+    expect(after.planner.hold(followedEvent('c'), match)!.until).toBe(pending.until + 10 * MINUTE);
+  });
+
   it('routes without `group` and without quiet hours hold nothing', () => {
     const { planner: holds } = planner(config('  - { name: social, events: "*", to: [chat] }'));
     expect(holds.hold(followedEvent('a'), match)).toBeUndefined();

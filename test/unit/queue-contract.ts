@@ -664,6 +664,29 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
           ['h2', first!.id],
         ]);
       });
+
+      it('pendingHolds lists each summary still waiting once, until its jobs are delivered or dead', async () => {
+        const other: Hold = { until: T0 + 60_000, group: 'hold:summary-2', kind: 'group', key: '["social","discord","followed"]' };
+        expect(await queue.pendingHolds()).toEqual([]);
+        await acceptHeld(['h1', 'h2'], T0);
+        await acceptHeld(['x1'], T0, other);
+        await acceptEach(['e1'], T0);
+        const byGroup = (holds: Hold[]) => [...holds].sort((a, b) => (a.group < b.group ? -1 : 1));
+        expect(byGroup(await queue.pendingHolds())).toEqual([SUMMARY, other]);
+
+        // leased and released (a rate-limit wait): still pending
+        await queue.release(await queue.lease('discord:main', SUMMARY.until, 10, 1000), SUMMARY.until + 10);
+        queue = await reopen();
+        expect(byGroup(await queue.pendingHolds())).toEqual([SUMMARY, other]);
+
+        await queue.ack(await queue.lease('discord:main', SUMMARY.until + 10, 10, 1000));
+        expect(await queue.pendingHolds()).toEqual([other]);
+        const [x1] = await queue.lease('discord:main', other.until, 10, 1000);
+        await queue.deadLetter(x1!, 'HTTP 400', other.until);
+        expect(await queue.pendingHolds()).toEqual([]);
+        await queue.retryDead({ all: true }, other.until);
+        expect(await queue.pendingHolds()).toEqual([]);
+      });
     });
   });
 }

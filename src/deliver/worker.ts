@@ -4,7 +4,7 @@ import type { Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
 import type { DueLane, Job, Queue } from '../queue/queue';
 import type { Delivery, Sink, Verdict } from '../sinks/sink';
-import { isExhausted, retryAt } from './backoff';
+import { dueSince, isExhausted, retryAt } from './backoff';
 import { LanePacer } from './lane-pacer';
 import type { RenderJob } from './render-jobs';
 import { isSummary, renderLease, type RenderSummary } from './summary';
@@ -214,8 +214,8 @@ export class DeliveryWorker {
         const first = jobs[0]!;
         // a platform limit (a 429, or the client's own bucket running dry) is a wait, not a failure
         if (verdict.rateLimited || verdict.pace) {
-          if (now - first.createdAt >= policy.maxAge) {
-            await this.bury(sink, jobs, `gave up after waiting ${Math.round((now - first.createdAt) / 1000)} s: ${verdict.reason}`);
+          if (now - dueSince(first) >= policy.maxAge) {
+            await this.bury(sink, jobs, `gave up after waiting ${Math.round((now - dueSince(first)) / 1000)} s: ${verdict.reason}`);
             return;
           }
           const wait = Math.max(verdict.afterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS, MIN_RATE_LIMIT_WAIT_MS);

@@ -4,7 +4,7 @@ import type { Hold, Job } from '../../src/queue/queue';
 import { delivered, failed, retry } from '../../src/sinks/sink';
 import { noteText } from '../helpers/events';
 import type { ScriptedSink } from '../helpers/scripted-sink';
-import { Harness, newJob, SECOND, T0 } from './deliver-harness';
+import { Harness, newJob, POLICY, SECOND, T0 } from './deliver-harness';
 
 /** Jobs held for a summary (grouping, quiet hours) go out as one message when it is due. */
 
@@ -93,6 +93,18 @@ describe('summaries', () => {
     await h.queue.retryDead({ all: true }, h.clock);
     await h.run();
     expect(sink.sent.slice(1).map((delivery) => delivery.texts)).toEqual([['a'], ['b']]);
+  });
+
+  it("the time held does not count against the retry policy's maxAge", async () => {
+    h = new Harness({ renderSummary, policy: { ...POLICY, maxAge: 10 * SECOND } });
+    const sink = h.sink({ script: [retry('HTTP 502'), retry('HTTP 429', SECOND, true)] });
+    await acceptHeld(sink, ['a', 'b']);
+    await h.advanceTo(HOLD.until);
+    await h.advance(SECOND);
+    await h.advance(SECOND);
+    expect(sink.sent).toHaveLength(3);
+    expect(await h.queue.deadLetters()).toEqual([]);
+    expect(await h.waiting()).toBe(0);
   });
 
   it('a summary of one event reads as that event', async () => {

@@ -93,4 +93,39 @@ describe('grouping on a fake clock', () => {
     expect(named).toHaveLength(100);
     expect(new Set(named)).toEqual(new Set(followers.map((name) => `@${name}`)));
   });
+
+  it('quiet hours across the night clocks go back (Europe/Berlin): the whole night, mentions too, in one summary at 07:00 local', async () => {
+    const night = parseConfig(
+      `
+sources: { misskey: { secret: s } }
+sinks: { chat: { type: console } }
+quiet: { from: "22:00", to: "07:00", timeZone: Europe/Berlin }
+routes:
+  - { name: social, events: [followed, mention], to: [chat], group: { wait: 30s, interval: 10m } }
+`,
+      'test.yaml',
+      {},
+    );
+    const templates = TemplateSet.load([BUNDLED_TEMPLATES], night.render);
+    h = new Harness({ render: templateRenderer(() => templates), renderSummary: summaryRenderer(() => templates) });
+    const sink = h.sink({ name: 'chat', platform: 'console' });
+    const holds = new HoldPlanner(night, () => h.clock);
+    const post = async (event: Event) => {
+      await h.queue.accept(event.source, event.id, plan(event, { config: night, lanes: new Map([['chat', sink.lane]]), holds }), h.clock);
+      await h.run();
+    };
+    // 23:00 CEST on 24 October 2026 → 07:00 CET on 25 October is 9 hours, the night being 25 hours long
+    h.clock = Date.parse('2026-10-24T21:00:00Z');
+    await post(followedEvent('ann'));
+    h.clock = Date.parse('2026-10-25T00:30:00Z'); // 02:30 CEST
+    await post(mentionEvent('m1'));
+    h.clock = Date.parse('2026-10-25T01:30:00Z'); // 02:30 CET, the same wall time again
+    await post(followedEvent('ben'));
+    await h.advanceTo(Date.parse('2026-10-25T05:59:59Z'));
+    expect(sink.sent).toEqual([]);
+    await h.advanceTo(Date.parse('2026-10-25T06:00:00Z'));
+    expect(sink.sent).toHaveLength(1);
+    expect(sink.sent[0]!.texts[0]!.split('\n')[0]).toBe('3 events (2 new followers, 1 mention) from @ann, @bob, @ben');
+    expect(await h.waiting()).toBe(0);
+  });
 });

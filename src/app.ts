@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
 import { templateRenderer } from './deliver/render-jobs';
 import { startHeartbeat } from './deliver/heartbeat';
+import { summaryRenderer } from './deliver/summary';
 import { DeliveryWorker } from './deliver/worker';
 import { ingest, type IngestDeps } from './ingest';
 import type { Logger } from './observe/logger';
@@ -11,6 +12,7 @@ import { unroutedReporter } from './observe/unrouted';
 import { openQueue } from './queue/open';
 import type { Queue } from './queue/queue';
 import { createReceiver } from './receive/http';
+import { HoldPlanner } from './route/hold';
 import { TemplateStore, missingRouteTemplates, templateFolders } from './render/template-store';
 import { TemplateError } from './render/templates';
 import { createSink } from './sinks/registry';
@@ -75,12 +77,21 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       keepMs: config.conversations.keep,
       threadsOff: new Set(Object.entries(config.sinks).filter(([, sink]) => sink.threads === 'off').map(([name]) => name)),
     },
+    renderSummary: summaryRenderer(() => templates.get()),
   });
 
   const heartbeat = startHeartbeat({ queue, leasesHeld: () => worker.leasesHeld(), logger, now });
   let accepting = true;
   const lanes = new Map([...sinks].map(([name, sink]) => [name, sink.lane]));
-  const ingestDeps: IngestDeps = { config, lanes, queue, now, accepting: () => accepting };
+  const holds = new HoldPlanner(config, now);
+  // summaries still pending from before a restart take new events of their groups
+  holds.seed(
+    await queue.pendingHolds().catch((error: unknown) => {
+      logger.warn({ err: error }, 'cannot read the pending summaries; new events start summaries of their own');
+      return [];
+    }),
+  );
+  const ingestDeps: IngestDeps = { config, lanes, queue, now, accepting: () => accepting, holds };
 
   const unrouted = unroutedReporter({ metrics, logger, now });
   const app = createReceiver({

@@ -3,6 +3,7 @@ import { eventName, isEventType, type Event } from './normalize/event';
 import { InvalidPayloadError, normalize } from './normalize/normalize';
 import { IngestError, parseJson } from './receive/errors';
 import { secretMatches } from './receive/secret';
+import type { HoldPlanner } from './route/hold';
 import { route, type Match } from './route/route';
 import { StoreUnavailableError, type NewJob, type Queue } from './queue/queue';
 
@@ -10,6 +11,8 @@ import { StoreUnavailableError, type NewJob, type Queue } from './queue/queue';
 export interface PlanDeps {
   config: Pick<Config, 'routes'>;
   lanes: ReadonlyMap<string, string>;
+  /** grouping and quiet hours: which jobs wait for a summary (none without it: offline commands) */
+  holds?: HoldPlanner;
 }
 
 export interface IngestDeps extends PlanDeps {
@@ -62,9 +65,16 @@ function toEvent(request: InboundRequest, payload: unknown): Event {
   }
 }
 
-/** route: one job per matching route × sink, carrying the event and the template to word it with. */
+/**
+ * route: one job per matching route × sink, carrying the event and the template to word it with,
+ * and, when the route groups events or keeps quiet hours, the summary it waits for.
+ */
 export function plan(event: Event, deps: PlanDeps): NewJob[] {
-  return route(event, deps.config.routes).map((match) => toJob(event, match, deps.lanes.get(match.sink)!));
+  return route(event, deps.config.routes).map((match) => {
+    const job = toJob(event, match, deps.lanes.get(match.sink)!);
+    const hold = deps.holds?.hold(event, match);
+    return hold ? { ...job, hold } : job;
+  });
 }
 
 function toJob(event: Event, match: Match, lane: string): NewJob {

@@ -1,4 +1,6 @@
-import { resolveConfig } from '../config';
+import { resolveConfig, type Config } from '../config';
+import { summaryRenderer } from '../deliver/summary';
+import type { Event } from '../normalize/event';
 import { eventName } from '../normalize/event';
 import { SINKS } from '../sinks/registry';
 import { missingRouteTemplates } from '../render/template-store';
@@ -42,6 +44,30 @@ export function checkCommand(configFile: string | undefined): CheckReport {
       }
     }
   }
+  rendered += checkSummaries(config, bridge, samples.map(([, event]) => event), problems);
   notes.push(`rendered ${rendered} sample messages`);
   return { problems, warnings: lintRoutes(config), notes };
+}
+
+/** Routes that group events or keep quiet hours send summaries: one of all the samples, per sink. */
+function checkSummaries(config: Config, bridge: OfflineBridge, events: Event[], problems: string[]): number {
+  const render = summaryRenderer(() => bridge.templates);
+  const sinks = new Set(
+    config.routes
+      .filter((route) => route.group || (!route.urgent && route.quiet !== false && (route.quiet ?? config.quiet)))
+      .flatMap((route) => route.to),
+  );
+  for (const name of sinks) {
+    const sink = bridge.sinks.get(name)!;
+    const where = `a summary of ${events.length} sample events → sink "${name}"`;
+    try {
+      const message = render(events.map((payload) => ({ payload, hold: { until: 0, group: 'check', kind: 'group' } })), sink.platform);
+      const limit = SINKS[config.sinks[name]!.type].textLimit;
+      if (message.text.length > limit) problems.push(`${where}: the digest message is ${message.text.length} characters; the platform shows at most ${limit} (it will be cut)`);
+      sink.build({ key: 'check', messages: [message] });
+    } catch (error) {
+      problems.push(`${where}: ${(error as Error).message}`);
+    }
+  }
+  return sinks.size;
 }

@@ -43,6 +43,32 @@ export const routeFilter = z
   })
   .strict();
 
+/** A wall-clock time, `HH:MM` (24 h). */
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'write times as "HH:MM" (24 h), e.g. "22:00"');
+
+/** Alertmanager-style grouping: the first event of a group waits `wait`, later ones are summarized at most every `interval`. */
+export const groupSettings = z
+  .object({
+    /** what makes two events one group (besides the route and the sink) */
+    by: z.array(z.enum(['type', 'source', 'actor'])).default(['type', 'source']),
+    wait: duration.default(30_000),
+    interval: duration.default(600_000),
+    /** the event types grouped; default: all but mentions and replies, which go out at once */
+    events: z.union([z.literal('*'), z.array(eventName).min(1)]).transform(everyEvent).optional(),
+  })
+  .strict();
+
+/** Quiet hours: events wait inside the window and go out as one summary when it ends. */
+export const quietHours = z
+  .object({
+    from: clockTime,
+    to: clockTime,
+    /** IANA zone the times are in; default `render.timeZone` */
+    timeZone: z.string().refine(validTimeZone, 'unknown time zone (use an IANA name such as Europe/Berlin)').optional(),
+  })
+  .strict()
+  .refine((quiet) => quiet.from !== quiet.to, { message: '"from" and "to" must differ', path: ['to'] });
+
 export const route = z
   .object({
     name,
@@ -52,6 +78,11 @@ export const route = z
     filter: routeFilter.default({}),
     to: z.array(z.string()).min(1),
     template: name.optional(),
+    group: groupSettings.optional(),
+    /** quiet hours of this route; `false` turns the top-level default off for it */
+    quiet: z.union([quietHours, z.literal(false)]).optional(),
+    /** quiet hours never hold this route's events (abuse reports, say) */
+    urgent: z.boolean().optional(),
   })
   .strict();
 
@@ -148,6 +179,8 @@ export const configSchema = z
     }),
     sinks: z.record(name, sinkConfig),
     routes: z.array(route),
+    /** quiet hours for every route that sets none of its own */
+    quiet: quietHours.optional(),
   })
   .strict();
 
@@ -155,3 +188,5 @@ export type Config = z.infer<typeof configSchema>;
 export type RouteConfig = z.infer<typeof route>;
 export type RouteFilter = z.infer<typeof routeFilter>;
 export type RetryPolicy = z.infer<typeof retryPolicy>;
+export type GroupSettings = z.infer<typeof groupSettings>;
+export type QuietHours = z.infer<typeof quietHours>;

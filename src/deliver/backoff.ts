@@ -12,6 +12,11 @@ export function retryAt(policy: RetryPolicy, attempts: number, now: number, plat
 }
 
 /** The policy's last attempt is spent, or the job is older than it allows. */
-export function isExhausted(policy: RetryPolicy, job: Pick<Job, 'attempts' | 'createdAt'>, now: number): boolean {
-  return job.attempts + 1 >= policy.maxAttempts || now - job.createdAt >= policy.maxAge;
+export function isExhausted(policy: RetryPolicy, job: Pick<Job, 'attempts' | 'createdAt' | 'hold'>, now: number): boolean {
+  return job.attempts + 1 >= policy.maxAttempts || now - dueSince(job) >= policy.maxAge;
+}
+
+/** Since when a job has been trying to go out: a job held for a summary, since the summary was due. */
+export function dueSince(job: Pick<Job, 'createdAt' | 'hold'>): number {
+  return Math.max(job.createdAt, job.hold?.until ?? job.createdAt);
 }

@@ -4,10 +4,11 @@ import type { Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
 import type { DueLane, Job, Queue } from '../queue/queue';
 import type { Delivery, Sink, Verdict } from '../sinks/sink';
-import { isExhausted, retryAt } from './backoff';
+import { dueSince, isExhausted, retryAt } from './backoff';
 import { Conversations, type ConversationOptions } from './conversation';
 import { LanePacer } from './lane-pacer';
-import { renderJobs, type RenderJob } from './render-jobs';
+import type { RenderJob } from './render-jobs';
+import { isSummary, renderLease, type RenderSummary } from './summary';
 
 export interface WorkerOptions {
   queue: Queue;
@@ -36,6 +37,8 @@ export interface WorkerOptions {
   isReady?: (sink: string) => boolean;
   /** replies in threads and edits in place (conversation.ts) */
   conversations?: ConversationOptions;
+  /** words the jobs held for one summary as one message (the `digest` template) */
+  renderSummary?: RenderSummary;
 }
 
 /** How long a lease lasts unless renewed (config: delivery.leaseTime). */
@@ -217,7 +220,7 @@ export class DeliveryWorker {
     // replies find their parent's thread, edits the message they replace; some wait for it
     const talk = await this.conversations.prepare(sink, mine, this.now());
     if (!talk) return;
-    const { jobs, messages, broken } = renderJobs(talk.jobs, sink.platform, this.options.render);
+    const { jobs, messages, broken } = renderLease(talk.jobs, sink.platform, this.options.render, this.options.renderSummary);
     for (const { job, reason } of broken) await this.bury(sink, [job], reason);
     if (jobs.length === 0) return;
     const delivery: Delivery = { key: deliveryKey(jobs), messages, ...talk.fields };
@@ -256,8 +259,8 @@ export class DeliveryWorker {
         const first = jobs[0]!;
         // a platform limit (a 429, or the client's own bucket running dry) is a wait, not a failure
         if (verdict.rateLimited || verdict.pace) {
-          if (now - first.createdAt >= policy.maxAge) {
-            await this.bury(sink, jobs, `gave up after waiting ${Math.round((now - first.createdAt) / 1000)} s: ${verdict.reason}`);
+          if (now - dueSince(first) >= policy.maxAge) {
+            await this.bury(sink, jobs, `gave up after waiting ${Math.round((now - dueSince(first)) / 1000)} s: ${verdict.reason}`);
             return;
           }
           // whole milliseconds: the lane's pause in the store and the jobs' due time must be the same
@@ -287,7 +290,8 @@ export class DeliveryWorker {
       }
       case 'failed': {
         metrics?.deliveries.inc({ sink: sink.name, outcome: 'failed' }, jobs.length);
-        if (jobs.length > 1 && !verdict.sinkBroken) {
+        // a summary is one message: refused, it goes to the dead-letter list whole (retried, its jobs go one by one)
+        if (jobs.length > 1 && !verdict.sinkBroken && !isSummary(jobs)) {
           // one message of the digest may be at fault: send them one by one
           this.pacer.digestRefused(lane, now);
           await queue.release(jobs, now);

@@ -6,6 +6,7 @@ import {
   type DeadLetter,
   type DueLane,
   type DeadLetterSelector,
+  type Hold,
   type Job,
   type LaneStats,
   type NewJob,
@@ -60,10 +61,11 @@ export class MemoryQueue implements Queue {
     if (this.seen.has(key)) return 'duplicate';
     this.seen.set(key, now);
     let first: Event | undefined;
-    for (const { id, source, eventId, event, route, sink, lane, template, payload } of jobs) {
+    for (const { id, source, eventId, event, route, sink, lane, template, payload, hold } of jobs) {
       if (this.jobs.has(id)) continue;
-      const fields = copy({ id, source, eventId, event, route, sink, lane, template, payload });
-      const job: Job = { ...fields, attempts: 0, createdAt: now, availableAt: now, history: [], batch: null };
+      const fields = copy({ id, source, eventId, event, route, sink, lane, template, payload, ...(hold ? { hold } : {}) });
+      // a held job waits for its summary, already in the summary's group
+      const job: Job = { ...fields, attempts: 0, createdAt: now, availableAt: hold?.until ?? now, history: [], batch: hold?.group ?? null };
       this.jobs.set(id, { job, leasedUntil: null });
       first ??= fields.payload;
     }
@@ -114,7 +116,7 @@ export class MemoryQueue implements Queue {
       const entry = this.jobs.get(id);
       if (!entry) continue;
       entry.job.availableAt = availableAt;
-      entry.job.batch = null;
+      entry.job.batch = entry.job.hold?.group ?? null;
       entry.leasedUntil = null;
     }
   }
@@ -158,7 +160,8 @@ export class MemoryQueue implements Queue {
       this.dead.delete(letter.id);
       moved += 1;
       if (this.jobs.has(letter.id)) continue;
-      const { error: _error, failedAt: _failedAt, ...job } = letter;
+      // as an ordinary job: no longer held for a summary
+      const { error: _error, failedAt: _failedAt, hold: _hold, ...job } = letter;
       this.jobs.set(letter.id, { job: { ...job, availableAt: now, attempts: 0, batch: null }, leasedUntil: null });
     }
     return moved;
@@ -227,6 +230,12 @@ export class MemoryQueue implements Queue {
 
   async forgetInstance(id: string): Promise<void> {
     this.instanceRecords.delete(id);
+  }
+
+  async pendingHolds(): Promise<Hold[]> {
+    const holds = new Map<string, Hold>();
+    for (const { job } of this.jobs.values()) if (job.hold && !holds.has(job.hold.group)) holds.set(job.hold.group, copy(job.hold));
+    return [...holds.values()];
   }
 
   private selectDead(selector: DeadLetterSelector): DeadLetter[] {

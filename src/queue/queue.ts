@@ -22,6 +22,24 @@ export interface NewJob {
   template: string;
   /** the normalized event (never raw Misskey JSON) */
   payload: Event;
+  /** set when the job waits for a summary (grouping, quiet hours): see Hold */
+  hold?: Hold;
+}
+
+/**
+ * A job stored held: due at `until`, already in the lease group `group`, so that every job of one
+ * summary becomes due at the same instant and is leased, retried and settled together as one
+ * message. The group survives `release` (rate-limit waits), so a summary is never split.
+ */
+export interface Hold {
+  /** when the summary is due */
+  until: number;
+  /** the lease group (Job.batch) the job starts in */
+  group: string;
+  /** why it waits: a group's summary, or the end of quiet hours */
+  kind?: 'group' | 'quiet';
+  /** what the summary groups (the planner's group key), so that a restart can pick it up again */
+  key?: string;
 }
 
 export interface Attempt {
@@ -143,7 +161,10 @@ export interface Queue {
    * earlier `until` changes nothing. It ends by itself; the jobs themselves are not touched.
    */
   pauseLane(lane: string, until: number): Promise<void>;
-  /** gives leased jobs back, due at `availableAt`, without counting an attempt; ungroups them */
+  /**
+   * gives leased jobs back, due at `availableAt`, without counting an attempt; ungroups them,
+   * except that a held job goes back to its summary's group (Hold.group)
+   */
   release(jobs: Job[], availableAt: number): Promise<void>;
   /** delivered: forget the jobs, all of them or none (a digest must never come back in part) */
   ack(jobs: Job[]): Promise<void>;
@@ -152,7 +173,7 @@ export interface Queue {
   /** move to the dead-letter list; the letter keeps `batch`, the group the job failed in */
   deadLetter(job: Job, error: string, now: number): Promise<void>;
   deadLetters(sink?: string): Promise<DeadLetter[]>;
-  /** move dead letters back to the queue, due now; returns how many */
+  /** move dead letters back to the queue, due now, out of any group (a summary's jobs then go one by one); returns how many */
   retryDead(selector: DeadLetterSelector, now: number): Promise<number>;
   dropDead(selector: DeadLetterSelector): Promise<number>;
   stats(): Promise<LaneStats[]>;
@@ -198,6 +219,8 @@ export interface Queue {
   holdsMessage(lane: string, key: MessageKey, exceptJobId: string): Promise<boolean>;
   /** forgets the entries expired before `now`; returns how many */
   pruneMessages(now: number): Promise<number>;
+  /** the holds of the held jobs still waiting, one per group: the summaries not yet sent */
+  pendingHolds(): Promise<Hold[]>;
 }
 
 /** How many accepted events the store keeps for recentEvents. */

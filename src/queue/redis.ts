@@ -20,7 +20,9 @@
  *   P seq                    counter: insertion order, for FIFO and the dead-letter list
  *   P seen:<[source,event]>  seenAt; expires after 7 days, and a later `now` 7 days on ignores it too
  *   P job:<id>               hash: data (JSON of the job's own fields, the event included), lane, sink,
- *                            pair, createdAt, availableAt, attempts, history (JSON), batch?, seq
+ *                            pair, createdAt, availableAt, attempts, history (JSON), batch?, seq, and
+ *                            hold? (JSON of Job.hold: the summary group a held job returns to on release;
+ *                            a dead letter keeps it, a retried one comes back without it)
  *   P ready:<lane>           zset id → seq           the lane's due jobs in FIFO order (see lease)
  *   P later:<lane>           zset id → availableAt   rescheduled and released jobs until they are due
  *   P at:<lane>              zset id → availableAt   every job of the lane: due-ness, counted with ZCOUNT
@@ -29,6 +31,7 @@
  *   P paused-sinks           hash sink → JSON {since, by?}   sinks held until resumed (pauseSink)
  *   P instances              hash id → JSON InstanceInfo     bridge processes and their heartbeats
  *   P group:<batch>          zset id → seq           the members of a lease group
+ *   P holds                  hash group → hold JSON   the summaries with jobs still waiting (pendingHolds)
  *   P lanes, P pairs         sets of lanes with jobs, and of JSON [sink, lane] with jobs
  *   P created:<[sink,lane]>  zset id → createdAt     stats: depth and oldest
  *   P dead                   zset id → seq           dead letters in the order they died
@@ -49,6 +52,7 @@ import {
   type DeadLetter,
   type DeadLetterSelector,
   type DueLane,
+  type Hold,
   type Job,
   type LaneStats,
   type NewJob,
@@ -102,7 +106,11 @@ local function unindex(id, lane, pair, batch)
   redis.call('ZREM', P .. 'at:' .. lane, id)
   redis.call('ZREM', P .. 'lease:' .. lane, id)
   redis.call('ZREM', P .. 'created:' .. pair, id)
-  if batch then redis.call('ZREM', P .. 'group:' .. batch, id) end
+  if batch then
+    redis.call('ZREM', P .. 'group:' .. batch, id)
+    -- a summary's last job gone: it is no longer pending
+    if redis.call('EXISTS', P .. 'group:' .. batch) == 0 then redis.call('HDEL', P .. 'holds', batch) end
+  end
   -- an empty zset no longer exists
   if redis.call('EXISTS', P .. 'at:' .. lane) == 0 then redis.call('SREM', P .. 'lanes', lane) end
   if redis.call('EXISTS', P .. 'created:' .. pair) == 0 then redis.call('SREM', P .. 'pairs', pair) end
@@ -137,24 +145,33 @@ local function appendAttempt(history, attempt)
 end
 `;
 
-const JOB_FIELDS = `'data', 'lane', 'sink', 'createdAt', 'availableAt', 'attempts', 'history', 'batch'`;
-const DEAD_FIELDS = `'data', 'lane', 'sink', 'createdAt', 'attempts', 'history', 'batch', 'error', 'failedAt'`;
+const JOB_FIELDS = `'data', 'lane', 'sink', 'createdAt', 'availableAt', 'attempts', 'history', 'batch', 'hold'`;
+const DEAD_FIELDS = `'data', 'lane', 'sink', 'createdAt', 'attempts', 'history', 'batch', 'error', 'failedAt', 'hold'`;
 
 const SCRIPTS = {
-  // ARGV: P, seen key suffix, now, seen TTL, recent length, then id, lane, sink, pair, data per job; 1 = stored
+  // ARGV: P, seen key suffix, now, seen TTL, recent length, then id, lane, sink, pair, data, hold (JSON), hold
+  // until, hold group per job (the hold's three '' unless held); 1 = stored
   bridgeAccept: `
     local now, ttl = ARGV[3], ARGV[4]
     local seen = P .. 'seen:' .. ARGV[2]
     local seenAt = redis.call('GET', seen)
     if seenAt and tonumber(seenAt) >= tonumber(now) - tonumber(ttl) then return 0 end
-    for i = 6, #ARGV, 5 do
+    for i = 6, #ARGV, 8 do
       local id, lane, sink, pair = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+      local hold, holdUntil, holdGroup = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
       local key = jobKey(id)
       if redis.call('EXISTS', key) == 0 then
         local seq = redis.call('INCR', P .. 'seq')
         redis.call('HSET', key, 'data', ARGV[i + 4], 'lane', lane, 'sink', sink, 'pair', pair, 'createdAt', now,
           'availableAt', now, 'attempts', 0, 'history', '[]', 'seq', seq)
         index(id, lane, pair, seq, now, now)
+        if holdGroup ~= '' then
+          -- held for a summary: due at its time, already in its group (kept through release)
+          redis.call('HSET', key, 'availableAt', holdUntil, 'batch', holdGroup, 'hold', hold)
+          redis.call('ZADD', P .. 'group:' .. holdGroup, seq, id)
+          redis.call('HSET', P .. 'holds', holdGroup, hold)
+          schedule(id, lane, holdUntil)
+        end
       end
     end
     if ARGV[10] then
@@ -293,12 +310,18 @@ const SCRIPTS = {
     for i = 3, #ARGV do
       local id = ARGV[i]
       local key = jobKey(id)
-      local lane, batch = unpack(redis.call('HMGET', key, 'lane', 'batch'))
+      local lane, batch, hold, seq = unpack(redis.call('HMGET', key, 'lane', 'batch', 'hold', 'seq'))
       if lane then
         redis.call('HSET', key, 'availableAt', ARGV[2])
         redis.call('HDEL', key, 'batch')
         schedule(id, lane, ARGV[2])
         if batch then redis.call('ZREM', P .. 'group:' .. batch, id) end
+        -- a held job goes back to its summary's group
+        if hold then
+          local group = cjson.decode(hold).group
+          redis.call('HSET', key, 'batch', group)
+          redis.call('ZADD', P .. 'group:' .. group, seq, id)
+        end
       end
     end`,
 
@@ -327,14 +350,15 @@ const SCRIPTS = {
   bridgeDeadLetter: `
     local id = ARGV[2]
     local key = jobKey(id)
-    local data, lane, sink, pair, createdAt, attempts, history, batch =
-      unpack(redis.call('HMGET', key, 'data', 'lane', 'sink', 'pair', 'createdAt', 'attempts', 'history', 'batch'))
+    local data, lane, sink, pair, createdAt, attempts, history, batch, hold =
+      unpack(redis.call('HMGET', key, 'data', 'lane', 'sink', 'pair', 'createdAt', 'attempts', 'history', 'batch', 'hold'))
     if not lane then return end
     local dead = P .. 'dead:' .. id
     redis.call('DEL', dead)
     redis.call('HSET', dead, 'data', data, 'lane', lane, 'sink', sink, 'pair', pair, 'createdAt', createdAt,
       'attempts', tonumber(attempts) + 1, 'history', appendAttempt(history, ARGV[3]), 'error', ARGV[4], 'failedAt', ARGV[5])
     if batch then redis.call('HSET', dead, 'batch', batch) end
+    if hold then redis.call('HSET', dead, 'hold', hold) end
     redis.call('ZADD', P .. 'dead', redis.call('INCR', P .. 'seq'), id)
     redis.call('DEL', key)
     unindex(id, lane, pair, batch)`,
@@ -429,9 +453,10 @@ type JobData = Pick<NewJob, 'source' | 'eventId' | 'event' | 'route' | 'template
 
 type Field = string | null;
 
-function toJob([id, data, lane, sink, createdAt, availableAt, attempts, history, batch]: Field[]): Job {
+function toJob([id, data, lane, sink, createdAt, availableAt, attempts, history, batch, hold]: Field[]): Job {
   return {
     ...(JSON.parse(data!) as JobData),
+    ...(hold ? { hold: JSON.parse(hold) as Hold } : {}),
     id: id!,
     lane: lane!,
     sink: sink!,
@@ -445,8 +470,8 @@ function toJob([id, data, lane, sink, createdAt, availableAt, attempts, history,
 
 /** a dead letter is not scheduled: it becomes due when retried */
 function toDeadLetter(row: Field[]): DeadLetter {
-  const [id, data, lane, sink, createdAt, attempts, history, batch, error, failedAt] = row;
-  const job = toJob([id, data, lane, sink, createdAt, failedAt, attempts, history, batch].map((field) => field ?? null));
+  const [id, data, lane, sink, createdAt, attempts, history, batch, error, failedAt, hold] = row;
+  const job = toJob([id, data, lane, sink, createdAt, failedAt, attempts, history, batch, hold].map((field) => field ?? null));
   return { ...job, error: JSON.parse(error!) as string, failedAt: Number(failedAt) };
 }
 
@@ -522,9 +547,10 @@ export class RedisQueue implements Queue {
 
   async accept(source: string, eventId: string, jobs: NewJob[], now: number): Promise<'stored' | 'duplicate'> {
     const args: string[] = [];
-    for (const { id, source, eventId, event, route, sink, lane, template, payload } of jobs) {
+    for (const { id, source, eventId, event, route, sink, lane, template, payload, hold } of jobs) {
       const data: JobData = { source, eventId, event, route, template, payload };
-      args.push(id, lane, sink, JSON.stringify([sink, lane]), JSON.stringify(data));
+      const held = hold ? [JSON.stringify(hold), String(hold.until), hold.group] : ['', '', ''];
+      args.push(id, lane, sink, JSON.stringify([sink, lane]), JSON.stringify(data), ...held);
     }
     const seen = JSON.stringify([source, eventId]);
     const stored = await this.run(() => this.scripts.bridgeAccept(this.p, seen, now, SEEN_TTL_MS, RECENT_EVENTS, ...args));
@@ -639,6 +665,11 @@ export class RedisQueue implements Queue {
 
   async forgetInstance(id: string): Promise<void> {
     await this.run(() => this.client.hdel(`${this.p}instances`, id));
+  }
+
+  async pendingHolds(): Promise<Hold[]> {
+    const holds = await this.run(() => this.client.hvals(`${this.p}holds`));
+    return holds.map((hold) => JSON.parse(hold) as Hold);
   }
 
   private async settleDead(action: 'retry' | 'drop', selector: DeadLetterSelector, now: number): Promise<number> {

@@ -13,6 +13,7 @@ import {
   type DeadLetter,
   type DeadLetterSelector,
   type DueLane,
+  type Hold,
   type Job,
   type LaneStats,
   type NewJob,
@@ -155,7 +156,7 @@ interface PendingAccept {
 }
 
 /** the job fields without a column of their own */
-type JobData = Pick<NewJob, 'source' | 'eventId' | 'event' | 'route' | 'template' | 'payload'>;
+type JobData = Pick<NewJob, 'source' | 'eventId' | 'event' | 'route' | 'template' | 'payload' | 'hold'>;
 
 interface JobRow {
   id: string;
@@ -201,9 +202,10 @@ function prepareStatements(db: Database.Database) {
   return {
     markSeen: db.prepare<[string, string, number]>('INSERT OR IGNORE INTO seen (source, eventId, seenAt) VALUES (?, ?, ?)'),
     pruneSeen: db.prepare<[number]>('DELETE FROM seen WHERE seenAt < ?'),
-    insertJob: db.prepare<{ id: string; lane: string; sink: string; data: string; now: number }>(
-      `INSERT OR IGNORE INTO jobs (id, lane, sink, data, createdAt, availableAt, attempts, history)
-       VALUES (:id, :lane, :sink, :data, :now, :now, 0, '[]')`,
+    // a held job (Hold) is due at its summary's time, already in the summary's group
+    insertJob: db.prepare<{ id: string; lane: string; sink: string; data: string; now: number; availableAt: number; batch: string | null }>(
+      `INSERT OR IGNORE INTO jobs (id, lane, sink, data, createdAt, availableAt, attempts, history, batch)
+       VALUES (:id, :lane, :sink, :data, :now, :availableAt, 0, '[]', :batch)`,
     ),
     // walks the distinct (lane, sink) pairs by index seeks (a few per pair, never a scan of all
     // jobs), so that a paused sink's pairs are passed over without counting their jobs; a lane
@@ -255,7 +257,10 @@ function prepareStatements(db: Database.Database) {
        ORDER BY seq`,
     ),
     setLease: db.prepare<[number, string, string]>('UPDATE jobs SET leasedUntil = ?, batch = ? WHERE id = ?'),
-    release: db.prepare<[number, string]>('UPDATE jobs SET availableAt = ?, leasedUntil = NULL, batch = NULL WHERE id = ?'),
+    // a held job goes back to its summary's group
+    release: db.prepare<[number, string]>(
+      `UPDATE jobs SET availableAt = ?, leasedUntil = NULL, batch = json_extract(data, '$.hold.group') WHERE id = ?`,
+    ),
     clearLeases: db.prepare('UPDATE jobs SET leasedUntil = NULL WHERE leasedUntil IS NOT NULL'),
     deleteJob: db.prepare<[string]>('DELETE FROM jobs WHERE id = ?'),
     reschedule: db.prepare<{ id: string; availableAt: number; error: string; now: number }>(
@@ -274,15 +279,21 @@ function prepareStatements(db: Database.Database) {
     deadLettersOfSink: db.prepare<[string], DeadRow>(`SELECT ${DEAD_COLUMNS} FROM dead WHERE sink = ? ORDER BY rowid`),
     deadIds: db.prepare<[], string>('SELECT id FROM dead ORDER BY rowid').pluck(),
     deadIdsOfSink: db.prepare<[string], string>('SELECT id FROM dead WHERE sink = ? ORDER BY rowid').pluck(),
-    // a retried job goes to the back of its lane
+    // a retried job goes to the back of its lane, as an ordinary job (no longer held for a summary)
     revive: db.prepare<[number, string]>(
       `INSERT OR IGNORE INTO jobs (id, lane, sink, data, createdAt, availableAt, attempts, history)
-       SELECT id, lane, sink, data, createdAt, ?, 0, history FROM dead WHERE id = ?`,
+       SELECT id, lane, sink, json_remove(data, '$.hold'), createdAt, ?, 0, history FROM dead WHERE id = ?`,
     ),
     deleteDead: db.prepare<[string]>('DELETE FROM dead WHERE id = ?'),
     recordRecent: db.prepare<[number, number, string]>('INSERT OR REPLACE INTO recent_events (slot, seq, data) VALUES (?, ?, ?)'),
     recentEvents: db.prepare<[number], string>('SELECT data FROM recent_events ORDER BY seq DESC LIMIT ?').pluck(),
     lastRecentSeq: db.prepare<[], number>('SELECT coalesce(max(seq), 0) FROM recent_events').pluck(),
+    // a held job is in a group from the start: the partial index on batch finds them
+    pendingHolds: db
+      .prepare<[], string>(
+        `SELECT json_extract(data, '$.hold') FROM jobs WHERE batch IS NOT NULL AND json_extract(data, '$.hold.group') = batch GROUP BY batch`,
+      )
+      .pluck(),
     stats: db.prepare<[], LaneStats>(
       `SELECT sink, lane, COUNT(*) AS depth, MIN(createdAt) AS oldestAt FROM jobs GROUP BY lane, sink ORDER BY sink, lane`,
     ),
@@ -468,9 +479,11 @@ export class SqliteQueue implements Queue {
               route: job.route,
               template: job.template,
               payload: job.payload,
+              ...(job.hold ? { hold: job.hold } : {}),
             };
             const json = JSON.stringify(data);
-            s.insertJob.run({ id: job.id, lane: job.lane, sink: job.sink, data: json, now });
+            // a held job is due when its summary is, already in the summary's group
+            s.insertJob.run({ id: job.id, lane: job.lane, sink: job.sink, data: json, now, availableAt: job.hold?.until ?? now, batch: job.hold?.group ?? null });
             first ??= json;
           }
           if (first !== undefined) {
@@ -536,6 +549,10 @@ export class SqliteQueue implements Queue {
   private anotherInstanceAlive(now: number): boolean {
     const host = os.hostname();
     return this.statements.instances.all().some((data) => isInstanceAlive(JSON.parse(data) as InstanceInfo, now, host, processAlive));
+  }
+
+  async pendingHolds(): Promise<Hold[]> {
+    return this.statements.pendingHolds.all().map((hold) => JSON.parse(hold) as Hold);
   }
 
   private selectDead(selector: DeadLetterSelector): string[] {

@@ -126,6 +126,12 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
       const acct = target === 'plain' ? escape(user.acct) : markup.link(user.url, user.acct);
       return safe(`${markup.bold(escape(user.name))} (${acct})`);
     },
+    /** {{handle actor}}: the short @acct, linked to the profile (plain text: the @acct alone) */
+    handle(...args) {
+      const user = split(args).params[0] as User | null | undefined;
+      if (!user) return '';
+      return safe(target === 'plain' ? escape(user.acct) : markup.link(user.url, user.acct));
+    },
     /** {{time note.createdAt}} absolute; {{time note.createdAt "relative"}} "2 minutes ago" where the platform can show it */
     time(...args) {
       const { params } = split(args);

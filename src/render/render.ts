@@ -5,7 +5,7 @@ import { FALLBACK_TEMPLATE, PLATFORM_TARGET, TemplateError, type TemplateSet } f
 import { buildView } from './view';
 
 /** Colour of a message when its template sets none (Misskey's accent for notes, warm for moderation). */
-const EVENT_COLORS: Record<string, number> = {
+export const EVENT_COLORS: Record<string, number> = {
   note: 0x86b300,
   reply: 0x86b300,
   renote: 0x36aed2,
@@ -20,7 +20,7 @@ const EVENT_COLORS: Record<string, number> = {
   inactiveModeratorsWarning: 0xe67e22,
   inactiveModeratorsInvitationOnlyChanged: 0xe67e22,
 };
-const DEFAULT_COLOR = 0x99aab5;
+export const DEFAULT_COLOR = 0x99aab5;
 
 /**
  * Renders one event for one platform with the named template (the event type's own when the

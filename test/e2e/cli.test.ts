@@ -55,6 +55,24 @@ describe('CLI', () => {
     expect(run.stderr).toMatch(/mention\.hbs:\d+: /);
   });
 
+  it('check renders a summary for the sinks of routes that group events or keep quiet hours', () => {
+    const templates = path.join(dir, 'digest-templates');
+    const file = path.join(dir, 'digest.yaml');
+    mkdirSync(path.join(templates, 'discord'), { recursive: true });
+    // every event's headline once per event: far too long for Discord
+    writeFileSync(path.join(templates, 'discord', 'digest.hbs'), '{{#each events}}{{#each ../events}}{{../../headline}} {{/each}}{{/each}}\n');
+    const sinks = '{ t: { type: console }, d: { type: discord, webhookUrl: "https://discord.com/api/webhooks/123456789012345678/replace-with-the-token-of-your-webhook-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" } }';
+    writeFileSync(
+      file,
+      `templates: ${templates}\nsources: { alice: { secret: x } }\nsinks: ${sinks}\nroutes:\n  - { name: all, events: ["*"], to: [t, d], group: { wait: 1m } }\n`,
+    );
+    const report = checkCommand(file);
+    expect(report.notes.join('\n')).toMatch(/rendered \d+ sample messages/);
+    expect(report.problems).toEqual([
+      expect.stringMatching(/^a summary of \d+ sample events → sink "d": the digest message is \d+ characters; the platform shows at most 4096/),
+    ]);
+  });
+
   it('check warns, and still passes, about routes that never match and events no route takes', () => {
     const file = path.join(dir, 'warnings.yaml');
     writeFileSync(

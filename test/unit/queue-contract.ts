@@ -1,5 +1,5 @@
 import { MemoryQueue } from '../../src/queue/memory';
-import { DUE_COUNT_CAP, RECENT_EVENTS, StoreUnavailableError, type DueLane, type Job, type NewJob, type Queue } from '../../src/queue/queue';
+import { DUE_COUNT_CAP, RECENT_EVENTS, StoreUnavailableError, type DueLane, type Hold, type Job, type NewJob, type Queue } from '../../src/queue/queue';
 import type { Event } from '../../src/normalize/event';
 import { noteEvent, noteText } from '../helpers/events';
 
@@ -813,6 +813,118 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
         const [leased] = await queue.lease('discord:main', T0, 1, 1000);
         await queue.ack([leased!]);
         expect(await queue.holdsMessage('discord:main', key('report:rep1'), 'x')).toBe(false);
+      });
+    });
+
+    describe('held jobs (summaries)', () => {
+      const SUMMARY: Hold = { until: T0 + 30_000, group: 'hold:summary-1', kind: 'group' };
+      /** one event per eventId, each with one job held for `hold`, accepted at `now` */
+      async function acceptHeld(eventIds: string[], now: number, hold = SUMMARY): Promise<void> {
+        for (const eventId of eventIds) await queue.accept('misskey', eventId, [newJob(eventId, { hold })], now);
+      }
+      const held = (eventId: string, createdAt: number, hold = SUMMARY): Job => ({
+        ...newJob(eventId, { hold }),
+        attempts: 0,
+        createdAt,
+        availableAt: hold.until,
+        history: [],
+        batch: hold.group,
+      });
+
+      it('are due at the hold time, all together, and leased as one group whatever max, ordinary jobs going first', async () => {
+        await acceptHeld(['h1', 'h2'], T0);
+        await acceptEach(['e1'], T0 + 1);
+        await acceptHeld(['h3'], T0 + 2);
+        expect(await dueCounts(T0 + 29_999)).toEqual([{ lane: 'discord:main', due: 1 }]);
+        expect(eventIds(await drain('discord:main', T0 + 29_999))).toEqual(['e1']);
+        expect(await queue.lease('discord:main', T0 + 29_999, 10, 1000)).toEqual([]);
+
+        expect(await dueCounts(SUMMARY.until)).toEqual([{ lane: 'discord:main', due: 3 }]);
+        const summary = await queue.lease('discord:main', SUMMARY.until, 1, 1000);
+        expect(summary).toEqual([held('h1', T0), held('h2', T0), held('h3', T0 + 2)]);
+        await queue.ack(summary);
+        expect(await queue.stats()).toEqual([]);
+      });
+
+      it('a fresh group of ordinary jobs stops short of a due summary; two summaries never mix', async () => {
+        const other: Hold = { until: T0 + 30_000, group: 'hold:summary-2' };
+        await acceptEach(['e1'], T0);
+        await acceptHeld(['h1'], T0 + 1);
+        await acceptHeld(['x1'], T0 + 2, other);
+        await acceptEach(['e2'], T0 + 3);
+        await acceptHeld(['h2'], T0 + 4);
+        const leases: string[][] = [];
+        for (let i = 0; i < 4; i += 1) leases.push(eventIds(await drain('discord:main', SUMMARY.until)));
+        expect(leases).toEqual([['e1'], ['h1', 'h2'], ['x1'], ['e2']]);
+      });
+
+      it('keep their group through release (a rate-limit wait) and through a reschedule: a summary is never split', async () => {
+        await acceptHeld(['h1', 'h2', 'h3'], T0);
+        const summary = await queue.lease('discord:main', SUMMARY.until, 1, 1000);
+        await queue.release(summary, SUMMARY.until + 5000);
+        await acceptEach(['e1'], SUMMARY.until + 1);
+        expect(eventIds(await queue.lease('discord:main', SUMMARY.until + 1, 10, 1000))).toEqual(['e1']);
+
+        const again = await queue.lease('discord:main', SUMMARY.until + 5000, 1, 1000);
+        expect(again).toEqual(summary.map((job) => ({ ...job, availableAt: SUMMARY.until + 5000 })));
+        for (const job of again) await queue.reschedule(job, SUMMARY.until + 9000, 'HTTP 502', SUMMARY.until + 5001);
+        const third = await queue.lease('discord:main', SUMMARY.until + 9000, 1, 1000);
+        expect(eventIds(third)).toEqual(['h1', 'h2', 'h3']);
+        expect(third.map((job) => job.batch)).toEqual([SUMMARY.group, SUMMARY.group, SUMMARY.group]);
+        expect(third.every((job) => job.attempts === 1)).toBe(true);
+      });
+
+      it('survive a restart of the store, held and grouped', async () => {
+        await acceptHeld(['h1', 'h2'], T0);
+        queue = await reopen();
+        expect(await queue.lease('discord:main', T0 + 1, 10, 1000)).toEqual([]);
+        expect(await queue.lease('discord:main', SUMMARY.until, 1, 1000)).toEqual([held('h1', T0), held('h2', T0)]);
+      });
+
+      it('dead letters keep the hold; retried, they come back as ordinary jobs, one by one', async () => {
+        await acceptHeld(['h1', 'h2'], T0);
+        const summary = await queue.lease('discord:main', SUMMARY.until, 1, 1000);
+        for (const job of summary) await queue.deadLetter(job, 'HTTP 400', SUMMARY.until);
+        const letters = await queue.deadLetters();
+        expect(letters.map((letter) => [letter.hold, letter.batch])).toEqual([
+          [SUMMARY, SUMMARY.group],
+          [SUMMARY, SUMMARY.group],
+        ]);
+
+        await queue.retryDead({ all: true }, SUMMARY.until + 10);
+        const [first] = await queue.lease('discord:main', SUMMARY.until + 10, 1, 1000);
+        expect(first).toMatchObject({ eventId: 'h1', batch: first!.id, availableAt: SUMMARY.until + 10 });
+        expect(first!.hold).toBeUndefined();
+        // released (a rate-limit wait), it stays an ordinary job
+        await queue.release([first!], SUMMARY.until + 20);
+        const next = await queue.lease('discord:main', SUMMARY.until + 20, 10, 1000);
+        expect(next.map((job) => [job.eventId, job.batch])).toEqual([
+          ['h1', first!.id],
+          ['h2', first!.id],
+        ]);
+      });
+
+      it('pendingHolds lists each summary still waiting once, until its jobs are delivered or dead', async () => {
+        const other: Hold = { until: T0 + 60_000, group: 'hold:summary-2', kind: 'group', key: '["social","discord","followed"]' };
+        expect(await queue.pendingHolds()).toEqual([]);
+        await acceptHeld(['h1', 'h2'], T0);
+        await acceptHeld(['x1'], T0, other);
+        await acceptEach(['e1'], T0);
+        const byGroup = (holds: Hold[]) => [...holds].sort((a, b) => (a.group < b.group ? -1 : 1));
+        expect(byGroup(await queue.pendingHolds())).toEqual([SUMMARY, other]);
+
+        // leased and released (a rate-limit wait): still pending
+        await queue.release(await queue.lease('discord:main', SUMMARY.until, 10, 1000), SUMMARY.until + 10);
+        queue = await reopen();
+        expect(byGroup(await queue.pendingHolds())).toEqual([SUMMARY, other]);
+
+        await queue.ack(await queue.lease('discord:main', SUMMARY.until + 10, 10, 1000));
+        expect(await queue.pendingHolds()).toEqual([other]);
+        const [x1] = await queue.lease('discord:main', other.until, 10, 1000);
+        await queue.deadLetter(x1!, 'HTTP 400', other.until);
+        expect(await queue.pendingHolds()).toEqual([]);
+        await queue.retryDead({ all: true }, other.until);
+        expect(await queue.pendingHolds()).toEqual([]);
       });
     });
   });

@@ -1,0 +1,148 @@
+import { eventActor, eventName, type Event, type User } from '../normalize/event';
+import type { Message, Platform } from './message';
+import { DEFAULT_COLOR, EVENT_COLORS } from './render';
+import { TemplateError, type TemplateSet } from './templates';
+import { buildView, type TemplateView } from './view';
+
+/** The template that words a summary of several events. */
+export const DIGEST_TEMPLATE = 'digest';
+
+/** Events and actors a summary lists by name at most; the rest are counted ("… and 9 more"). */
+export const DIGEST_SHOWN = 10;
+
+/**
+ * Longest summary text (and plain text) aimed at, under every platform's limit (Discord's embed
+ * description is 4096, Slack's notification text should stay under 4000): when long names or
+ * notes would make it longer, fewer are listed by name. The sinks still cut anything longer.
+ */
+export const DIGEST_TEXT_BUDGET = 4000;
+
+/** how many to list by name, from the most to none, until the summary fits the budget */
+const SHOWN_STEPS = [DIGEST_SHOWN, 5, 3, 1, 0];
+
+/** singular and plural of what one event of a type is, for headlines such as "12 new followers" */
+const NOUNS: Record<string, [string, string]> = {
+  note: ['note', 'notes'],
+  reply: ['reply', 'replies'],
+  renote: ['renote', 'renotes'],
+  mention: ['mention', 'mentions'],
+  follow: ['account you followed', 'accounts you followed'],
+  followed: ['new follower', 'new followers'],
+  unfollow: ['unfollow', 'unfollows'],
+  reaction: ['reaction', 'reactions'],
+  abuseReport: ['abuse report', 'abuse reports'],
+  abuseReportResolved: ['resolved abuse report', 'resolved abuse reports'],
+  userCreated: ['new user', 'new users'],
+  inactiveModeratorsWarning: ['inactive moderators warning', 'inactive moderators warnings'],
+  inactiveModeratorsInvitationOnlyChanged: ['invitation-only change', 'invitation-only changes'],
+};
+
+function describe(type: string, count: number): string {
+  const [one, many] = NOUNS[type] ?? [`${type} event`, `${type} events`];
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** What the `digest` template sees (documented in docs/templates.md). */
+export interface DigestView {
+  /** `group`: a route's grouping; `quiet`: held during quiet hours */
+  kind: 'group' | 'quiet';
+  count: number;
+  /** the event type all the events share, or null when they differ */
+  type: string | null;
+  /** each type with its count and label ("12 new followers"), most frequent first */
+  types: { type: string; count: number; label: string }[];
+  /** "12 new followers", or "15 events (12 new followers, 3 mentions)" */
+  headline: string;
+  /** the first event's `event` block (host, server, source…), as in every template */
+  event: TemplateView['event'];
+  /** every event, oldest first, each as a single-event template sees it */
+  events: TemplateView[];
+  /** the first DIGEST_SHOWN events (fewer when long ones would not fit the platforms' limits) */
+  shown: TemplateView[];
+  /** events not in `shown` */
+  more: number;
+  /** the events that carry a note (notes, replies, mentions, renotes…) */
+  notes: TemplateView[];
+  /** the first DIGEST_SHOWN of `notes` */
+  shownNotes: TemplateView[];
+  /** notes not in `shownNotes` */
+  moreNotes: number;
+  /** who did it, each once, in order of first appearance */
+  actors: User[];
+  /** the first DIGEST_SHOWN actors */
+  shownActors: User[];
+  /** actors not in `shownActors` */
+  moreActors: number;
+  /** ISO times of the first and the last event */
+  since: string;
+  until: string;
+  url: null;
+}
+
+export function buildDigestView(events: Event[], kind: DigestView['kind'], shown = DIGEST_SHOWN): DigestView {
+  const views = events.map(buildView);
+  const counts = new Map<string, number>();
+  for (const event of events) counts.set(eventName(event), (counts.get(eventName(event)) ?? 0) + 1);
+  const types = [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([type, count]) => ({ type, count, label: describe(type, count) }));
+  const actors = new Map<string, User>();
+  for (const event of events) {
+    const actor = eventActor(event);
+    if (actor && !actors.has(actor.acct.toLowerCase())) actors.set(actor.acct.toLowerCase(), actor);
+  }
+  const everyActor = [...actors.values()];
+  const notes = views.filter((view) => view.note !== null);
+  const headline =
+    types.length === 1 ? types[0]!.label : `${events.length} events (${types.map((entry) => entry.label).join(', ')})`;
+  const times = views.map((view) => view.event.createdAt).sort();
+  return {
+    kind,
+    count: events.length,
+    type: types.length === 1 ? types[0]!.type : null,
+    types,
+    headline,
+    event: views[0]!.event,
+    events: views,
+    shown: views.slice(0, shown),
+    more: Math.max(0, views.length - shown),
+    notes,
+    shownNotes: notes.slice(0, shown),
+    moreNotes: Math.max(0, notes.length - shown),
+    actors: everyActor,
+    shownActors: everyActor.slice(0, shown),
+    moreActors: Math.max(0, everyActor.length - shown),
+    since: times[0]!,
+    until: times[times.length - 1]!,
+    url: null,
+  };
+}
+
+/** Words several events as one message with the `digest` template. */
+export function renderDigest(events: Event[], kind: DigestView['kind'], platform: Platform, templates: TemplateSet): Message {
+  if (events.length === 0) throw new TemplateError('a summary needs at least one event');
+  const template = templates.get(DIGEST_TEMPLATE, platform);
+  if (!template) throw new TemplateError(`no template "${DIGEST_TEMPLATE}" for ${platform}`);
+  let digest!: DigestView;
+  let text = '';
+  let plain = '';
+  for (const shown of SHOWN_STEPS) {
+    digest = buildDigestView(events, kind, shown);
+    // the helpers read the root view's `event`, `url` and `note`, which a digest view has (or lacks) alike
+    text = template.text(digest as unknown as TemplateView);
+    plain = template.plain(digest as unknown as TemplateView);
+    if (text.length <= DIGEST_TEXT_BUDGET && plain.length <= DIGEST_TEXT_BUDGET) break;
+  }
+  const view = digest as unknown as TemplateView;
+  return {
+    event: DIGEST_TEMPLATE,
+    text,
+    plain,
+    title: template.title?.(view) || undefined,
+    footer: template.footer?.(view) || undefined,
+    color: template.color ?? (digest.type ? EVENT_COLORS[digest.type] : undefined) ?? DEFAULT_COLOR,
+    timestamp: digest.until,
+    images: [],
+    fields: [],
+  };
+}

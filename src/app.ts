@@ -15,9 +15,10 @@ import { createReceiver } from './receive/http';
 import { HoldPlanner } from './route/hold';
 import { TemplateStore, missingRouteTemplates, templateFolders } from './render/template-store';
 import { TemplateError } from './render/templates';
-import { createSink } from './sinks/registry';
+import { PLATFORMS, type Platform } from './render/message';
+import { createSink, SINKS } from './sinks/registry';
 import type { Sink } from './sinks/sink';
-import { startStudio, type RunningStudio } from './studio/server';
+import type { RunningStudio } from './studio/server';
 
 export interface BridgeOptions {
   config: Config;
@@ -53,7 +54,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const { config, logger } = options;
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
-  const templates = new TemplateStore(templateFolders(config.templates), config.render, logger);
+  const templates = new TemplateStore(templateFolders(config.templates), config.render, logger, templatePlatforms(config));
   const missing = missingRouteTemplates(config.routes, templates.get());
   if (missing.length > 0) throw new TemplateError(missing.join('\n'));
   const queue = options.queue ?? (await openQueue(config.storage));
@@ -123,7 +124,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   void Promise.allSettled(starting.map((start) => start.first)).then(() => stopped || worker.start());
   if (options.watchTemplates !== false) templates.watch();
   const studio = config.studio.enabled
-    ? await startStudio({ ...config.studio, config, logger, templates: () => templates.get(), recentEvents: (limit) => queue.recentEvents(limit) })
+    ? await (await import('./studio/server')).startStudio({ ...config.studio, config, logger, templates: () => templates.get(), recentEvents: (limit) => queue.recentEvents(limit) })
     : undefined;
 
   return {
@@ -149,6 +150,12 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       await queue.close();
     },
   };
+}
+
+/** The platforms whose templates the bridge loads: its sinks' (every one for the studio). */
+function templatePlatforms(config: Config): readonly Platform[] {
+  const platforms = new Set(Object.values(config.sinks).map((sink) => SINKS[sink.type].platform));
+  return config.studio.enabled || platforms.size === 0 ? PLATFORMS : [...platforms];
 }
 
 /** Starts a sink; one that fails its start-up check is tried again until it passes. */

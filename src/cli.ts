@@ -1,14 +1,18 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 import { Command } from 'commander';
 import { ConfigError } from './config';
-import { checkCommand } from './commands/check';
-import { dlqDrop, dlqList, dlqRetry } from './commands/dlq';
-import { renderCommand, routeTestCommand } from './commands/inspect';
-import { sendTestCommand } from './commands/send-test';
-import { sinkPause, sinkResume, sinkStatus } from './commands/sink';
-import { statusCommand } from './commands/status';
-import { serve } from './commands/serve';
-import { studioCommand } from './commands/studio';
+
+// Each command's module is loaded when it runs: `serve` starts without the others' code.
+const command = {
+  check: () => import('./commands/check'),
+  dlq: () => import('./commands/dlq'),
+  inspect: () => import('./commands/inspect'),
+  sendTest: () => import('./commands/send-test'),
+  serve: () => import('./commands/serve'),
+  sink: () => import('./commands/sink'),
+  status: () => import('./commands/status'),
+  studio: () => import('./commands/studio'),
+};
 
 const program = new Command();
 const configOption = ['-c, --config <file>', 'config file (default ./config.yaml, else the built-in default)'] as const;
@@ -19,14 +23,14 @@ program
   .command('serve', { isDefault: true })
   .description('run the webhook receiver and the delivery workers')
   .option(...configOption)
-  .action((options: { config?: string }) => serve(options.config));
+  .action(async (options: { config?: string }) => (await command.serve()).serve(options.config));
 
 program
   .command('check')
   .description('validate the config and templates, render every sample event through every route')
   .option(...configOption)
-  .action((options: { config?: string }) => {
-    const report = checkCommand(options.config);
+  .action(async (options: { config?: string }) => {
+    const report = (await command.check()).checkCommand(options.config);
     for (const note of report.notes) console.log(note);
     for (const warning of report.warnings) console.error(`⚠ warning: ${warning}`);
     for (const problem of report.problems) console.error(`✗ ${problem}`);
@@ -41,8 +45,8 @@ program
   .option(...configOption)
   .option('--sink <name>', 'only this sink')
   .option('--source <name>', 'the source the payload arrives on (default: the first)')
-  .action((payload: string, options: { config?: string; sink?: string; source?: string }) => {
-    console.log(renderCommand(payload, options));
+  .action(async (payload: string, options: { config?: string; sink?: string; source?: string }) => {
+    console.log((await command.inspect()).renderCommand(payload, options));
   });
 
 program
@@ -50,8 +54,8 @@ program
   .description('show which routes and sinks match a payload, and why the others do not')
   .option(...configOption)
   .option('--source <name>', 'the source the payload arrives on (default: the first)')
-  .action((payload: string, options: { config?: string; source?: string }) => {
-    console.log(routeTestCommand(payload, options));
+  .action(async (payload: string, options: { config?: string; source?: string }) => {
+    console.log((await command.inspect()).routeTestCommand(payload, options));
   });
 
 program
@@ -61,7 +65,7 @@ program
   .requiredOption('--sink <name>', 'the sink to send to')
   .option('--event <type>', 'sample event type', 'mention')
   .action(async (options: { config?: string; sink: string; event: string }) => {
-    const verdict = await sendTestCommand(options);
+    const verdict = await (await command.sendTest()).sendTestCommand(options);
     if (verdict.kind === 'delivered') console.log(`✓ delivered to ${options.sink}${verdict.ref ? ` (${verdict.ref})` : ''}`);
     else {
       console.error(`✗ ${verdict.kind}: ${verdict.reason}`);
@@ -75,51 +79,51 @@ program
   .option(...configOption)
   .option('--host <host>', 'address to listen on (default: studio.host, else 127.0.0.1)')
   .option('--port <port>', 'port to listen on (default: studio.port, else 3001; 0 picks a free one)')
-  .action((options: { config?: string; host?: string; port?: string }) => studioCommand(options));
+  .action(async (options: { config?: string; host?: string; port?: string }) => (await command.studio()).studioCommand(options));
 
 const dlq = program.command('dlq').description('inspect and replay dead-lettered deliveries');
 dlq
   .command('list')
   .option(...configOption)
   .option('--sink <name>', 'only this sink')
-  .action(async (options) => console.log(await dlqList(options)));
+  .action(async (options) => console.log(await (await command.dlq()).dlqList(options)));
 dlq
   .command('retry [ids...]')
   .description('queue dead letters again (by id, --sink or --all)')
   .option(...configOption)
   .option('--sink <name>', 'every dead letter of this sink')
   .option('--all', 'every dead letter')
-  .action(async (ids: string[], options) => console.log(await dlqRetry(ids, options)));
+  .action(async (ids: string[], options) => console.log(await (await command.dlq()).dlqRetry(ids, options)));
 dlq
   .command('drop [ids...]')
   .description('delete dead letters (by id, --sink or --all)')
   .option(...configOption)
   .option('--sink <name>', 'every dead letter of this sink')
   .option('--all', 'every dead letter')
-  .action(async (ids: string[], options) => console.log(await dlqDrop(ids, options)));
+  .action(async (ids: string[], options) => console.log(await (await command.dlq()).dlqDrop(ids, options)));
 
 const sink = program.command('sink').description('show, pause and resume sinks while serve runs (every instance)');
 sink
   .command('status')
   .description("each sink's state, waiting count, oldest waiting age and dead letters")
   .option(...configOption)
-  .action(async (options) => console.log(await sinkStatus(options)));
+  .action(async (options) => console.log(await (await command.sink()).sinkStatus(options)));
 sink
   .command('pause <name>')
   .description("hold the sink's messages (they wait, in order) until resumed")
   .option(...configOption)
-  .action(async (name: string, options) => console.log(await sinkPause(name, options)));
+  .action(async (name: string, options) => console.log(await (await command.sink()).sinkPause(name, options)));
 sink
   .command('resume <name>')
   .description("release a paused sink's messages")
   .option(...configOption)
-  .action(async (name: string, options) => console.log(await sinkResume(name, options)));
+  .action(async (name: string, options) => console.log(await (await command.sink()).sinkResume(name, options)));
 
 program
   .command('status')
   .description('bridge instances sharing the store: their leases and heartbeats')
   .option(...configOption)
-  .action(async (options) => console.log(await statusCommand(options)));
+  .action(async (options) => console.log(await (await command.status()).statusCommand(options)));
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : `misskey-bridge: ${(error as Error).message}`);

@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { RouteConfig } from '../config';
 import type { Logger } from '../observe/logger';
+import { PLATFORMS, type Platform } from './message';
 import { BUNDLED_TEMPLATES, TemplateSet, type RenderSettings } from './templates';
 
 /** Routes that name a template no folder has. */
@@ -33,8 +34,10 @@ export class TemplateStore {
     private readonly folders: string[],
     private readonly settings: RenderSettings,
     private readonly logger: Logger,
+    /** the platforms to load templates for (a bridge's sinks'); all unless told */
+    private readonly platforms: readonly Platform[] = PLATFORMS,
   ) {
-    this.current = TemplateSet.load(folders, settings);
+    this.current = TemplateSet.load(folders, settings, platforms);
   }
 
   get(): TemplateSet {
@@ -44,7 +47,7 @@ export class TemplateStore {
   /** Returns false (and keeps the last good templates) when the new ones do not compile. */
   reload(): boolean {
     try {
-      this.current = TemplateSet.load(this.folders, this.settings);
+      this.current = TemplateSet.load(this.folders, this.settings, this.platforms);
       this.logger.info({ templates: this.current.names().length }, 'templates reloaded');
       return true;
     } catch (error) {

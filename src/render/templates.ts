@@ -52,15 +52,18 @@ export class TemplateSet {
 
   private constructor(private readonly templates: Map<string, CheckedTemplate>) {}
 
-  /** Loads the bundled templates, then the operator's folder over them. Throws TemplateError naming file:line. */
-  static load(folders: string[], settings: RenderSettings): TemplateSet {
+  /**
+   * Loads the bundled templates, then the operator's folder over them, for these platforms (all
+   * unless told: a bridge needs only its sinks'). Throws TemplateError naming file:line.
+   */
+  static load(folders: string[], settings: RenderSettings, platforms: readonly Platform[] = PLATFORMS): TemplateSet {
     const envs = environments(settings);
     const sources = collectSources(folders);
     const templates = new Map<string, CheckedTemplate>();
     // a shared file's plain text (and everything else in the same markup) is checked and compiled once
     const parts = new Map<string, CheckedPart>();
     for (const [name, byPlatform] of sources) {
-      for (const platform of PLATFORMS) {
+      for (const platform of platforms) {
         const file = byPlatform.get(platform) ?? byPlatform.get('*');
         if (file) templates.set(key(name, platform), checkFile(name, file, envs, PLATFORM_TARGET[platform], parts));
       }

@@ -33,7 +33,14 @@ export interface InboundRequest {
 }
 
 export type IngestOutcome =
-  | { result: 'stored'; event: Event; jobs: number; knownType: boolean }
+  | {
+      result: 'stored';
+      event: Event;
+      jobs: number;
+      /** the lanes that have a job due now (held jobs wait for their summary) */
+      dueLanes: string[];
+      knownType: boolean;
+    }
   | { result: 'duplicate'; event: Event };
 
 /**
@@ -47,7 +54,8 @@ export async function ingest(request: InboundRequest, deps: IngestDeps): Promise
   const jobs = plan(event, deps);
   const result = await store(event, jobs, deps);
   if (result === 'duplicate') return { result, event };
-  return { result, event, jobs: jobs.length, knownType: isEventType(eventName(event)) };
+  const dueLanes = [...new Set(jobs.filter((job) => !job.hold).map((job) => job.lane))];
+  return { result, event, jobs: jobs.length, dueLanes, knownType: isEventType(eventName(event)) };
 }
 
 function verify(request: InboundRequest, deps: IngestDeps): void {

@@ -88,9 +88,13 @@ export class DeliveryWorker {
     this.wake();
   }
 
-  /** Looks for work now (called when ingest stored jobs). */
-  wake(): void {
+  /**
+   * Looks for work now. Ingest names the lanes it stored due jobs for: a lane already sending looks
+   * again when its send is settled, so a burst of webhooks costs no look at the queue per request.
+   */
+  wake(lanes?: readonly string[]): void {
     if (!this.running || this.pendingWake) return;
+    if (lanes && lanes.every((lane) => this.busy.has(lane))) return;
     // many webhooks arrive in one turn of the event loop: look at the queue once for all of them
     this.pendingWake = new Promise((resolve) =>
       setImmediate(() => {

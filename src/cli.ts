@@ -4,6 +4,7 @@ import { ConfigError } from './config';
 import { checkCommand } from './commands/check';
 import { dlqDrop, dlqList, dlqRetry } from './commands/dlq';
 import { renderCommand, routeTestCommand } from './commands/inspect';
+import { migrateCommand } from './commands/migrate';
 import { sendTestCommand } from './commands/send-test';
 import { sinkPause, sinkResume, sinkStatus } from './commands/sink';
 import { statusCommand } from './commands/status';
@@ -120,6 +121,17 @@ program
   .description('bridge instances sharing the store: their leases and heartbeats')
   .option(...configOption)
   .action(async (options) => console.log(await statusCommand(options)));
+
+program
+  .command('migrate')
+  .description('copy waiting jobs, dead letters, pauses and the duplicate window into another store (SQLite ↔ Redis); skips what is there')
+  .option(...configOption)
+  .requiredOption('--to <url>', 'the target: redis://HOST[:PORT][/DB], or a SQLite file (sqlite:PATH)')
+  .option('--prefix <prefix>', 'key prefix of a Redis target', 'misskey-bridge')
+  .option('--force', 'copy even while serve runs on the source (what it sends meanwhile may be sent twice)')
+  .action(async (options: { config?: string; to: string; prefix: string; force?: boolean }) => {
+    console.log(await migrateCommand({ ...options, progress: (line) => console.error(line) }));
+  });
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : `misskey-bridge: ${(error as Error).message}`);

@@ -869,6 +869,25 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
         expect(eventIds(await memory.lease('discord:main', NOW, 10, 1000))).toEqual(['a', 'b', 'c', 'd']);
       });
 
+      it('carry hostile names and texts unchanged', async () => {
+        const text = HOSTILE.join('\n');
+        const name = HOSTILE.filter((one) => one !== LONE_SURROGATES).join(' ');
+        const job = newJob(name, { id: `${name}#1`, source: name, route: name, sink: name, lane: name, template: text, payload: noteEvent(text) });
+        await queue.accept(name, name, [job], T0);
+        const [leased] = await queue.lease(name, T0, 1, 1000);
+        // an error is stored as text: well-formed Unicode (SQLite keeps text as UTF-8)
+        const error = name.replace(/ /g, '\n');
+        await queue.reschedule(leased!, T0 + 1, error, T0);
+        await queue.pauseSink(name, T0, name);
+        const records = await snapshotAll(queue, NOW, 100);
+        const memory = new MemoryQueue();
+        expect(await memory.restore(records, NOW)).toEqual([true, true, true]);
+        expect(await snapshotAll(memory, NOW, 100)).toEqual(records);
+        expect(await memory.pausedSinks()).toEqual([{ sink: name, since: T0, by: name }]);
+        await memory.resumeSink(name);
+        expect((await memory.lease(name, NOW, 1, 1000))[0]).toEqual({ ...job, attempts: 1, createdAt: T0, availableAt: T0 + 1, history: [{ at: T0, error }], batch: job.id });
+      });
+
       it('leave out what has ended, and copy a leased job as not leased', async () => {
         await queue.accept('misskey', 'old', [], T0 - 8 * DAY);
         await queue.accept('misskey', 'e1', [newJob('e1')], T0);

@@ -7,6 +7,7 @@ const command = {
   check: () => import('./commands/check'),
   dlq: () => import('./commands/dlq'),
   inspect: () => import('./commands/inspect'),
+  migrate: () => import('./commands/migrate'),
   sendTest: () => import('./commands/send-test'),
   serve: () => import('./commands/serve'),
   sink: () => import('./commands/sink'),
@@ -124,6 +125,17 @@ program
   .description('bridge instances sharing the store: their leases and heartbeats')
   .option(...configOption)
   .action(async (options) => console.log(await (await command.status()).statusCommand(options)));
+
+program
+  .command('migrate')
+  .description('copy waiting jobs, dead letters, pauses and the duplicate window into another store (SQLite ↔ Redis); skips what is there')
+  .option(...configOption)
+  .requiredOption('--to <url>', 'the target: redis://HOST[:PORT][/DB], or a SQLite file (sqlite:PATH)')
+  .option('--prefix <prefix>', 'key prefix of a Redis target', 'misskey-bridge')
+  .option('--force', 'copy even while serve runs on the source (what it sends meanwhile may be sent twice)')
+  .action(async (options: { config?: string; to: string; prefix: string; force?: boolean }) => {
+    console.log(await (await command.migrate()).migrateCommand({ ...options, progress: (line) => console.error(line) }));
+  });
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : `misskey-bridge: ${(error as Error).message}`);

@@ -13,6 +13,7 @@ import {
   type Queue,
   type InstanceInfo,
   type SinkPause,
+  type StoreRecord,
 } from './queue';
 import type { Event } from '../normalize/event';
 import { subjectOf, type MessageKey, type StoredMessage } from './message-map';
@@ -295,6 +296,71 @@ export class MemoryQueue implements Queue {
       }
     }
     return pruned;
+  }
+
+  async *snapshot(now: number, pageSize: number): AsyncIterable<StoreRecord[]> {
+    const records: StoreRecord[] = [
+      ...[...this.sinkPauses.values()].map((pause): StoreRecord => ({ kind: 'sink-pause', pause })),
+      ...[...this.pauses].filter(([, until]) => until > now).map(([lane, until]): StoreRecord => ({ kind: 'lane-pause', lane, until })),
+      ...[...this.messages]
+        .filter(([, stored]) => stored.expiresAt >= now)
+        .map(([id, { ref, expiresAt }]): StoreRecord => {
+          const [source, subject, sink] = JSON.parse(id) as [string, string, string];
+          return { kind: 'message', key: { source, subject, sink }, ref, expiresAt };
+        }),
+      ...[...this.seen]
+        .filter(([, seenAt]) => seenAt >= now - SEEN_TTL_MS)
+        .map(([key, seenAt]): StoreRecord => {
+          const [source, eventId] = JSON.parse(key) as [string, string];
+          return { kind: 'seen', source, eventId, seenAt };
+        }),
+      ...[...this.dead.values()].map((letter): StoreRecord => ({ kind: 'dead', letter })),
+      ...[...this.jobs.values()].map(({ job }): StoreRecord => ({ kind: 'job', job })),
+    ];
+    // pages of one kind each, copies: later changes to the store do not show in a page given out
+    for (let start = 0; start < records.length; ) {
+      const kind = records[start]!.kind;
+      let end = start;
+      while (end < records.length && end - start < pageSize && records[end]!.kind === kind) end += 1;
+      yield copy(records.slice(start, end));
+      start = end;
+    }
+  }
+
+  async restore(records: StoreRecord[], now: number): Promise<boolean[]> {
+    this.assertAvailable();
+    return copy(records).map((record) => {
+      switch (record.kind) {
+        case 'sink-pause':
+          if (this.sinkPauses.has(record.pause.sink)) return false;
+          this.sinkPauses.set(record.pause.sink, record.pause);
+          return true;
+        case 'lane-pause':
+          if ((this.pauses.get(record.lane) ?? -Infinity) >= record.until) return false;
+          this.pauses.set(record.lane, record.until);
+          return true;
+        case 'message': {
+          const id = messageId(record.key);
+          if (this.messages.has(id) || record.expiresAt < now) return false;
+          this.messages.set(id, { ref: record.ref, expiresAt: record.expiresAt });
+          return true;
+        }
+        case 'seen': {
+          const key = JSON.stringify([record.source, record.eventId]);
+          if (this.seen.has(key) || record.seenAt < now - SEEN_TTL_MS) return false;
+          this.seen.set(key, record.seenAt);
+          return true;
+        }
+        case 'dead':
+          if (this.jobs.has(record.letter.id) || this.dead.has(record.letter.id)) return false;
+          this.dead.set(record.letter.id, record.letter);
+          return true;
+        case 'job':
+          if (this.jobs.has(record.job.id) || this.dead.has(record.job.id)) return false;
+          this.jobs.set(record.job.id, { job: record.job, leasedUntil: null });
+          return true;
+      }
+    });
   }
 }
 

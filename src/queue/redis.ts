@@ -59,6 +59,7 @@ import {
   type Queue,
   type InstanceInfo,
   type SinkPause,
+  type StoreRecord,
 } from './queue';
 import type { Event } from '../normalize/event';
 import { NOTE_POSTING_EVENTS, REPORT_POSTING_EVENTS, type MessageKey, type StoredMessage } from './message-map';
@@ -729,7 +730,240 @@ export class RedisQueue implements Queue {
     const rows = await this.run(() => this.client.lrange(`${this.p}recent`, 0, Math.min(limit, RECENT_EVENTS) - 1));
     return rows.map((data) => (JSON.parse(data) as JobData).payload);
   }
+
+  private moveScripts: MoveScripted | undefined;
+
+  private get move(): MoveScripted {
+    if (this.moveScripts === undefined) {
+      for (const [name, body] of Object.entries(MOVE_SCRIPTS)) this.client.defineCommand(name, { lua: LUA_COMMON + body, numberOfKeys: 0 });
+      this.moveScripts = this.client as unknown as MoveScripted;
+    }
+    return this.moveScripts;
+  }
+
+  /** every key under `${P}<kind>:`, by SCAN: a page per answer, never a KEYS over the whole Redis */
+  private async *scanValues(kind: string, pageSize: number): AsyncIterable<[string, string][]> {
+    const start = `${this.p}${kind}:`;
+    const pattern = `${start.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.run(() => this.client.scan(cursor, 'MATCH', pattern, 'COUNT', pageSize));
+      cursor = next;
+      if (keys.length === 0) continue;
+      const values = await this.run(() => this.client.mget(...keys));
+      const found = keys.flatMap((key, i): [string, string][] => (values[i] == null ? [] : [[key.slice(start.length), values[i]]]));
+      // COUNT is only a hint: an answer may hold more keys than asked for
+      for (let i = 0; i < found.length; i += pageSize) yield found.slice(i, i + pageSize);
+    } while (cursor !== '0');
+  }
+
+  async *snapshot(now: number, pageSize: number): AsyncIterable<StoreRecord[]> {
+    const limit = Math.max(1, pageSize);
+    const sinkPauses = await this.pausedSinks();
+    for (let i = 0; i < sinkPauses.length; i += limit) {
+      yield sinkPauses.slice(i, i + limit).map((pause) => ({ kind: 'sink-pause', pause }));
+    }
+    const lanePauses = await this.run(() => this.client.zrangebyscore(`${this.p}paused`, `(${now}`, '+inf', 'WITHSCORES'));
+    for (let i = 0; i < lanePauses.length; i += 2 * limit) {
+      const page: StoreRecord[] = [];
+      for (let j = i; j < Math.min(lanePauses.length, i + 2 * limit); j += 2) page.push({ kind: 'lane-pause', lane: lanePauses[j]!, until: Number(lanePauses[j + 1]) });
+      yield page;
+    }
+    for await (const entries of this.scanValues('msg', limit)) {
+      const page = entries.flatMap(([key, value]): StoreRecord[] => {
+        const [source, subject, sink] = JSON.parse(key) as [string, string, string];
+        const { ref, expiresAt } = JSON.parse(value) as StoredMessage;
+        return expiresAt >= now ? [{ kind: 'message', key: { source, subject, sink }, ref, expiresAt }] : [];
+      });
+      if (page.length > 0) yield page;
+    }
+    for await (const entries of this.scanValues('seen', limit)) {
+      const page = entries.flatMap(([key, value]): StoreRecord[] => {
+        const [source, eventId] = JSON.parse(key) as [string, string];
+        const seenAt = Number(value);
+        return seenAt >= now - SEEN_TTL_MS ? [{ kind: 'seen', source, eventId, seenAt }] : [];
+      });
+      if (page.length > 0) yield page;
+    }
+    // dead letters by their place in the list: a page starts after the last one given
+    for (let after = '-inf'; ; ) {
+      const rows = (await this.run(() => this.move.bridgeDeadPage(this.p, after, limit))) as Field[][];
+      if (rows.length === 0) break;
+      after = `(${rows[rows.length - 1]![DEAD_ROW_LENGTH]}`;
+      yield rows.map((row) => ({ kind: 'dead', letter: toDeadLetter(row.slice(0, DEAD_ROW_LENGTH)) }));
+    }
+    const lanes = (await this.run(() => this.client.smembers(`${this.p}lanes`))).sort(compare);
+    for (const lane of lanes) {
+      const ids = (await this.run(() => this.move.bridgeLaneOrder(this.p, lane))) as string[];
+      for (let i = 0; i < ids.length; i += limit) {
+        const rows = (await this.run(() => this.move.bridgeJobRows(this.p, ...ids.slice(i, i + limit)))) as Field[][];
+        if (rows.length > 0) yield rows.map((row) => ({ kind: 'job', job: toJob(row) }));
+      }
+    }
+  }
+
+  /** one script: a page is written whole (Redis has no rollback: a retry writes what is missing) */
+  async restore(records: StoreRecord[], now: number): Promise<boolean[]> {
+    if (records.length === 0) return [];
+    const args: (string | number)[] = [];
+    for (const record of records) {
+      switch (record.kind) {
+        case 'sink-pause': {
+          const { sink, since, by } = record.pause;
+          args.push(record.kind, sink, JSON.stringify({ since, by }));
+          break;
+        }
+        case 'lane-pause':
+          args.push(record.kind, record.lane, record.until);
+          break;
+        case 'message': {
+          const stored: StoredMessage = { ref: record.ref, expiresAt: record.expiresAt };
+          args.push(record.kind, JSON.stringify([record.key.source, record.key.subject, record.key.sink]), JSON.stringify(stored), record.expiresAt);
+          break;
+        }
+        case 'seen':
+          args.push(record.kind, JSON.stringify([record.source, record.eventId]), record.seenAt);
+          break;
+        case 'dead': {
+          const letter = record.letter;
+          args.push(record.kind, ...jobFields(letter), letter.batch ?? '', JSON.stringify(letter.error), letter.failedAt, holdField(letter));
+          break;
+        }
+        case 'job': {
+          const job = record.job;
+          args.push(record.kind, ...jobFields(job), job.batch ?? '', job.availableAt, holdField(job));
+          break;
+        }
+      }
+    }
+    const written = (await this.run(() => this.move.bridgeRestore(this.p, now, SEEN_TTL_MS, ...args))) as number[];
+    return written.map((one) => one === 1);
+  }
 }
+
+/** id, lane, sink, pair, data, createdAt, attempts, history: as bridgeRestore takes them */
+function jobFields(job: Job): (string | number)[] {
+  const { id, source, eventId, event, route, sink, lane, template, payload } = job;
+  const data: JobData = { source, eventId, event, route, template, payload };
+  return [id, lane, sink, JSON.stringify([sink, lane]), JSON.stringify(data), job.createdAt, job.attempts, JSON.stringify(job.history)];
+}
+
+/** a held job's hold as the job hash keeps it; '' when not held */
+const holdField = (job: Job): string => (job.hold ? JSON.stringify(job.hold) : '');
+
+/** id and DEAD_FIELDS */
+const DEAD_ROW_LENGTH = 1 + DEAD_FIELDS.split(',').length;
+
+/** the scripts of snapshot and restore, defined on first use */
+const MOVE_SCRIPTS = {
+  // ARGV: P, lane; the lane's job ids in FIFO order
+  bridgeLaneOrder: `
+    local ids = redis.call('ZRANGE', P .. 'at:' .. ARGV[2], 0, -1)
+    local seqs = {}
+    for _, id in ipairs(ids) do seqs[id] = tonumber(redis.call('HGET', jobKey(id), 'seq')) end
+    table.sort(ids, function(a, b) return seqs[a] < seqs[b] end)
+    return ids`,
+
+  // ARGV: P, ids…; rows of id and JOB_FIELDS, for the jobs still there
+  bridgeJobRows: `
+    local rows = {}
+    for i = 2, #ARGV do
+      local id = ARGV[i]
+      if redis.call('EXISTS', jobKey(id)) == 1 then
+        local row = redis.call('HMGET', jobKey(id), ${JOB_FIELDS})
+        table.insert(row, 1, id)
+        rows[#rows + 1] = row
+      end
+    end
+    return rows`,
+
+  // ARGV: P, the place after which to start (a ZRANGEBYSCORE bound), count; rows of id, DEAD_FIELDS and the place
+  bridgeDeadPage: `
+    local rows = {}
+    local found = redis.call('ZRANGEBYSCORE', P .. 'dead', ARGV[2], '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+    for i = 1, #found, 2 do
+      local id = found[i]
+      local row = redis.call('HMGET', P .. 'dead:' .. id, ${DEAD_FIELDS})
+      table.insert(row, 1, id)
+      row[#row + 1] = found[i + 1]
+      rows[#rows + 1] = row
+    end
+    return rows`,
+
+  // ARGV: P, now, seen TTL, then records, each its kind and fields (see restore); 1 per record written
+  bridgeRestore: `
+    local now, seenTtl = tonumber(ARGV[2]), tonumber(ARGV[3])
+    local out = {}
+    -- times as integers: Lua would write a large number as 1.7e+12
+    local function int(n) return string.format('%d', n) end
+    local function known(id) return redis.call('EXISTS', jobKey(id)) == 1 or redis.call('EXISTS', P .. 'dead:' .. id) == 1 end
+    local i = 4
+    while i <= #ARGV do
+      local kind, written = ARGV[i], 0
+      if kind == 'sink-pause' then
+        written = redis.call('HSETNX', P .. 'paused-sinks', ARGV[i + 1], ARGV[i + 2])
+        i = i + 3
+      elseif kind == 'lane-pause' then
+        local lane, untilArg = ARGV[i + 1], ARGV[i + 2]
+        local current = redis.call('ZSCORE', P .. 'paused', lane)
+        if not current or tonumber(current) < tonumber(untilArg) then
+          redis.call('ZADD', P .. 'paused', untilArg, lane)
+          written = 1
+        end
+        i = i + 3
+      elseif kind == 'message' then
+        local px = tonumber(ARGV[i + 3]) - now
+        if px >= 0 and redis.call('SET', P .. 'msg:' .. ARGV[i + 1], ARGV[i + 2], 'PX', int(math.max(px, 1)), 'NX') then written = 1 end
+        i = i + 4
+      elseif kind == 'seen' then
+        local px = tonumber(ARGV[i + 2]) + seenTtl - now
+        if px > 0 and redis.call('SET', P .. 'seen:' .. ARGV[i + 1], ARGV[i + 2], 'PX', int(px), 'NX') then written = 1 end
+        i = i + 3
+      elseif kind == 'dead' then
+        local id, lane, sink, pair, data, createdAt, attempts, history, batch, err, failedAt =
+          ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
+        if not known(id) then
+          local dead = P .. 'dead:' .. id
+          redis.call('HSET', dead, 'data', data, 'lane', lane, 'sink', sink, 'pair', pair, 'createdAt', createdAt,
+            'attempts', attempts, 'history', history, 'error', err, 'failedAt', failedAt)
+          if batch ~= '' then redis.call('HSET', dead, 'batch', batch) end
+          if ARGV[i + 12] ~= '' then redis.call('HSET', dead, 'hold', ARGV[i + 12]) end
+          redis.call('ZADD', P .. 'dead', redis.call('INCR', P .. 'seq'), id)
+          written = 1
+        end
+        i = i + 13
+      elseif kind == 'job' then
+        local id, lane, sink, pair, data, createdAt, attempts, history, batch, availableAt =
+          ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9], ARGV[i + 10]
+        if not known(id) then
+          -- appended: behind every job of the lane
+          local seq = redis.call('INCR', P .. 'seq')
+          redis.call('HSET', jobKey(id), 'data', data, 'lane', lane, 'sink', sink, 'pair', pair, 'createdAt', createdAt,
+            'availableAt', availableAt, 'attempts', attempts, 'history', history, 'seq', seq)
+          index(id, lane, pair, seq, createdAt, availableAt)
+          if tonumber(availableAt) > now then schedule(id, lane, availableAt) end
+          if batch ~= '' then
+            redis.call('HSET', jobKey(id), 'batch', batch)
+            redis.call('ZADD', P .. 'group:' .. batch, seq, id)
+          end
+          local hold = ARGV[i + 11]
+          if hold ~= '' then
+            -- held for a summary: kept through release, and known to pendingHolds
+            redis.call('HSET', jobKey(id), 'hold', hold)
+            redis.call('HSET', P .. 'holds', cjson.decode(hold).group, hold)
+          end
+          written = 1
+        end
+        i = i + 12
+      else
+        return redis.error_reply('unknown record kind ' .. tostring(kind))
+      end
+      out[#out + 1] = written
+    end
+    return out`,
+};
+
+type MoveScripted = Record<keyof typeof MOVE_SCRIPTS, (...args: (string | number)[]) => Promise<unknown>>;
 
 /**
  * ARGV: P, lane, sink, source, subject, except id, note-posting events (JSON), report-posting events

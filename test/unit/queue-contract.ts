@@ -1,5 +1,5 @@
 import { MemoryQueue } from '../../src/queue/memory';
-import { DUE_COUNT_CAP, RECENT_EVENTS, StoreUnavailableError, type DueLane, type Hold, type Job, type NewJob, type Queue } from '../../src/queue/queue';
+import { DUE_COUNT_CAP, RECENT_EVENTS, StoreUnavailableError, type DueLane, type Hold, type Job, type NewJob, type Queue, type StoreRecord } from '../../src/queue/queue';
 import type { Event } from '../../src/normalize/event';
 import { noteEvent, noteText } from '../helpers/events';
 
@@ -927,7 +927,140 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
         expect(await queue.pendingHolds()).toEqual([]);
       });
     });
+
+    describe('snapshot and restore', () => {
+      const NOW = T0 + 10_000;
+
+      it('give the durable state of one store to another, each lane in order, once', async () => {
+        const memory = new MemoryQueue();
+        await fillForMove(memory);
+        const records = await snapshotAll(memory, NOW, 2);
+        expect(records.map((record) => record.kind)).toEqual([
+          'sink-pause', 'lane-pause', 'message', 'message', 'seen', 'seen', 'seen', 'seen', 'seen', 'dead', 'job', 'job', 'job', 'job',
+        ]);
+        expect(await queue.restore(records, NOW)).toEqual(records.map(() => true));
+        expect(await queue.restore(records, NOW)).toEqual(records.map(() => false));
+        expect(comparable(await snapshotAll(queue, NOW, 3))).toEqual(comparable(records));
+
+        // and back: the other store holds the same
+        const back = new MemoryQueue();
+        expect(await back.restore(await snapshotAll(queue, NOW, 1), NOW)).toEqual(records.map(() => true));
+        expect(comparable(await snapshotAll(back, NOW, 100))).toEqual(comparable(records));
+      });
+
+      it('leave the restored store working: order, groups, pauses, duplicates, dead letters, messages', async () => {
+        const memory = new MemoryQueue();
+        await fillForMove(memory);
+        await queue.restore(await snapshotAll(memory, NOW, 100), NOW);
+        await expect(queue.accept('misskey', 'e2', [newJob('e2')], NOW)).resolves.toBe('duplicate');
+        await expect(queue.accept('misskey', 'quiet', [], NOW)).resolves.toBe('duplicate');
+        expect(await queue.findMessage({ source: 'misskey', subject: 'note:n1', sink: 'discord' }, NOW)).toEqual({ platform: 'discord', id: 'm1', channel: 'D1' });
+        expect(await queue.pausedSinks()).toEqual([{ sink: 'matrix', since: T0, by: 'ops' }]);
+        expect((await queue.deadLetters()).map((letter) => [letter.id, letter.attempts, letter.error])).toEqual([[newJob('e4', { sink: 'slack' }).id, 1, 'gone']]);
+        // the lane pause holds discord:main until NOW + 1000; the rescheduled group comes back whole, first
+        expect(await queue.lease('discord:main', NOW, 10, 1000)).toEqual([]);
+        const group = await queue.lease('discord:main', NOW + 1000, 1, 1000);
+        expect(group.map((job) => [job.eventId, job.attempts, job.history, job.batch])).toEqual([
+          ['e1', 1, [{ at: T0 + 1, error: 'busy' }], newJob('e1').id],
+          ['e2', 0, [], newJob('e1').id],
+        ]);
+        await queue.ack(group);
+        expect(eventIds(await queue.lease('discord:main', NOW + 1000, 10, 1000))).toEqual(['e3']);
+        expect(await queue.lease('matrix:main', NOW + 1000, 10, 1000)).toEqual([]);
+        await queue.resumeSink('matrix');
+        expect(eventIds(await queue.lease('matrix:main', NOW + 1000, 10, 1000))).toEqual(['e1']);
+      });
+
+      it('take up an interrupted copy where it stopped, behind what came meanwhile', async () => {
+        const memory = new MemoryQueue();
+        await acceptEach(['a', 'b', 'c', 'd'], T0);
+        const records = await snapshotAll(queue, NOW, 100);
+        const jobs = records.filter((record) => record.kind === 'job');
+        expect(await memory.restore(jobs.slice(0, 2), NOW)).toEqual([true, true]);
+        expect(await memory.restore(records, NOW)).toEqual(records.map((record) => record.kind !== 'job' || !jobs.slice(0, 2).includes(record)));
+        expect(eventIds(await memory.lease('discord:main', NOW, 10, 1000))).toEqual(['a', 'b', 'c', 'd']);
+      });
+
+      it('carry hostile names and texts unchanged', async () => {
+        const text = HOSTILE.join('\n');
+        const name = HOSTILE.filter((one) => one !== LONE_SURROGATES).join(' ');
+        const job = newJob(name, { id: `${name}#1`, source: name, route: name, sink: name, lane: name, template: text, payload: noteEvent(text) });
+        await queue.accept(name, name, [job], T0);
+        const [leased] = await queue.lease(name, T0, 1, 1000);
+        // an error is stored as text: well-formed Unicode (SQLite keeps text as UTF-8)
+        const error = name.replace(/ /g, '\n');
+        await queue.reschedule(leased!, T0 + 1, error, T0);
+        await queue.pauseSink(name, T0, name);
+        const records = await snapshotAll(queue, NOW, 100);
+        const memory = new MemoryQueue();
+        expect(await memory.restore(records, NOW)).toEqual([true, true, true]);
+        expect(await snapshotAll(memory, NOW, 100)).toEqual(records);
+        expect(await memory.pausedSinks()).toEqual([{ sink: name, since: T0, by: name }]);
+        await memory.resumeSink(name);
+        expect((await memory.lease(name, NOW, 1, 1000))[0]).toEqual({ ...job, attempts: 1, createdAt: T0, availableAt: T0 + 1, history: [{ at: T0, error }], batch: job.id });
+      });
+
+      it('leave out what has ended, and copy a leased job as not leased', async () => {
+        await queue.accept('misskey', 'old', [], T0 - 8 * DAY);
+        await queue.accept('misskey', 'e1', [newJob('e1')], T0);
+        await queue.pauseLane('slack:main', T0 + 5);
+        await queue.recordMessage({ source: 'misskey', subject: 'note:n1', sink: 'discord' }, { platform: 'discord', id: 'm1', channel: 'D1' }, T0, 5);
+        const [leased] = await queue.lease('discord:main', T0, 1, 60_000);
+        const records = await snapshotAll(queue, T0 + 10, 100);
+        expect(records).toEqual([
+          { kind: 'seen', source: 'misskey', eventId: 'e1', seenAt: T0 },
+          { kind: 'job', job: leased },
+        ]);
+        const memory = new MemoryQueue();
+        await memory.restore(records, T0 + 10);
+        expect(await memory.lease('discord:main', T0 + 10, 10, 1000)).toEqual([leased]);
+      });
+    });
   });
+}
+
+/**
+ * A store with something of every kind: jobs in three lanes (one rescheduled in a group, one leased),
+ * a dead letter, a lane and a sink pause, two message map entries and an event without jobs.
+ */
+export async function fillForMove(queue: Queue): Promise<void> {
+  const inLane = (eventId: string, sink: string) => newJob(eventId, { sink });
+  await queue.accept('misskey', 'e1', [inLane('e1', 'discord'), inLane('e1', 'matrix')], T0);
+  await queue.accept('misskey', 'e2', [inLane('e2', 'discord')], T0);
+  await queue.accept('misskey', 'e3', [inLane('e3', 'discord')], T0);
+  await queue.accept('misskey', 'e4', [inLane('e4', 'slack')], T0);
+  await queue.accept('misskey', 'quiet', [], T0);
+  const group = await queue.lease('discord:main', T0, 2, 1000);
+  await queue.reschedule(group[0]!, T0 + 2000, 'busy', T0 + 1);
+  const [doomed] = await queue.lease('slack:main', T0, 1, 1000);
+  await queue.deadLetter(doomed!, 'gone', T0 + 1);
+  await queue.pauseLane('discord:main', T0 + 11_000);
+  await queue.pauseSink('matrix', T0, 'ops');
+  await queue.recordMessage({ source: 'misskey', subject: 'note:n1', sink: 'discord' }, { platform: 'discord', id: 'm1', channel: 'D1' }, T0, 60_000);
+  await queue.recordMessage({ source: 'misskey', subject: 'note:n2', sink: 'slack' }, { platform: 'slack', id: '1.2', channel: 'C1' }, T0, 60_000);
+}
+
+/** every record snapshot gives, the pages joined */
+export async function snapshotAll(queue: Queue, now: number, pageSize: number): Promise<StoreRecord[]> {
+  const records: StoreRecord[] = [];
+  for await (const page of queue.snapshot(now, pageSize)) {
+    expect(page.length).toBeGreaterThan(0);
+    expect(page.length).toBeLessThanOrEqual(pageSize);
+    expect(new Set(page.map((record) => record.kind)).size).toBe(1);
+    records.push(...page);
+  }
+  return records;
+}
+
+/**
+ * Records in an order every store gives: kinds in snapshot order, jobs by lane (each lane's in its
+ * order), dead letters as listed, the rest by content (a Redis scan has no order).
+ */
+export function comparable(records: StoreRecord[]): StoreRecord[] {
+  const kinds = ['sink-pause', 'lane-pause', 'message', 'seen', 'dead', 'job'];
+  const key = (record: StoreRecord) =>
+    record.kind === 'job' ? record.job.lane : record.kind === 'dead' ? '' : JSON.stringify(record);
+  return [...records].sort((a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 /**

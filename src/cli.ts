@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError } from './config';
+import { auditList } from './commands/audit';
 import { checkCommand } from './commands/check';
 import { dlqDrop, dlqList, dlqRetry } from './commands/dlq';
 import { renderCommand, routeTestCommand } from './commands/inspect';
@@ -114,6 +115,14 @@ sink
   .description("release a paused sink's messages")
   .option(...configOption)
   .action(async (name: string, options) => console.log(await sinkResume(name, options)));
+
+const audit = program.command('audit').description('moderation actions taken from chat');
+audit
+  .command('list')
+  .description('every attempt to act on an abuse report from chat, newest first')
+  .option(...configOption)
+  .option('--limit <n>', 'at most this many entries (default 50)')
+  .action(async (options: { config?: string; limit?: string }) => console.log(await auditList(options)));
 
 program
   .command('status')

@@ -25,8 +25,3 @@ export const LABELS = {
   forward: 'Resolve and forward',
   open: 'Open in Misskey',
 } as const;
-
-/** Matrix: the reactions that act on a card, and the hint the card carries. */
-export const REACTIONS: Record<string, ModerationAction> = { '✅': 'resolve', '↗️': 'forward', '↗': 'forward' };
-export const MATRIX_HINT = 'React ✅ to resolve, ↗️ to resolve and forward.';
-export const MATRIX_HINT_LOCAL = 'React ✅ to resolve.';

@@ -3,11 +3,13 @@ import type { AbuseReportEvent } from '../normalize/event';
 import type { Job } from '../queue/queue';
 import type { CardActions, Sink } from '../sinks/sink';
 
-/** Whether moderators act from this sink: a moderator list, and on Discord bot mode with the application's key. */
+/**
+ * Whether moderators act from this sink: a moderator list, and on Discord bot mode with the
+ * application's key, on Slack the signing secret. (Matrix: not yet.)
+ */
 export function moderatedSink(config: Config['sinks'][string]): boolean {
   if (config.type === 'discord') return config.moderators !== undefined && config.publicKey !== undefined && config.botToken !== undefined;
   if (config.type === 'slack') return config.moderators !== undefined && config.signingSecret !== undefined;
-  if (config.type === 'matrix') return config.moderators !== undefined;
   return false;
 }
 

@@ -5,6 +5,11 @@
  * replayed, altered) is a 401 with nothing done.
  */
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { auditList } from '../../src/commands/audit';
+import { SqliteQueue } from '../../src/queue/sqlite';
 import { eventually, SECRET, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
 import { reportBody } from '../helpers/conversation';
 import { readyz } from '../helpers/e2e';
@@ -342,5 +347,26 @@ describe('moderation from Slack', () => {
       const headers = slackHeaders(SIGNING_SECRET, body);
       expect((await send(headers, body.replace(SLACK_MOD, SLACK_STRANGER))).status).toBe(401);
     });
+  });
+});
+
+describe('audit list', () => {
+  it('prints the entries of the configured store, newest first', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bridge-audit-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const db = path.join(dir, 'audit.db');
+    const config = path.join(dir, 'audit.yaml');
+    writeFileSync(config, `storage: { driver: sqlite, path: "${db}" }\nsources: { alice: { secret: x } }\nsinks: { t: { type: console } }\nroutes: []\n`);
+    expect(await auditList({ config })).toBe('no moderation action has been taken from chat');
+    const queue = SqliteQueue.open({ path: db });
+    const entry = { platform: 'slack', sink: 'chat', source: 'system', action: 'resolve', actor: 'U0STRANGER1' } as const;
+    await queue.audit({ ...entry, at: 1000, reportId: 'older', outcome: 'refused', detail: 'not a moderator of this sink' });
+    await queue.audit({ ...entry, at: 2000, reportId: 'newer', actor: 'U0MODERATOR', actorName: 'mod', outcome: 'done' });
+    await queue.close();
+    const lines = (await auditList({ config })).split('\n');
+    expect(lines[0]).toMatch(/^TIME\s+PLATFORM\s+SINK\s+WHO\s+ACTION\s+REPORT\s+OUTCOME\s+DETAIL/);
+    expect(lines[1]).toMatch(/1970-01-01T00:00:02.000Z\s+slack\s+chat\s+mod \(U0MODERATOR\)\s+resolve\s+system\/newer\s+done/);
+    expect(lines[2]).toMatch(/system\/older\s+refused\s+not a moderator of this sink/);
+    expect((await auditList({ config, limit: '1' })).split('\n')).toHaveLength(2);
   });
 });

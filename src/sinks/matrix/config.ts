@@ -17,8 +17,6 @@ export const matrixSinkSchema = z
     allowMentions: z.boolean().default(false),
     /** join the room at start (and once after a 403) when the bot is invited or the room is public */
     autoJoin: z.boolean().default(true),
-    /** moderation from chat: Matrix user ids whose ✅ / ↗️ reactions on abuse report cards act on them */
-    moderators: z.array(z.string().regex(/^@[^:\s]+:[^\s]+$/, 'a Matrix user id such as @alice:example.org')).min(1).optional(),
   })
   .strict();
 

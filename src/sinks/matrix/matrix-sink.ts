@@ -9,7 +9,6 @@ import { connectRoom, joinRoom, MatrixStartError, type RoomConnection } from './
 import { transactionId } from './transaction';
 import { sentRef, withRelations, type RelatedContent } from './relations';
 import { classifyFailure, describeResponse } from './verdict';
-import { withReactionHint } from './actions';
 
 export interface MatrixSinkDeps extends SinkDeps {
   /** per request; the platform default unless a test wants less */
@@ -122,8 +121,7 @@ class MatrixSink implements Sink {
   }
 
   private compose(delivery: Delivery): BuiltContent {
-    const built = buildContent(delivery.messages, { msgtype: this.config.msgtype, allowMentions: this.config.allowMentions });
-    return delivery.actions ? { ...built, content: withReactionHint(built.content, delivery.actions) } : built;
+    return buildContent(delivery.messages, { msgtype: this.config.msgtype, allowMentions: this.config.allowMentions });
   }
 
   /** The homeserver's answer, or a retry verdict when none came. */

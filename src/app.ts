@@ -19,6 +19,7 @@ import { PLATFORMS, type Platform } from './render/message';
 import { createSink, SINKS } from './sinks/registry';
 import type { Sink } from './sinks/sink';
 import type { RunningStudio } from './studio/server';
+import { startModeration } from './interact/start';
 
 export interface BridgeOptions {
   config: Config;
@@ -60,6 +61,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const queue = options.queue ?? (await openQueue(config.storage));
   const sinks = new Map(Object.entries(config.sinks).map(([name, sinkConfig]) => [name, createSink(name, sinkConfig, { logger })]));
   const started = new Set<string>();
+  const moderation = startModeration({ config, queue, logger, now });
   const starting = [...sinks.values()].map((sink) => keepStarting(sink, started, logger));
 
   const worker = new DeliveryWorker({
@@ -79,6 +81,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       threadsOff: new Set(Object.entries(config.sinks).filter(([, sink]) => sink.threads === 'off').map(([name]) => name)),
     },
     renderSummary: summaryRenderer(() => templates.get()),
+    cardActions: moderation.cardActions,
   });
 
   const heartbeat = startHeartbeat({ queue, leasesHeld: () => worker.leasesHeld(), logger, now });
@@ -111,6 +114,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       metrics.setInstances(await queue.instances(), now());
       return metrics.expose();
     },
+    interactions: moderation.router,
     observe: ({ source, type, outcome, status, seconds }) => {
       metrics.eventsReceived.inc({ source, type, outcome });
       metrics.httpDuration.observe({ status: String(status) }, seconds);
@@ -143,6 +147,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       starting.forEach((start) => clearInterval(start.timer));
       templates.close();
       await worker.stop(graceMs);
+      await moderation.stop();
       await heartbeat.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -4,6 +4,7 @@ import { ConfigError } from './config';
 
 // Each command's module is loaded when it runs: `serve` starts without the others' code.
 const command = {
+  audit: () => import('./commands/audit'),
   check: () => import('./commands/check'),
   dlq: () => import('./commands/dlq'),
   inspect: () => import('./commands/inspect'),
@@ -119,6 +120,14 @@ sink
   .description("release a paused sink's messages")
   .option(...configOption)
   .action(async (name: string, options) => console.log(await (await command.sink()).sinkResume(name, options)));
+
+const audit = program.command('audit').description('moderation actions taken from chat');
+audit
+  .command('list')
+  .description('every attempt to act on an abuse report from chat, newest first')
+  .option(...configOption)
+  .option('--limit <n>', 'at most this many entries (default 50)')
+  .action(async (options: { config?: string; limit?: string }) => console.log(await (await command.audit()).auditList(options)));
 
 program
   .command('status')

@@ -86,6 +86,24 @@ export const route = z
   })
   .strict();
 
+/**
+ * A Misskey webhook. With `adminToken` (and `server`), moderators act on its abuse reports from
+ * chat: the token needs only the permission to resolve reports (write:admin:resolve-abuse-user-report).
+ */
+export const source = z
+  .object({
+    secret: z.string(),
+    /** origin of the Misskey server, e.g. https://misskey.example: the admin API is called there, never at a host a payload names */
+    server: z.url({ protocol: /^https?$/, error: 'server must be the http(s) origin of the Misskey server' }).optional(),
+    adminToken: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.adminToken !== undefined && value.server === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['server'], message: 'adminToken needs server: the origin of the Misskey server to call' });
+    }
+  });
+
 export const retryPolicy = z
   .object({
     maxAttempts: z.number().int().min(1).default(10),
@@ -174,7 +192,7 @@ export const configSchema = z
       .object({ keep: duration.refine((ms) => ms >= 60_000, 'must be at least 1m').default(30 * 24 * 3_600_000) })
       .strict()
       .default({ keep: 30 * 24 * 3_600_000 }),
-    sources: z.record(name, z.object({ secret: z.string() }).strict()).refine((s) => Object.keys(s).length > 0, {
+    sources: z.record(name, source).refine((s) => Object.keys(s).length > 0, {
       message: 'define at least one source',
     }),
     sinks: z.record(name, sinkConfig),

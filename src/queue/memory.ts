@@ -17,6 +17,7 @@ import {
 } from './queue';
 import type { Event } from '../normalize/event';
 import { subjectOf, type MessageKey, type StoredMessage } from './message-map';
+import { AUDIT_KEEP, type AuditEntry } from './audit';
 import type { MessageRef } from '../sinks/sink';
 
 const SEEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -361,6 +362,32 @@ export class MemoryQueue implements Queue {
           return true;
       }
     });
+  }
+
+  /** oldest first */
+  private readonly auditEntries: AuditEntry[] = [];
+  /** key → when the claim expires */
+  private readonly claims = new Map<string, number>();
+
+  async audit(entry: AuditEntry): Promise<void> {
+    this.auditEntries.push(copy(entry));
+    if (this.auditEntries.length > AUDIT_KEEP) this.auditEntries.shift();
+  }
+
+  async auditLog(limit: number): Promise<AuditEntry[]> {
+    if (limit <= 0) return [];
+    return copy(this.auditEntries.slice(-limit).reverse());
+  }
+
+  async claim(key: string, now: number, ttlMs: number): Promise<boolean> {
+    for (const [held, until] of this.claims) if (until < now) this.claims.delete(held);
+    if ((this.claims.get(key) ?? -Infinity) >= now) return false;
+    this.claims.set(key, now + ttlMs);
+    return true;
+  }
+
+  async unclaim(key: string): Promise<void> {
+    this.claims.delete(key);
   }
 }
 

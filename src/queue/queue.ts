@@ -1,5 +1,6 @@
 import type { Event } from '../normalize/event';
 import type { MessageRef } from '../sinks/sink';
+import type { AuditEntry } from './audit';
 import type { MessageKey } from './message-map';
 
 /**
@@ -239,6 +240,19 @@ export interface Queue {
    * message entries expire as they would have in the store they came from.
    */
   restore(records: StoreRecord[], now: number): Promise<boolean[]>;
+
+  // Moderation from chat (src/interact): the audit log and a guard against doing an action twice.
+  /** appends an entry to the audit log (the oldest beyond AUDIT_KEEP are dropped) */
+  audit(entry: AuditEntry): Promise<void>;
+  /** the last `limit` entries, newest first */
+  auditLog(limit: number): Promise<AuditEntry[]>;
+  /**
+   * Takes `key` until `now + ttlMs`, for every instance sharing the store: true when this call took
+   * it, false when it is held and has not expired (a replayed interaction, an action in progress).
+   */
+  claim(key: string, now: number, ttlMs: number): Promise<boolean>;
+  /** gives a claim back, so that a failed action may be tried again */
+  unclaim(key: string): Promise<void>;
 }
 
 /** One entry of a store's durable state (Queue.snapshot, Queue.restore). */

@@ -38,6 +38,8 @@
  *   P dead:<id>              hash: a dead letter
  *   P recent                 list: data of the first job of the last RECENT_EVENTS accepted events, newest first
  *   P msg:<[source,subject,sink]>  JSON { ref, expiresAt }: the message map; expires with conversations.keep
+ *   P audit                  stream: the audit log of moderation from chat, field `e` = JSON AuditEntry
+ *   P claim:<key>            taken interactions and actions (Queue.claim); expire by themselves
  * Durability is Redis's own: run it with appendonly yes (with appendfsync everysec a crash loses at
  * most about the last second of accepted events) and maxmemory-policy noeviction, as BullMQ requires
  * too. On Redis Cluster, give a prefix with a hash tag (`{bridge}`) so that all keys share one slot.
@@ -62,6 +64,7 @@ import {
   type StoreRecord,
 } from './queue';
 import type { Event } from '../normalize/event';
+import { AUDIT_KEEP, type AuditEntry } from './audit';
 import { NOTE_POSTING_EVENTS, REPORT_POSTING_EVENTS, type MessageKey, type StoredMessage } from './message-map';
 import type { MessageRef } from '../sinks/sink';
 
@@ -711,6 +714,29 @@ export class RedisQueue implements Queue {
 
   private messageKey(key: MessageKey): string {
     return `${this.p}msg:${JSON.stringify([key.source, key.subject, key.sink])}`;
+  }
+
+  async audit(entry: AuditEntry): Promise<void> {
+    await this.run(() => this.client.xadd(`${this.p}audit`, 'MAXLEN', '~', AUDIT_KEEP, '*', 'e', JSON.stringify(entry)));
+  }
+
+  async auditLog(limit: number): Promise<AuditEntry[]> {
+    if (limit <= 0) return [];
+    const rows = await this.run(() => this.client.xrevrange(`${this.p}audit`, '+', '-', 'COUNT', limit));
+    return rows.flatMap(([, fields]) => {
+      const at = fields.indexOf('e');
+      return at >= 0 && fields[at + 1] !== undefined ? [JSON.parse(fields[at + 1]!) as AuditEntry] : [];
+    });
+  }
+
+  /** Redis's own expiry: `now` is only used for the length (every instance's clock may differ) */
+  async claim(key: string, _now: number, ttlMs: number): Promise<boolean> {
+    const taken = await this.run(() => this.client.set(`${this.p}claim:${key}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'));
+    return taken === 'OK';
+  }
+
+  async unclaim(key: string): Promise<void> {
+    await this.run(() => this.client.del(`${this.p}claim:${key}`));
   }
 
   /** runs a command, turning "cannot write right now" failures into StoreUnavailableError */

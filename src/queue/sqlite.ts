@@ -23,6 +23,7 @@ import {
   type StoreRecord,
 } from './queue';
 import type { Event } from '../normalize/event';
+import { AUDIT_KEEP, type AuditEntry } from './audit';
 import { subjectOf, type MessageKey } from './message-map';
 import type { MessageRef } from '../sinks/sink';
 
@@ -144,6 +145,17 @@ const MIGRATIONS = [
   DROP INDEX jobs_stats;
   DROP INDEX jobs_sink_due;
   CREATE INDEX jobs_sink_due ON jobs (lane, sink, availableAt, createdAt);
+  -- moderation from chat: the audit log (Queue.audit), data is the AuditEntry as JSON
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  -- interactions and actions already taken (Queue.claim), until they expire
+  CREATE TABLE claims (
+    key TEXT PRIMARY KEY,
+    expiresAt INTEGER NOT NULL
+  ) WITHOUT ROWID;
   `,
 ];
 
@@ -586,6 +598,44 @@ export class SqliteQueue implements Queue {
     return this.messageSql.prune.run(now).changes;
   }
 
+  private claimsPrunedAt = -Infinity;
+  private moderationStatements: ReturnType<typeof prepareModerationStatements> | undefined;
+
+  private get moderationSql(): ReturnType<typeof prepareModerationStatements> {
+    this.moderationStatements ??= prepareModerationStatements(this.db);
+    return this.moderationStatements;
+  }
+
+  async audit(entry: AuditEntry): Promise<void> {
+    const sql = this.moderationSql;
+    this.guard(() =>
+      this.db.transaction(() => {
+        const { lastInsertRowid } = sql.audit.run(entry.at, JSON.stringify(entry));
+        if (Number(lastInsertRowid) % 1000 === 0) sql.trimAudit.run(AUDIT_KEEP);
+      })(),
+    );
+  }
+
+  async auditLog(limit: number): Promise<AuditEntry[]> {
+    if (limit <= 0) return [];
+    return this.moderationSql.auditLog.all(limit).map((data) => JSON.parse(data) as AuditEntry);
+  }
+
+  async claim(key: string, now: number, ttlMs: number): Promise<boolean> {
+    const sql = this.moderationSql;
+    return this.guard(() => {
+      if (now - this.claimsPrunedAt >= 3_600_000) {
+        this.claimsPrunedAt = now;
+        sql.pruneClaims.run(now);
+      }
+      return sql.claim.run({ key, now, expiresAt: now + ttlMs }).changes > 0;
+    });
+  }
+
+  async unclaim(key: string): Promise<void> {
+    this.guard(() => this.moderationSql.unclaim.run(key));
+  }
+
   /** runs a write, turning "cannot write right now" failures into StoreUnavailableError */
   private guard<T>(write: () => T): T {
     try {
@@ -778,6 +828,21 @@ export function readRecentEvents(file: string, limit: number): Event[] {
   } finally {
     db.close();
   }
+}
+
+function prepareModerationStatements(db: Database.Database) {
+  return {
+    audit: db.prepare<[number, string]>('INSERT INTO audit (at, data) VALUES (?, ?)'),
+    trimAudit: db.prepare<[number]>('DELETE FROM audit WHERE seq <= (SELECT max(seq) FROM audit) - ?'),
+    auditLog: db.prepare<[number], string>('SELECT data FROM audit ORDER BY seq DESC LIMIT ?').pluck(),
+    // taken when absent or expired; `changes` tells whether this call took it
+    claim: db.prepare<{ key: string; now: number; expiresAt: number }>(
+      `INSERT INTO claims (key, expiresAt) VALUES (:key, :expiresAt)
+       ON CONFLICT (key) DO UPDATE SET expiresAt = excluded.expiresAt WHERE claims.expiresAt < :now`,
+    ),
+    pruneClaims: db.prepare<[number]>('DELETE FROM claims WHERE expiresAt < ?'),
+    unclaim: db.prepare<[string]>('DELETE FROM claims WHERE key = ?'),
+  };
 }
 
 function prepareMessageStatements(db: Database.Database) {

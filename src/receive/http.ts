@@ -22,6 +22,8 @@ export interface ReceiverDeps {
   metrics: () => Promise<{ contentType: string; body: string }>;
   /** observes each webhook answer */
   observe?: (answer: WebhookAnswer) => void;
+  /** moderation from chat: the interaction endpoints (src/interact/http.ts) */
+  interactions?: express.Router;
 }
 
 /** The HTTP edge: Express turns requests into `ingest` calls and typed errors into statuses. */
@@ -40,6 +42,8 @@ export function createReceiver(deps: ReceiverDeps): express.Express {
       deps.observe?.({ source: req.params.source, ...result, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
     },
   );
+
+  if (deps.interactions) app.use(deps.interactions);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -7,3 +7,9 @@ export const commonSinkFields = {
   /** `on` posts a reply in its parent's thread; `off` posts it as a new message (edits in place apply either way) */
   threads: z.enum(['on', 'off']).default('on'),
 };
+
+/**
+ * Moderation from chat: who may act on abuse report cards in this sink (Discord user or role ids,
+ * Slack user ids, Matrix user ids). Unset: the sink's cards carry no actions.
+ */
+export const moderatorsField = z.array(z.string().min(1)).min(1).optional();

@@ -60,6 +60,18 @@ export interface Delivery {
    * where that costs more (a Discord webhook waits for the message with `?wait=true` only then)
    */
   needsRef?: boolean;
+  /** moderation from chat: an abuse report card offers these actions (buttons, or reactions on Matrix) */
+  actions?: CardActions;
+}
+
+/** What an abuse report card lets moderators do, and what it is about. */
+export interface CardActions {
+  source: string;
+  reportId: string;
+  /** the report's page at Misskey ("Open in Misskey") */
+  url?: string;
+  /** the reported user is on another server: "Resolve and forward" is offered */
+  remote: boolean;
 }
 
 export interface Sink {

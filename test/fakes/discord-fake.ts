@@ -101,7 +101,15 @@ export interface DiscordFakeOptions {
   nonceTtlMs?: number;
 }
 
-export type FakeRoute = 'webhook-execute' | 'webhook-get' | 'webhook-message' | 'channel-messages' | 'channel-message' | 'channel-get';
+export type FakeRoute =
+  | 'webhook-execute'
+  | 'webhook-get'
+  | 'webhook-message'
+  | 'channel-messages'
+  | 'channel-message'
+  | 'channel-get'
+  | 'interaction-original'
+  | 'interaction-followup';
 
 /** A one-off (or `times`-off) misbehaviour for the next matching requests. */
 export type FakeFault = { times?: number; route?: FakeRoute } & (
@@ -150,6 +158,14 @@ export interface DiscordFake {
   setAccess(channelId: string, access: ChannelAccess): void;
   inject(fault: FakeFault): void;
   channel(id: string): FakeChannel | undefined;
+  /**
+   * Interactions: a click on a component of the message, as Discord would send it to the
+   * application's endpoint (unsigned: the test signs it). Its token then edits the message
+   * (`PATCH /webhooks/{application}/{token}/messages/@original`) and posts follow-ups.
+   */
+  interaction(messageId: string, customId: string, member: { userId: string; roles?: string[]; username?: string }): Record<string, unknown>;
+  /** follow-up messages posted with an interaction token (ephemeral ones included) */
+  readonly followups: { token: string; body: Record<string, unknown> }[];
   /** forget messages, requests and counters (not webhooks, channels, bots) */
   clear(): void;
   close(): Promise<void>;
@@ -505,6 +521,10 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
   const bots = new Map<string, FakeBot & { revoked: boolean }>();
   const messages: FakeMessage[] = [];
   const requests: FakeRequest[] = [];
+  const applicationId = snowflake();
+  /** interaction token → the message its component was on */
+  const interactions = new Map<string, string>();
+  const followups: { token: string; body: Record<string, unknown> }[] = [];
   const faults: FakeFault[] = [];
   const invalidAt: number[] = [];
   const nonces = new Map<string, { message: Record<string, unknown>; at: number }>();
@@ -756,7 +776,28 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
     });
   }
 
+  async function editOriginal(req: IncomingMessage, appId: string, token: string): Promise<Reply> {
+    const messageId = appId === applicationId ? interactions.get(token) : undefined;
+    if (!messageId) return Reply.error(10015);
+    const found = messages.find((m) => m.id === messageId);
+    return editMessage(req, found, (m) => m.via === 'bot', 'bot');
+  }
+
+  async function followup(req: IncomingMessage, appId: string, token: string): Promise<Reply> {
+    if (appId !== applicationId || !interactions.has(token)) return Reply.error(10015);
+    const body = await parseJsonBody(req);
+    if (body instanceof Reply) return body;
+    followups.push({ token, body });
+    return new Reply(200, { id: snowflake(), content: body.content ?? '', flags: body.flags ?? 0 });
+  }
+
   function routeOf(method: string, path: string): { route: FakeRoute | 'unknown'; params: string[]; allowed: string } {
+    const original = /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original\/?$/.exec(path);
+    if (original) return { route: 'interaction-original', params: original.slice(1).map((p) => p ?? ''), allowed: 'PATCH' };
+    const followupPath = /^\/webhooks\/(\d+)\/([^/]+)\/?$/.exec(path);
+    if (followupPath && followupPath[1] === applicationId && method === 'POST') {
+      return { route: 'interaction-followup', params: followupPath.slice(1).map((p) => p ?? ''), allowed: 'POST' };
+    }
     const webhookMessage = /^\/webhooks\/(\d+)\/([^/]+)\/messages\/(\d+)\/?$/.exec(path);
     if (webhookMessage) return { route: 'webhook-message', params: webhookMessage.slice(1).map((p) => p ?? ''), allowed: 'PATCH' };
     const channelMessage = /^\/channels\/(\d+)\/messages\/(\d+)\/?$/.exec(path);
@@ -813,6 +854,10 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
         return createMessage(req, first);
       case 'channel-get':
         return getChannel(req, first);
+      case 'interaction-original':
+        return editOriginal(req, first, second);
+      case 'interaction-followup':
+        return followup(req, first, second);
     }
   }
 
@@ -912,6 +957,33 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
     },
     inject: (fault) => void faults.push(fault),
     channel: (id) => channels.get(id),
+    followups,
+    interaction(messageId, customId, member) {
+      const message = messages.find((m) => m.id === messageId);
+      if (!message) throw new Error(`no message ${messageId}`);
+      const token = `aW50ZXJhY3Rpb24${randomBytes(48).toString('base64url')}`;
+      interactions.set(token, messageId);
+      const user = { id: member.userId, username: member.username ?? 'someone', global_name: null };
+      return {
+        id: snowflake(),
+        application_id: applicationId,
+        type: 3,
+        token,
+        version: 1,
+        guild_id: guildId,
+        channel_id: message.channelId,
+        member: { user, roles: member.roles ?? [], permissions: '0' },
+        data: { custom_id: customId, component_type: 2 },
+        message: {
+          id: message.id,
+          channel_id: message.channelId,
+          content: message.content,
+          embeds: message.embeds,
+          components: message.body.components ?? [],
+          flags: message.flags,
+        },
+      };
+    },
     clear() {
       messages.length = 0;
       requests.length = 0;

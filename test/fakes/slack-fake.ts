@@ -6,6 +6,7 @@
  * Its limits are written out here on purpose rather than imported from the sink: the fake is a
  * second, independent reading of Slack's rules.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -135,6 +136,14 @@ export interface SlackFake {
   inject(route: SlackRoute | '*', fault: SlackFault, times?: number): void;
   setRateLimit(limit: 'off' | 'slack' | RateLimit): void;
   revokeToken(token: string): void;
+  /**
+   * A click on a button of a message (matched by its action_id), as the `block_actions` payload
+   * Slack posts to the app's interactivity URL (unsigned: the test signs it). Its response_url
+   * points at this fake: posts there are recorded in `responses` and `replace_original` updates the message.
+   */
+  interaction(ts: string, actionId: string, user: { id: string; username?: string }): Record<string, unknown>;
+  /** what was posted to response URLs, in order */
+  responses: { message: string; body: Record<string, unknown> }[];
   close(): Promise<void>;
 }
 
@@ -341,6 +350,8 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
 
   async function handle(req: IncomingMessage, res: ServerResponse, rawBody: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
+    const responsePath = /^\/actions\/([A-Za-z0-9]+)$/.exec(url.pathname)?.[1];
+    if (responsePath) return handleResponseUrl(responsePath, rawBody, res);
     const apiMethod = /^\/api\/([\w.]+)$/.exec(url.pathname)?.[1];
     const hookPath = /^\/services\/(.+?)\/?$/.exec(url.pathname)?.[1];
     const route: RecordedRequest['route'] = hookPath ? 'webhook' : isApiRoute(apiMethod) ? apiMethod : 'unknown';
@@ -386,6 +397,40 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
       if (!(error instanceof ApiError)) throw error;
       respond(error.status, { ok: false, error: error.error, ...error.extra }, error.headers);
     }
+  }
+
+  /** response_url token → the message (channel, ts) the click was on */
+  const responseUrls = new Map<string, { channel: string; ts: string }>();
+  const responses: { message: string; body: Record<string, unknown> }[] = [];
+
+  function handleResponseUrl(token: string, rawBody: Buffer, res: ServerResponse): void {
+    const target = responseUrls.get(token);
+    if (!target) return answer(res, 404, 'text/plain', 'no_such_response_url');
+    let body: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(rawBody.toString('utf8'));
+      if (!isObject(parsed)) throw new Error('not an object');
+      body = parsed;
+    } catch {
+      return answer(res, 400, 'text/plain', 'invalid_payload');
+    }
+    responses.push({ message: target.ts, body });
+    if (body.replace_original === true && body.response_type !== 'ephemeral') {
+      const message = messages.find((m) => m.channel === target.channel && m.ts === target.ts);
+      if (!message) return answer(res, 404, 'text/plain', 'message_not_found');
+      try {
+        checkContent(body, unreachableImageHosts);
+      } catch (error) {
+        if (error instanceof ApiError) return answer(res, 400, 'text/plain', error.error);
+        throw error;
+      }
+      Object.assign(message, {
+        text: typeof body.text === 'string' ? body.text : message.text,
+        blocks: Array.isArray(body.blocks) ? body.blocks : message.blocks,
+        edits: message.edits + 1,
+      });
+    }
+    answer(res, 200, 'text/plain', 'ok');
   }
 
   async function handleWebhook(
@@ -458,6 +503,30 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
     },
     revokeToken: (token) => {
       revoked.add(token);
+    },
+    responses,
+    interaction(ts, actionId, user) {
+      const message = messages.find((m) => m.ts === ts);
+      if (!message) throw new Error(`no message ${ts}`);
+      const token = randomBytes(12).toString('hex');
+      responseUrls.set(token, { channel: message.channel, ts });
+      const actionTs = `${(Date.now() / 1000).toFixed(6)}`;
+      const element = (message.blocks ?? [])
+        .flatMap((block) => (isObject(block) && Array.isArray(block.elements) ? (block.elements as unknown[]) : []))
+        .find((e) => isObject(e) && e.action_id === actionId) as Record<string, unknown> | undefined;
+      return {
+        type: 'block_actions',
+        user: { id: user.id, username: user.username ?? 'someone', name: user.username ?? 'someone', team_id: 'T000' },
+        api_app_id: 'A000',
+        token: 'deprecated-verification-token',
+        container: { type: 'message', message_ts: ts, channel_id: message.channel, is_ephemeral: false },
+        trigger_id: `${Date.now()}.${randomBytes(6).toString('hex')}`,
+        team: { id: 'T000', domain: 'fake' },
+        channel: { id: message.channel, name: 'alerts' },
+        message: { type: 'message', ts, text: message.text, blocks: message.blocks },
+        response_url: `${url}/actions/${token}`,
+        actions: [{ type: 'button', action_id: actionId, block_id: 'mkb-actions', value: element?.value, action_ts: actionTs, text: element?.text }],
+      };
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -533,6 +602,7 @@ const BLOCK_KEYS: Record<string, string[]> = {
   image: ['type', 'block_id', 'image_url', 'alt_text', 'title'],
   divider: ['type', 'block_id'],
   markdown: ['type', 'block_id', 'text'],
+  actions: ['type', 'block_id', 'elements'],
 };
 
 function checkBlock(block: unknown, at: string, errors: string[], unreachable: Set<string>): void {
@@ -577,6 +647,26 @@ function checkBlock(block: unknown, at: string, errors: string[], unreachable: S
         errors.push(`must be between 1 and ${MARKDOWN_BLOCK_TEXT} characters [json-pointer:${at}/text]`);
       }
       break;
+    case 'actions': {
+      const elements = Array.isArray(block.elements) ? (block.elements as unknown[]) : [];
+      if (elements.length === 0 || elements.length > 25) errors.push(`must provide 1 to 25 elements [json-pointer:${at}/elements]`);
+      const ids = new Set<string>();
+      elements.forEach((element, i) => {
+        const where = `${at}/elements/${i}`;
+        if (!isObject(element) || element.type !== 'button') return void errors.push(`must be a button [json-pointer:${where}]`);
+        checkText(element.text, `${where}/text`, 75, errors, 'plain_text');
+        const id = element.action_id;
+        if (typeof id === 'string') {
+          if (id.length > 255) errors.push(`must be less than 256 characters [json-pointer:${where}/action_id]`);
+          if (ids.has(id)) errors.push(`non-unique action_id [json-pointer:${where}/action_id]`);
+          ids.add(id);
+        }
+        if (element.url !== undefined && (typeof element.url !== 'string' || !/^https?:\/\//.test(element.url))) {
+          errors.push(`must be a valid URL [json-pointer:${where}/url]`);
+        }
+      });
+      break;
+    }
   }
 }
 

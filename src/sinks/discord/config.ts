@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonSinkFields } from '../common-config';
+import { commonSinkFields, moderatorsField } from '../common-config';
 import { SNOWFLAKE, webhookUrlProblem } from './webhook-url';
 
 const quotedId = (key: string) =>
@@ -34,6 +34,13 @@ export const discordSinkConfig = z
     allowMentions: z.boolean().default(false),
     /** plain messages without embeds and without link previews (SUPPRESS_EMBEDS) */
     suppressEmbeds: z.boolean().default(false),
+    /** moderation from chat (bot mode): user or role ids allowed to act on abuse report cards */
+    moderators: moderatorsField,
+    /** moderation from chat: the application's public key (Developer Portal → General Information), hex */
+    publicKey: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'publicKey must be the application public key: 64 hex characters')
+      .optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -48,6 +55,13 @@ export const discordSinkConfig = z
           : 'set webhookUrl (webhook mode) or botToken + channelId (bot mode)',
       });
       return;
+    }
+    if ((config.moderators === undefined) !== (config.publicKey === undefined)) {
+      const missing = config.moderators === undefined ? 'moderators' : 'publicKey';
+      ctx.addIssue({ code: 'custom', path: [missing], message: `moderation from chat needs both moderators and publicKey (${missing} is missing)` });
+    }
+    if (webhook && config.moderators !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['moderators'], message: 'moderation from chat needs bot mode (botToken + channelId): webhook messages cannot carry buttons' });
     }
     if (webhook) {
       const problem = webhookUrlProblem(config.webhookUrl ?? '');

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MessageFlags, type APIAllowedMentions, type APIEmbed } from 'discord.js';
 import type { Delivery } from '../sink';
+import { actionRows, type DiscordActionRow } from './actions';
 import { composeContent } from './content';
 import { composeEmbeds } from './embeds';
 import { MAX_NONCE } from './limits';
@@ -20,6 +21,8 @@ export interface DiscordBody {
   enforce_nonce?: boolean;
   /** bot mode: the message this one replies to */
   message_reference?: { message_id: string; fail_if_not_exists: boolean };
+  /** bot mode: an abuse report card's buttons; `[]` on an edit takes them away */
+  components?: DiscordActionRow[];
 }
 
 export interface BodyOptions {
@@ -75,6 +78,9 @@ export function composeBody(delivery: Delivery, options: BodyOptions): { body: D
     ...who,
     allowed_mentions: allowedMentions(options.allowMentions),
     ...(options.mode === 'bot' ? { nonce: nonceFor(options.sinkName, delivery.key), enforce_nonce: true } : {}),
+    ...(options.mode === 'bot' && delivery.actions ? { components: actionRows(delivery.actions) } : {}),
+    // an edit (a report resolved at Misskey) takes the card's buttons away
+    ...(options.mode === 'bot' && delivery.edit && !delivery.actions ? { components: [] } : {}),
   };
   return { body, notes: composed.notes };
 }

@@ -16,6 +16,7 @@ import {
   SECTION_TEXT_MAX,
   TEXT_OBJECT_MAX,
 } from './limits';
+import type { ActionsBlock } from './actions';
 import { escapeMrkdwn, link, mrkdwnToPlain, neutralizePings, safeUrl } from './mrkdwn';
 import { splitMrkdwn, truncateMrkdwn, truncatePlain } from './split';
 
@@ -39,7 +40,8 @@ export type Block =
   | { type: 'header'; text: PlainText }
   | { type: 'context'; elements: Array<MrkdwnText | Image> }
   | Image
-  | { type: 'divider' };
+  | { type: 'divider' }
+  | ActionsBlock;
 
 /** What one delivery becomes on Slack, whichever way it is posted. */
 export interface SlackContent {

@@ -28,6 +28,10 @@ export const slackSinkConfigSchema = z
     unfurl: z.boolean().default(false),
     /** let `<@U…>`, `<!here>`… in templates ping */
     allowMentions: z.boolean().default(false),
+    /** moderation from chat: Slack user ids (U…) allowed to act on abuse report cards */
+    moderators: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U024BE7LH')).min(1).optional(),
+    /** moderation from chat: the app's signing secret (Basic Information → App Credentials) */
+    signingSecret: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -40,6 +44,10 @@ export const slackSinkConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['token'], message: 'token is required with channel' });
     } else if (bot && config.channel === undefined) {
       ctx.addIssue({ code: 'custom', path: ['channel'], message: 'channel is required with token' });
+    }
+    if ((config.moderators === undefined) !== (config.signingSecret === undefined)) {
+      const missing = config.moderators === undefined ? 'moderators' : 'signingSecret';
+      ctx.addIssue({ code: 'custom', path: [missing], message: `moderation from chat needs both moderators and signingSecret (${missing} is missing)` });
     }
     if (config.webhookUrl !== undefined) {
       for (const key of ['apiUrl', 'username', 'iconUrl'] as const) {

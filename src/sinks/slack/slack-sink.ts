@@ -1,9 +1,10 @@
 import type { Logger } from '../../observe/logger';
 import type { Delivery, Sink, SinkDeps, SinkHealth, Verdict } from '../sink';
+import { actionsBlock } from './actions';
 import { renderMessages } from './blocks';
 import type { SlackSinkConfig } from './config';
 import { isImageFetchFailure } from './errors';
-import { MAX_BATCH, REQUEST_TIMEOUT_MS } from './limits';
+import { MAX_BATCH, MAX_BLOCKS, REQUEST_TIMEOUT_MS } from './limits';
 import type { SlackTransport } from './transport';
 import { webApiTransport } from './web-api';
 import { webhookTransport } from './webhook';
@@ -18,8 +19,12 @@ export function createSlackSink(name: string, config: SlackSinkConfig, deps: Sin
   const log = deps.logger.child({ sink: name, type: 'slack' });
   const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
   const transport = chooseTransport(name, config, log, timeoutMs);
-  const render = (delivery: Delivery, inlineImages = true) =>
-    renderMessages(delivery.messages, { allowMentions: config.allowMentions, inlineImages });
+  const render = (delivery: Delivery, inlineImages = true) => {
+    const content = renderMessages(delivery.messages, { allowMentions: config.allowMentions, inlineImages });
+    // an abuse report card: its buttons come last (in place of the last block when all 50 are used)
+    if (delivery.actions) content.blocks.splice(Math.min(content.blocks.length, MAX_BLOCKS - 1), 1, actionsBlock(delivery.actions));
+    return content;
+  };
   /** why the sink cannot work, until a send succeeds again */
   let broken: string | undefined;
 

@@ -1,0 +1,36 @@
+import type { Config } from '../config';
+import type { AbuseReportEvent } from '../normalize/event';
+import type { Job } from '../queue/queue';
+import type { CardActions, Sink } from '../sinks/sink';
+
+/**
+ * Whether moderators act from this sink: a moderator list, and on Discord bot mode with the
+ * application's key, on Slack the signing secret. (Matrix: not yet.)
+ */
+export function moderatedSink(config: Config['sinks'][string]): boolean {
+  if (config.type === 'discord') return config.moderators !== undefined && config.publicKey !== undefined && config.botToken !== undefined;
+  if (config.type === 'slack') return config.moderators !== undefined && config.signingSecret !== undefined;
+  return false;
+}
+
+/**
+ * The actions of an abuse report card: a new report (not a digest) from a source with an admin
+ * token, going to a sink with moderators. Everything else carries none.
+ */
+export function cardActionsFor(config: Config): (sink: Sink, jobs: Job[]) => CardActions | undefined {
+  return (sink, jobs) => {
+    if (jobs.length !== 1) return undefined;
+    const job = jobs[0]!;
+    if (job.event !== 'abuseReport') return undefined;
+    const sinkConfig = config.sinks[sink.name];
+    if (!sinkConfig || !moderatedSink(sinkConfig) || !config.sources[job.source]?.adminToken) return undefined;
+    const { report } = job.payload as AbuseReportEvent;
+    if (typeof report?.id !== 'string' || report.resolved) return undefined;
+    return {
+      source: job.source,
+      reportId: report.id,
+      ...(report.url ? { url: report.url } : {}),
+      remote: typeof report.targetUser?.host === 'string' && report.targetUser.host !== '',
+    };
+  };
+}

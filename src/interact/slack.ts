@@ -1,0 +1,116 @@
+import type { Logger } from '../observe/logger';
+import { ACTIONS_BLOCK_ID, linkButton } from '../sinks/slack/actions';
+import { escapeMrkdwn } from '../sinks/slack/mrkdwn';
+import { parseActionId } from './actions';
+import type { InteractionAnswer } from './discord';
+import type { ActOutcome, Moderation } from './moderate';
+
+/** The parts of a Slack `block_actions` payload the bridge reads. */
+export interface SlackInteraction {
+  type?: unknown;
+  user?: { id?: unknown; username?: unknown; name?: unknown };
+  actions?: { action_id?: unknown; action_ts?: unknown }[];
+  response_url?: unknown;
+  message?: { text?: unknown; blocks?: unknown };
+}
+
+export interface SlackContext {
+  sink: string;
+  moderation: Moderation;
+  logger: Logger;
+  /** origins a response_url may point at: Slack's, and the configured apiUrl's (a test double) */
+  responseOrigins: readonly string[];
+  timeoutMs?: number;
+}
+
+export const SLACK_RESPONSE_ORIGIN = 'https://hooks.slack.com';
+
+/** The key a replayed interaction is recognised by: who clicked, and when Slack says they did. */
+export function slackReplayKey(payload: SlackInteraction): string | undefined {
+  const action = payload.actions?.[0];
+  if (typeof payload.user?.id !== 'string' || typeof action?.action_ts !== 'string') return undefined;
+  return `slack:${payload.user.id}:${action.action_ts}`;
+}
+
+/**
+ * A verified `block_actions` payload → an empty 200 at once; the answer (a refusal only the
+ * clicker sees, or the card's update) goes to the payload's response_url.
+ */
+export async function answerSlack(payload: SlackInteraction, ctx: SlackContext): Promise<InteractionAnswer> {
+  if (payload.type !== 'block_actions') return { status: 200 };
+  const action = payload.actions?.[0];
+  const parsed = parseActionId(action?.action_id);
+  // the link button also reports a click: nothing to do
+  if (!parsed) return { status: 200 };
+  const userId = payload.user?.id;
+  const responseUrl = typeof payload.response_url === 'string' ? payload.response_url : undefined;
+  if (typeof userId !== 'string' || !responseUrl || !ctx.responseOrigins.some((origin) => responseUrl.startsWith(`${origin}/`))) {
+    ctx.logger.warn({ sink: ctx.sink }, 'Slack interaction without a user or a usable response_url: ignored');
+    return { status: 200 };
+  }
+  const name = typeof payload.user?.username === 'string' ? payload.user.username : typeof payload.user?.name === 'string' ? payload.user.name : undefined;
+  const request = { platform: 'slack' as const, sink: ctx.sink, ...parsed, actor: { id: userId, name } };
+  const respond = async (body: unknown) => {
+    try {
+      const response = await fetch(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(ctx.timeoutMs ?? 10_000),
+        redirect: 'error',
+      });
+      if (!response.ok) ctx.logger.warn({ sink: ctx.sink, status: response.status }, 'Slack refused the answer to an interaction');
+    } catch (error) {
+      ctx.logger.warn({ sink: ctx.sink, reason: (error as Error).message }, 'cannot answer a Slack interaction');
+    }
+  };
+  const whisper = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+  if (!ctx.moderation.allowed(ctx.sink, request.actor)) {
+    return {
+      status: 200,
+      after: async () => {
+        await ctx.moderation.refuse(request);
+        await whisper('You are not allowed to act on abuse reports from here. (This attempt was recorded.)');
+      },
+    };
+  }
+  return {
+    status: 200,
+    after: async () => {
+      const outcome = await ctx.moderation.act(request);
+      if (outcome.kind === 'duplicate' || outcome.kind === 'refused') return whisper(`Nothing done: ${outcome.reason}.`);
+      await respond({ replace_original: true, ...updatedCard(payload.message ?? {}, outcome, userId, parsed.action) });
+    },
+  };
+}
+
+type Block = Record<string, unknown> & { block_id?: unknown; elements?: unknown };
+
+/** The card once acted on: a context line saying who did what when (or what Misskey answered). */
+export function updatedCard(message: NonNullable<SlackInteraction['message']>, outcome: ActOutcome, userId: string, action: 'resolve' | 'forward') {
+  const blocks = Array.isArray(message.blocks) ? (message.blocks as Block[]) : [];
+  const actions = blocks.find((block) => block.block_id === ACTIONS_BLOCK_ID);
+  const rest = blocks.filter((block) => block !== actions && block.block_id !== STATUS_BLOCK_ID);
+  let line: string;
+  let tail: Block[];
+  if (outcome.kind === 'done') {
+    const seconds = Math.floor(outcome.at / 1000);
+    const when = `<!date^${seconds}^{date_short_pretty} {time}|${new Date(outcome.at).toISOString()}>`;
+    line = `✅ ${action === 'forward' ? 'Resolved and forwarded' : 'Resolved'} by <@${userId}> · ${when}`;
+    const link = linkButton(openUrl(actions));
+    tail = link ? [{ type: 'actions', block_id: ACTIONS_BLOCK_ID, elements: [link] }] : [];
+  } else {
+    line = `⚠️ Not resolved: ${escapeMrkdwn('reason' in outcome ? outcome.reason : 'unknown error')}`;
+    tail = actions ? [actions] : [];
+  }
+  const status: Block = { type: 'context', block_id: STATUS_BLOCK_ID, elements: [{ type: 'mrkdwn', text: line.slice(0, 3000) }] };
+  return { text: typeof message.text === 'string' ? message.text : 'Abuse report', blocks: [...rest.slice(0, 48), status, ...tail] };
+}
+
+const STATUS_BLOCK_ID = 'mkb-status';
+
+function openUrl(block: Block | undefined): string | undefined {
+  const elements = Array.isArray(block?.elements) ? (block.elements as { url?: unknown }[]) : [];
+  const url = elements.find((element) => typeof element.url === 'string')?.url;
+  return typeof url === 'string' ? url : undefined;
+}

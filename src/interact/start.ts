@@ -1,0 +1,43 @@
+import type express from 'express';
+import type { Config } from '../config';
+import type { Logger } from '../observe/logger';
+import type { Queue } from '../queue/queue';
+import type { CardActions, Sink } from '../sinks/sink';
+import type { Job } from '../queue/queue';
+import { cardActionsFor, moderatedSink } from './cards';
+import { interactionRoutes } from './http';
+import { MisskeyAdmin } from './misskey-admin';
+import { Moderation } from './moderate';
+
+export interface RunningModeration {
+  /** the interaction endpoints, when a sink is moderated */
+  router?: express.Router;
+  cardActions: (sink: Sink, jobs: Job[]) => CardActions | undefined;
+  stop(): Promise<void>;
+}
+
+/** Moderation from chat, wired from the config: nothing runs unless a sink lists moderators. */
+export function startModeration(deps: { config: Config; queue: Queue; logger: Logger; now: () => number }): RunningModeration {
+  const { config } = deps;
+  const admins = new Map<string, MisskeyAdmin>();
+  for (const [name, source] of Object.entries(config.sources)) {
+    if (source.adminToken && source.server) admins.set(name, new MisskeyAdmin(source.server, source.adminToken));
+  }
+  const moderated = Object.entries(config.sinks).filter(([, sink]) => moderatedSink(sink));
+  const lists = new Map(moderated.map(([name, sink]) => [name, 'moderators' in sink ? (sink.moderators ?? []) : []]));
+  const moderation = new Moderation({
+    queue: deps.queue,
+    logger: deps.logger,
+    now: deps.now,
+    moderators: (sink) => lists.get(sink),
+    admin: (source) => admins.get(source),
+  });
+  const http = moderated.length > 0 ? interactionRoutes({ ...deps, moderation, bodyLimit: config.server.bodyLimit }) : undefined;
+  return {
+    router: http?.router,
+    cardActions: cardActionsFor(config),
+    async stop() {
+      await http?.drain();
+    },
+  };
+}

@@ -16,6 +16,8 @@ export interface BridgeSetup {
   storage: Storage;
   /** the Discord sink's webhook; without it the one sink is a console sink (stdout, in the child's output file) */
   webhookUrl?: string;
+  /** another sink instead: its name and YAML flow mapping */
+  sink?: { name: string; yaml: string };
   /** event types routed to the sink; "*" routes every event of every visibility */
   events: string[] | '*';
 }
@@ -38,7 +40,12 @@ export function bridgeConfig(setup: BridgeSetup): string {
     setup.storage.driver === 'sqlite'
       ? `{ driver: sqlite, path: ${quote(setup.storage.path)} }`
       : `{ driver: redis, url: ${quote(setup.storage.url)}, prefix: ${quote(setup.storage.prefix)} }`;
-  const sink = setup.webhookUrl === undefined ? 'console' : 'discord';
+  const sink = setup.sink?.name ?? (setup.webhookUrl === undefined ? 'console' : 'discord');
+  const sinkLine = setup.sink
+    ? `${setup.sink.name}: ${setup.sink.yaml}`
+    : setup.webhookUrl === undefined
+      ? 'console: { type: console }'
+      : `discord: { type: discord, webhookUrl: ${quote(setup.webhookUrl)} }`;
   const route =
     setup.events === '*'
       ? `{ name: everything, events: "*", filter: { visibility: [public, home, followers, specified] }, to: [${sink}] }`
@@ -48,7 +55,7 @@ storage: ${storage}
 sources:
   alice: { secret: ${quote(SECRET)} }
 sinks:
-  ${setup.webhookUrl === undefined ? 'console: { type: console }' : `discord: { type: discord, webhookUrl: ${quote(setup.webhookUrl)} }`}
+  ${sinkLine}
 routes:
   - ${route}
 `;

@@ -1,14 +1,15 @@
 /**
- * `npm run bench`: the bridge's delivery and ingest figures against their targets
- * (docs/performance.md). Prints a table; asserts nothing. Everything runs on 127.0.0.1.
+ * `npm run bench`: the bridge's delivery, ingest, memory, render and failover figures against
+ * their targets (docs/performance.md). Prints a table; asserts nothing. Everything runs on
+ * 127.0.0.1.
  *
- * Knobs (environment): BENCH_DURATION seconds per load run (10), BENCH_CONNECTIONS (50),
- * BENCH_DRAIN_TIMESCALE the fake Discord's timeScale for the drain row (1: real time; 0.5 runs
- * it twice as fast, but the bridge's fixed 100 ms bucket margin then weighs twice as much),
- * BENCH_ONLY a comma-separated list of rows to run (e.g. "1,3"), REDIS_URL
- * (redis://127.0.0.1:6379), BENCH_LOG_LEVEL the bridges' log level (info, as in production),
- * BENCH_NODE_ARGS extra node flags for the child processes (e.g. "--cpu-prof"), BENCH_KEEP=1 keeps
- * the temp folder (configs, logs, databases), BENCH_DEBUG=1 prints raw latencies and gaps.
+ * Knobs (environment): BENCH_DURATION seconds per load run (10), BENCH_CONNECTIONS (32, for
+ * autocannon and wrk alike), BENCH_DRAIN_TIMESCALE the fake Discord's timeScale for the drain row
+ * (1: real time; 0.5 runs it twice as fast, but the bridge's fixed 100 ms bucket margin then weighs
+ * twice as much), BENCH_ONLY a comma-separated list of rows to run (e.g. "1,3"), BENCH_RENDER_SECONDS
+ * (2), REDIS_URL (redis://127.0.0.1:6379), BENCH_LOG_LEVEL the bridges' log level (info, as in
+ * production), BENCH_NODE_ARGS extra node flags for the child processes (e.g. "--cpu-prof"),
+ * BENCH_KEEP=1 keeps the temp folder (configs, logs, databases), BENCH_DEBUG=1 prints raw latencies.
  */
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';

@@ -92,7 +92,7 @@ function bodyParts(): { head: string; tail: string } {
 const wrkLoad = (url: string) => runWrk(dir, url, '/hooks/alice', bodyParts(), HOOK_HEADERS, DURATION, CONNECTIONS);
 
 async function ingestRow(): Promise<void> {
-  const fake = track(await startFakeProcess(dir));
+  const fake = track(await startFakeProcess(dir, process.env.BENCH_INGEST_LIMITS === 'off' ? {} : { rateLimits: 'discord' }));
   const withWrk = wrkAvailable();
   const bare = track(await startBare(dir));
   await load(bare.url, WARMUP_S);

@@ -40,7 +40,8 @@ export function runWrk(
   connections: number,
 ): Promise<WrkResult> {
   const script = path.join(dir, `wrk-${Date.now()}.lua`);
-  const headerLines = Object.entries(headers).map(([name, value]) => `headers[${luaString(name)}] = ${luaString(value)}`);
+  // the spaces matter: `headers[[[x]]]` would read as a call of `headers` with a long string
+  const headerLines = Object.entries(headers).map(([name, value]) => `headers[ ${luaString(name)} ] = ${luaString(value)}`);
   writeFileSync(
     script,
     [

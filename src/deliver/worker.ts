@@ -92,11 +92,13 @@ export class DeliveryWorker {
 
   /**
    * Looks for work now. Ingest names the lanes it stored due jobs for: a lane already sending looks
-   * again when its send is settled, so a burst of webhooks costs no look at the queue per request.
+   * again when its send is settled, and a paced one when its wait ends, so a burst of webhooks
+   * costs no look at the queue per request.
    */
   wake(lanes?: readonly string[]): void {
     if (!this.running || this.pendingWake) return;
-    if (lanes && lanes.every((lane) => this.busy.has(lane))) return;
+    // a lane paced by this instance is woken by its timer when its wait ends
+    if (lanes && lanes.every((lane) => this.busy.has(lane) || this.pacer.readyAt(lane) > this.now())) return;
     // many webhooks arrive in one turn of the event loop: look at the queue once for all of them
     this.pendingWake = new Promise((resolve) =>
       setImmediate(() => {

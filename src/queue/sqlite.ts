@@ -44,6 +44,8 @@ export interface SqliteQueueOptions {
 }
 
 const SEEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** how long an accept waits for others to share its commit */
+const ACCEPT_GATHER_MS = 1;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /** codes meaning "cannot write right now": the caller answers 503 and Misskey retries */
@@ -367,13 +369,14 @@ export class SqliteQueue implements Queue {
   }
 
   /**
-   * Accepts that arrive in one turn of the event loop share one transaction (one commit, one
-   * sync): each still resolves only once its event is committed.
+   * Accepts that arrive within ACCEPT_GATHER_MS share one transaction (one commit, one sync):
+   * each still resolves only once its event is committed.
    */
   accept(source: string, eventId: string, jobs: NewJob[], now: number): Promise<'stored' | 'duplicate'> {
     return new Promise((resolve, reject) => {
       this.pending.push({ source, eventId, jobs, now, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.commitPending());
+      // a millisecond gathers the accepts of a busy moment into one commit; a quiet one waits just that
+      if (this.pending.length === 1) setTimeout(() => this.commitPending(), ACCEPT_GATHER_MS);
     });
   }
 

@@ -34,21 +34,51 @@ export interface JobConversation {
   replyTo: string | null;
   /** the note or report whose earlier message this one replaces */
   edits: string | null;
+  /** a short name for the parent's conversation: its CW, else its text, else its author */
+  topic?: string;
 }
 
 export function conversationOf(job: Pick<Job, 'event' | 'payload'>): JobConversation {
-  const payload = job.payload as { note?: { id?: unknown; reply?: { id?: unknown } | null } | null; report?: { id?: unknown } | null };
+  const payload = job.payload as { note?: { id?: unknown; reply?: ParentNote | null } | null; report?: { id?: unknown } | null };
   const posts = subjectOf(job);
-  const parentId = payload.note?.reply?.id;
-  const replyTo = posts?.startsWith('note:') && typeof parentId === 'string' ? `note:${parentId}` : null;
+  const parent = payload.note?.reply;
+  const replyTo = posts?.startsWith('note:') && typeof parent?.id === 'string' ? `note:${parent.id}` : null;
   let edits: string | null = null;
   if (job.event === 'abuseReportResolved' && typeof payload.report?.id === 'string') edits = `report:${payload.report.id}`;
   if (NOTE_CHANGE_EVENTS.includes(job.event) && typeof payload.note?.id === 'string') edits = `note:${payload.note.id}`;
-  return { posts, replyTo, edits };
+  const topic = replyTo && parent ? topicOf(parent) : undefined;
+  return { posts, replyTo, edits, ...(topic ? { topic } : {}) };
+}
+
+interface ParentNote {
+  id?: unknown;
+  text?: unknown;
+  cw?: unknown;
+  user?: { name?: unknown; username?: unknown } | null;
+}
+
+const MAX_TOPIC = 200;
+
+/** Plain words for a thread's name: the CW (never the text it hides), else the text, else "Replies to <author>". */
+function topicOf(parent: ParentNote): string | undefined {
+  const words = (value: unknown) =>
+    typeof value === 'string'
+      ? value
+          .replace(/\$\[[\w.,=+-]+\s?/g, '')
+          .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
+          .replace(/\s+/g, ' ')
+          .trim()
+          .slice(0, MAX_TOPIC)
+      : '';
+  if (typeof parent.cw === 'string') return words(parent.cw) || undefined;
+  const text = words(parent.text);
+  if (text) return text;
+  const author = words(parent.user?.name) || words(parent.user?.username);
+  return author ? `Replies to ${author}` : undefined;
 }
 
 /** The delivery fields a conversation adds. */
-export type ConversationFields = Pick<Delivery, 'thread' | 'edit' | 'needsRef'>;
+export type ConversationFields = Pick<Delivery, 'thread' | 'topic' | 'edit' | 'needsRef'>;
 
 export interface Prepared {
   /** the jobs to send now, as one message */
@@ -91,6 +121,7 @@ export class Conversations {
         const ref = await this.queue.findMessage(key, now);
         if (ref?.platform === sink.platform) {
           fields[field] = ref;
+          if (field === 'thread' && talk.topic) fields.topic = talk.topic;
           continue;
         }
         if (now - job.createdAt < MAX_HOLD_MS && (await this.queue.holdsMessage(job.lane, key, job.id))) {
@@ -117,6 +148,8 @@ export class Conversations {
       for (const subject of new Set([talk.posts, talk.edits])) {
         if (subject) await this.queue.recordMessage(this.key(job, subject), ref, now, this.keepMs);
       }
+      // the parent gained a thread (Discord): later replies to it go there without asking again
+      if (verdict.answered && talk.replyTo) await this.queue.recordMessage(this.key(job, talk.replyTo), verdict.answered, now, this.keepMs);
       if (now - this.lastPruneAt >= PRUNE_EVERY_MS) {
         this.lastPruneAt = now;
         await this.queue.pruneMessages(now);

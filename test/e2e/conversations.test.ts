@@ -75,24 +75,32 @@ function matrix(): PlatformUnderTest {
   };
 }
 
-function discord(mode: 'webhook' | 'bot'): () => PlatformUnderTest {
+/** Discord through a webhook, a bot that may start threads, or a bot without that permission. */
+function discord(mode: 'webhook' | 'bot' | 'bot without thread permission'): () => PlatformUnderTest {
   return () => {
     let fake: DiscordFake;
     let sink = '';
     return {
       name: `Discord (${mode})`,
-      answers: 'parent',
+      // a bot's replies go into a thread started from the root; the others reply to (or link) their parent
+      answers: mode === 'bot' ? 'root' : 'parent',
       start: async () => {
         fake = await startDiscordFake();
         if (mode === 'webhook') sink = `{ type: discord, webhookUrl: "${fake.addWebhook().url}" }`;
-        else sink = `{ type: discord, botToken: "${fake.addBot().token}", channelId: "${fake.addChannel().id}", apiBase: "${fake.url}" }`;
+        else {
+          const bot = fake.addBot({ threads: mode === 'bot' });
+          sink = `{ type: discord, botToken: "${bot.token}", channelId: "${fake.addChannel().id}", apiBase: "${fake.url}" }`;
+        }
       },
       sinkYaml: () => sink,
       slowStart: (ms) => fake.inject({ kind: 'latency', ms, route: mode === 'webhook' ? 'webhook-get' : 'channel-get' }),
       messages: () =>
         fake.messages.map((m) => ({
           id: m.id,
-          thread: m.referenceId ?? /^↪ in reply to https:\/\/discord\.com\/channels\/\d+\/\d+\/(\d+)/.exec(m.content)?.[1],
+          thread:
+            fake.channel(m.channelId)?.starterId ??
+            m.referenceId ??
+            /^↪ in reply to https:\/\/discord\.com\/channels\/\d+\/\d+\/(\d+)/.exec(m.content)?.[1],
           text: `${m.content}\n${JSON.stringify(m.embeds)}`,
           edits: m.edits,
         })),
@@ -101,7 +109,7 @@ function discord(mode: 'webhook' | 'bot'): () => PlatformUnderTest {
   };
 }
 
-const PLATFORMS: (() => PlatformUnderTest)[] = [slack, matrix, discord('webhook'), discord('bot')];
+const PLATFORMS: (() => PlatformUnderTest)[] = [slack, matrix, discord('webhook'), discord('bot'), discord('bot without thread permission')];
 
 describe.each(PLATFORMS.map((make) => [make().name, make] as const))('conversations on %s', (_name, make) => {
   let platform: PlatformUnderTest;
@@ -222,5 +230,94 @@ describe.each(PLATFORMS.map((make) => [make().name, make] as const))('conversati
     await post(noteBody('reply', noteJson('restartreply', 'after the restart', root)), second);
     const reply = await messageWith('after the restart');
     expect(reply.thread).toBe(parent.id);
+  });
+});
+
+describe('Discord bot threads', () => {
+  let fake: DiscordFake;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  const start = async (threads = true) => {
+    fake = await startDiscordFake();
+    cleanups.push(() => fake.close());
+    const bot = fake.addBot({ threads });
+    const channel = fake.addChannel();
+    const sink = `{ type: discord, botToken: "${bot.token}", channelId: "${channel.id}", apiBase: "${fake.url}" }`;
+    const bridge = await startTestBridge(testConfig(bridgeYaml({ chat: sink })));
+    cleanups.push(() => bridge.stop(1000));
+    await eventually(async () => expect((await readyz(bridge)).status).toBe(200));
+    const post = async (body: Body) => expect([202, 204]).toContain((await bridge.post(sourceOf(body), body)).status);
+    const find = (text: string) =>
+      eventually(() => {
+        const found = fake.messages.find((m) => JSON.stringify(m.embeds).includes(text));
+        expect(found).toBeDefined();
+        return found!;
+      });
+    return { bot, channel, post, find };
+  };
+  const threadRequests = () => fake.requests.filter((r) => r.route === 'message-thread');
+
+  it('starts one thread from the root, named after it, and later replies to the root go into it', async () => {
+    const { channel, post, find } = await start();
+    const root = noteJson('namedroot', 'What should we call\nthe new server?');
+    await post(noteBody('note', root));
+    const starter = await find('the new server');
+    await post(noteBody('reply', noteJson('named1', 'first answer', root)));
+    const first = await find('first answer');
+    await post(noteBody('reply', noteJson('named2', 'second answer', root)));
+    const second = await find('second answer');
+
+    expect(fake.threads).toHaveLength(1);
+    const thread = fake.threads[0]!;
+    expect(thread).toMatchObject({ id: starter.id, parentId: channel.id, name: 'What should we call the new server?', autoArchiveMinutes: 4320 });
+    expect(starter.channelId).toBe(channel.id);
+    expect([first.channelId, second.channelId]).toEqual([thread.id, thread.id]);
+    // the map learnt the thread with the first reply: the second went straight in
+    expect(threadRequests().map((r) => r.status)).toEqual([201]);
+  });
+
+  it('names the thread after the CW, never the text it hides', async () => {
+    const { post, find } = await start();
+    const root = { ...noteJson('cwroot', 'the hidden spoiler'), cw: 'Spoilers for the finale' };
+    await post(noteBody('note', root));
+    await find('Spoilers for the finale');
+    await post(noteBody('reply', noteJson('cwreply', 'an answer under CW', root)));
+    await find('an answer under CW');
+    expect(fake.threads.map((t) => t.name)).toEqual(['Spoilers for the finale']);
+  });
+
+  it('uses the thread someone already started from the message (160004)', async () => {
+    const { bot, channel, post, find } = await start();
+    const root = noteJson('takenroot', 'a thread was started by hand');
+    await post(noteBody('note', root));
+    const starter = await find('a thread was started by hand');
+    const made = await fetch(`${fake.apiBase}/v10/channels/${channel.id}/messages/${starter.id}/threads`, {
+      method: 'POST',
+      headers: { authorization: `Bot ${bot.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'by hand' }),
+    });
+    expect(made.status).toBe(201);
+    await post(noteBody('reply', noteJson('takenreply', 'into the existing thread', root)));
+    const reply = await find('into the existing thread');
+    expect(reply.channelId).toBe(starter.id);
+    expect(threadRequests().map((r) => r.status)).toEqual([201, 400]);
+  });
+
+  it('replies with message_reference when the bot may not start threads (50013)', async () => {
+    const { channel, post, find } = await start(false);
+    const { root, replies } = replyChain('noperm', 3);
+    await post(noteBody('note', root));
+    const starter = await find('root of the thread');
+    for (const reply of replies) await post(noteBody('reply', reply));
+    await eventually(() => expect(fake.messages).toHaveLength(4));
+    expect(fake.threads).toHaveLength(0);
+    expect(fake.messages.map((m) => m.channelId)).toEqual(Array(4).fill(channel.id));
+    expect(fake.messages.map((m) => m.referenceId)).toEqual([undefined, starter.id, fake.messages[1]!.id, fake.messages[2]!.id]);
+    // refused once, then not asked again for a while
+    expect(threadRequests().map((r) => r.status)).toEqual([403]);
   });
 });

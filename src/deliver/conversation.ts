@@ -11,6 +11,8 @@ import type { Delivery, MessageRef, Sink, Verdict } from '../sinks/sink';
 
 /** Fork events that change a note already posted (Sharkey `edited`; the names other forks use are assumed). */
 export const NOTE_CHANGE_EVENTS: readonly string[] = ['edited', 'noteUpdated', 'noteDeleted'];
+/** Events that only strike an earlier message: with none to strike they are not posted at all. */
+export const STRIKE_ONLY_EVENTS: readonly string[] = ['noteDeleted'];
 
 export const DEFAULT_KEEP_MS = 30 * 24 * 3_600_000;
 /** a reply whose parent is still queued is looked at again after this long */
@@ -39,13 +41,19 @@ export interface JobConversation {
 }
 
 export function conversationOf(job: Pick<Job, 'event' | 'payload'>): JobConversation {
-  const payload = job.payload as { note?: { id?: unknown; reply?: ParentNote | null } | null; report?: { id?: unknown } | null };
+  const payload = job.payload as {
+    note?: { id?: unknown; reply?: ParentNote | null } | null;
+    /** a fork event that names only the note (see UnknownEvent.noteId) */
+    noteId?: unknown;
+    report?: { id?: unknown } | null;
+  };
   const posts = subjectOf(job);
   const parent = payload.note?.reply;
   const replyTo = posts?.startsWith('note:') && typeof parent?.id === 'string' ? `note:${parent.id}` : null;
   let edits: string | null = null;
   if (job.event === 'abuseReportResolved' && typeof payload.report?.id === 'string') edits = `report:${payload.report.id}`;
-  if (NOTE_CHANGE_EVENTS.includes(job.event) && typeof payload.note?.id === 'string') edits = `note:${payload.note.id}`;
+  const changed = payload.note?.id ?? payload.noteId;
+  if (NOTE_CHANGE_EVENTS.includes(job.event) && typeof changed === 'string') edits = `note:${changed}`;
   const topic = replyTo && parent ? topicOf(parent) : undefined;
   return { posts, replyTo, edits, ...(topic ? { topic } : {}) };
 }
@@ -134,6 +142,12 @@ export class Conversations {
         // the map is a nicety: a message is never held back because it cannot be read
         this.logger.warn({ err: error, sink: sink.name, job: job.id }, 'cannot read the message map; sending as a new message');
       }
+    }
+    if (STRIKE_ONLY_EVENTS.includes(job.event) && !fields.edit) {
+      // the deletion of a note this sink never showed (or no longer knows) is no news
+      await this.queue.ack([job]);
+      this.logger.debug({ sink: sink.name, job: job.id, note: talk.edits }, 'deleted note was not posted here: nothing to strike');
+      return null;
     }
     return { jobs: solo, fields };
   }

@@ -31,6 +31,8 @@ interface PlatformUnderTest {
   answers: 'root' | 'parent';
   start(): Promise<void>;
   sinkYaml(): string;
+  /** the platform's strikethrough of a line of text, as it shows in `text` */
+  struck(line: string): string;
   /** the sink's start-up check answers only after `ms`: the worker sends nothing before */
   slowStart(ms: number): void;
   messages(): Seen[];
@@ -46,6 +48,7 @@ function slack(): PlatformUnderTest {
       fake = await startSlackFake();
     },
     sinkYaml: () => `{ type: slack, token: xoxb-fake-bot-token, channel: C0ALERTS01, apiUrl: "${fake.apiUrl}" }`,
+    struck: (line) => `~${line}~`,
     slowStart: (ms) => fake.inject('auth.test', { kind: 'latency', ms }),
     messages: () =>
       fake.messages.map((m) => ({ id: m.ts ?? '', thread: m.thread_ts, text: `${m.text ?? ''}\n${JSON.stringify(m.blocks ?? [])}`, edits: m.edits })),
@@ -63,6 +66,7 @@ function matrix(): PlatformUnderTest {
       fake = await startMatrixFake({ rooms: [{ id: room, members: ['@bot:example.org'] }] });
     },
     sinkYaml: () => `{ type: matrix, homeserver: "${fake.url}", accessToken: bot-access-token, room: "${room}" }`,
+    struck: (line) => `<del>${line}</del>`,
     slowStart: (ms) => fake.inject('whoami', { kind: 'latency', ms }),
     messages: () =>
       fake.shown(room).map(({ event, content, edits, thread }) => ({
@@ -93,6 +97,7 @@ function discord(mode: 'webhook' | 'bot' | 'bot without thread permission'): () 
         }
       },
       sinkYaml: () => sink,
+      struck: (line) => `~~${line}~~`,
       slowStart: (ms) => fake.inject({ kind: 'latency', ms, route: mode === 'webhook' ? 'webhook-get' : 'channel-get' }),
       messages: () =>
         fake.messages.map((m) => ({
@@ -201,6 +206,45 @@ describe.each(PLATFORMS.map((make) => [make().name, make] as const))('conversati
     const original = await messageWith('first wording');
     await post(noteBody('edited', noteJson('editme', 'second wording')));
     await eventually(() => expect(platform.messages().find((m) => m.id === original.id)?.text).toContain('second wording'));
+    expect(platform.messages()).toHaveLength(1);
+  });
+
+  it('strikes a note’s message when the note is deleted (`noteDeleted` with the note)', async () => {
+    await start();
+    await post(noteBody('note', noteJson('deleteme', 'words to strike')));
+    const original = await messageWith('words to strike');
+    await post(noteBody('noteDeleted', noteJson('deleteme', 'words to strike')));
+    await eventually(() => expect(platform.messages().find((m) => m.id === original.id)?.edits).toBe(1));
+    const [struck] = platform.messages();
+    expect(platform.messages()).toHaveLength(1);
+    expect(struck!.text).toContain(platform.struck('words to strike'));
+    expect(struck!.text).toContain('was deleted');
+    expect(struck!.text).toContain('(deleted)');
+  });
+
+  it('strikes the message of a note deleted by id alone (`{ noteId }`, `{ note: { id } }`)', async () => {
+    await start();
+    await post(noteBody('note', noteJson('byid1', 'gone by noteId')));
+    await post(noteBody('note', noteJson('byid2', 'gone by note.id')));
+    const first = await messageWith('gone by noteId');
+    const second = await messageWith('gone by note.id');
+    await post({ ...noteBody('noteDeleted', noteJson('byid1', '')), body: { noteId: 'byid1' } });
+    await post({ ...noteBody('noteDeleted', noteJson('byid2', '')), body: { note: { id: 'byid2' } } });
+    for (const original of [first, second]) {
+      await eventually(() => expect(platform.messages().find((m) => m.id === original.id)?.edits).toBe(1));
+      const now = platform.messages().find((m) => m.id === original.id)!;
+      expect(now.text).toContain('This note was deleted');
+      expect(now.text).not.toContain('gone by');
+    }
+    expect(platform.messages()).toHaveLength(2);
+  });
+
+  it('posts nothing for the deletion of a note it never posted', async () => {
+    await start();
+    await post({ ...noteBody('noteDeleted', noteJson('neverseen', '')), body: { noteId: 'neverseen' } });
+    await post(noteBody('noteDeleted', noteJson('neverseen2', 'never shown here')));
+    await post(noteBody('note', noteJson('afterdelete', 'sent after the deletions')));
+    await messageWith('sent after the deletions');
     expect(platform.messages()).toHaveLength(1);
   });
 

@@ -31,6 +31,8 @@ interface PlatformUnderTest {
   answers: 'root' | 'parent';
   start(): Promise<void>;
   sinkYaml(): string;
+  /** how `{{time …}}` shows on the platform */
+  time: RegExp;
   /** the platform's strikethrough of a line of text, as it shows in `text` */
   struck(line: string): string;
   /** the sink's start-up check answers only after `ms`: the worker sends nothing before */
@@ -49,6 +51,7 @@ function slack(): PlatformUnderTest {
     },
     sinkYaml: () => `{ type: slack, token: xoxb-fake-bot-token, channel: C0ALERTS01, apiUrl: "${fake.apiUrl}" }`,
     struck: (line) => `~${line}~`,
+    time: /<!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+>/,
     slowStart: (ms) => fake.inject('auth.test', { kind: 'latency', ms }),
     messages: () =>
       fake.messages.map((m) => ({ id: m.ts ?? '', thread: m.thread_ts, text: `${m.text ?? ''}\n${JSON.stringify(m.blocks ?? [])}`, edits: m.edits })),
@@ -67,6 +70,7 @@ function matrix(): PlatformUnderTest {
     },
     sinkYaml: () => `{ type: matrix, homeserver: "${fake.url}", accessToken: bot-access-token, room: "${room}" }`,
     struck: (line) => `<del>${line}</del>`,
+    time: /[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}/,
     slowStart: (ms) => fake.inject('whoami', { kind: 'latency', ms }),
     messages: () =>
       fake.shown(room).map(({ event, content, edits, thread }) => ({
@@ -98,6 +102,7 @@ function discord(mode: 'webhook' | 'bot' | 'bot without thread permission'): () 
       },
       sinkYaml: () => sink,
       struck: (line) => `~~${line}~~`,
+      time: /<t:\d+:f>/,
       slowStart: (ms) => fake.inject({ kind: 'latency', ms, route: mode === 'webhook' ? 'webhook-get' : 'channel-get' }),
       messages: () =>
         fake.messages.map((m) => ({
@@ -189,14 +194,34 @@ describe.each(PLATFORMS.map((make) => [make().name, make] as const))('conversati
     await post(reportBody('rep1', { resolvedAs: 'accept' }));
     await eventually(() => expect(platform.messages().find((m) => m.id === card.id)?.edits).toBe(1));
     expect(platform.messages()).toHaveLength(1);
-    expect(platform.messages()[0]!.text).toMatch(/resolved/i);
+    // the edited card says what was decided, by whom and when, and still shows the report
+    const { text } = platform.messages()[0]!;
+    expect(text).toContain('Abuse report resolved (accepted)');
+    expect(text).toMatch(/Resolved.{0,20} as .{0,20}accept.{0,20} by .{0,30}Moderator/);
+    expect(text).toMatch(platform.time);
+    expect(text).not.toContain('forwarded');
+    expect(text).toContain('had reported');
+    expect(text).toContain('rep1');
+  });
+
+  it('shows a forwarded report as forwarded on its card', async () => {
+    await start();
+    await post(reportBody('fwd1'));
+    const card = await messageWith('fwd1');
+    await post(reportBody('fwd1', { resolvedAs: 'accept', forwarded: true }));
+    await eventually(() => expect(platform.messages().find((m) => m.id === card.id)?.edits).toBe(1));
+    const { text } = platform.messages()[0]!;
+    expect(text).toContain('Abuse report resolved (accepted) and forwarded');
+    expect(text).toMatch(/forwarded.{0,10} to the reported user's server by .{0,30}Moderator/);
+    expect(text).toMatch(platform.time);
   });
 
   it('posts a new message for a resolution whose report it never saw', async () => {
     await start();
     await post(reportBody('unseen', { resolvedAs: 'reject' }));
     const message = await messageWith('unseen');
-    expect(message.text).toMatch(/resolved/i);
+    expect(message.text).toContain('Abuse report resolved (rejected)');
+    expect(message.text).toMatch(platform.time);
     expect(message.edits).toBe(0);
   });
 

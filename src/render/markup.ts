@@ -26,7 +26,7 @@ const quoteLines = (inner: string) =>
  * Strikes each line that has text, after its quote marker. Blank lines and code blocks stay as they
  * are: a strike does not span lines, and inside a code block it would show as typed.
  */
-const strikeLines = (open: string, close: string) => (inner: string) => {
+const strikeLines = (open: string, close: string, unstrike: (line: string) => string = (line) => line) => (inner: string) => {
   let inCode = false;
   return inner
     .split('\n')
@@ -37,10 +37,20 @@ const strikeLines = (open: string, close: string) => (inner: string) => {
         if (!(body.length > 3 && body.endsWith('```') && !inCode)) inCode = !inCode;
         return line;
       }
-      return inCode || body.trim() === '' ? line : `${lead}${open}${body}${close}`;
+      return inCode || body.trim() === '' ? line : `${lead}${open}${unstrike(body)}${close}`;
     })
     .join('\n');
 };
+
+/**
+ * Discord: a strike inside the struck line would end it early. The text's own tildes are escaped
+ * (`\~`), so a `~~` outside inline code is markup and can go.
+ */
+const discordUnstrike = (line: string) =>
+  line
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/(?<!\\)~~/g, '')))
+    .join('');
 
 const MARKUP: Record<MfmTarget, Markup> = {
   discord: {
@@ -48,7 +58,7 @@ const MARKUP: Record<MfmTarget, Markup> = {
     italic: (inner) => `*${inner}*`,
     link: (url, label) => (isWebUrl(url) ? `[${escapeText(label, 'discord')}](<${url}>)` : escapeText(label, 'discord')),
     quote: quoteLines,
-    strike: strikeLines('~~', '~~'),
+    strike: strikeLines('~~', '~~', discordUnstrike),
     spoiler: (inner, label) => spoiler(inner, 'discord', label),
   },
   slack: {

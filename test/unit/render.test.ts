@@ -164,6 +164,9 @@ describe('templates and platform escaping', () => {
     const templates = load({ 'note.hbs': '{{#strike}}> quoted\n```\ncode\n```\nplain{{/strike}} {{strike "a *b*"}}' });
     expect(renderMessage(event('note.basic.json'), 'note', 'discord', templates).text).toBe('> ~~quoted~~\n```\ncode\n```\n~~plain~~ ~~a \\*b\\*~~');
     expect(renderMessage(event('note.basic.json'), 'note', 'slack', templates).text).toBe('> ~quoted~\n```\ncode\n```\n~plain~ ~a *b*~');
+    // Discord: a strike already in the text would end the outer one early
+    const nested = load({ 'note.hbs': '{{#strike}}{{mfm "a ~~b~~ c `~~d~~` ~ e"}}{{/strike}}' });
+    expect(renderMessage(event('note.basic.json'), 'note', 'discord', nested).text).toBe('~~a b c `~~d~~` \\~ e~~');
   });
 
   it.each([

@@ -320,6 +320,21 @@ describe('Discord sink, bot threads', () => {
     expect(log.entries().some((entry) => String(entry.msg).includes('Create Public Threads'))).toBe(true);
   });
 
+  it.each([
+    ['deleted (10003)', (id: string) => fake.deleteChannel(id)],
+    ['closed to the bot (50013)', (id: string) => fake.setAccess(id, 'view-only')],
+  ])('a conversation thread %s: the reply goes to the channel, quoting its parent, and the sink keeps working', async (_name, close) => {
+    const { sink, channel } = botSink();
+    const parent = sentRef(await sink.send({ ...delivery(message()), needsRef: true }));
+    const first = sentRef(await sink.send({ ...delivery(message({ text: 'in the thread' })), thread: parent, needsRef: true }));
+    close(first.thread!);
+    const verdict = await sink.send({ ...delivery(message({ text: 'after' })), thread: { ...parent, thread: first.thread! }, needsRef: true });
+    expect(sentRef(verdict)).toEqual({ platform: 'discord', id: fake.messages.at(-1)!.id, channel: channel.id });
+    expect(verdict).not.toHaveProperty('answered');
+    expect(fake.messages.at(-1)).toMatchObject({ channelId: channel.id, referenceId: parent.id });
+    expect(sink.health()).toEqual({ ok: true });
+  });
+
   it('a sink posting into a configured thread replies with message_reference (no thread in a thread)', async () => {
     const bot = fake.addBot();
     secrets.push(bot.token);

@@ -1,5 +1,5 @@
 import type { Logger } from '../../observe/logger';
-import { DiscordAPIError } from 'discord.js';
+import { DiscordAPIError, type APIMessage } from 'discord.js';
 import { delivered, failed, type Delivery, type MessageRef, type Sink, type SinkDeps, type SinkHealth, type Verdict } from '../sink';
 import type { DiscordSinkConfig } from './config';
 import { classifyError, paceOf, type Broken } from './errors';
@@ -17,6 +17,13 @@ const EDIT_IMPOSSIBLE_CODES = new Set([10008, 50005]);
 const THREAD_EXISTS_CODE = 160004;
 /** Missing Permissions (no Create Public Threads); Cannot execute action on this channel type: reply instead */
 const NO_THREAD_CODES = new Set([50013, 50024]);
+/**
+ * Posting into a conversation's thread failed: Unknown Channel (deleted), Missing Access, Missing
+ * Permissions (no Send Messages in Threads), archived, locked. The reply goes to the channel instead.
+ */
+const THREAD_POST_FAILED_CODES = new Set([10003, 50001, 50013, 50083, 160005]);
+/** …and these say the bot may not post in threads at all */
+const NO_THREAD_POST_CODES = new Set([50001, 50013]);
 /** after a refusal, replies go as plain replies this long before a thread is tried again */
 const NO_THREAD_FOR_MS = 10 * 60_000;
 /** discord.js waits 50 ms past a bucket's reset; a little longer keeps it (and this sink) from pre-empting */
@@ -138,8 +145,22 @@ class DiscordSink implements Sink {
           if (parent.thread !== thread) answered = { ...parent, thread };
         } else if (parent) sent = answering(body, parent, this.target.mode, this.transport.guildId);
         exchange = {};
-        // a webhook waits for the message (?wait=true) only when its id will be needed
-        const message = await this.transport.post(sent, exchange, delivery.needsRef === true, channel).finally(() => this.noteBucket(exchange.response));
+        let message: APIMessage | undefined;
+        try {
+          // a webhook waits for the message (?wait=true) only when its id will be needed
+          message = await this.transport.post(sent, exchange, delivery.needsRef === true, channel).finally(() => this.noteBucket(exchange.response));
+        } catch (error) {
+          const code = error instanceof DiscordAPIError && typeof error.code === 'number' ? error.code : undefined;
+          if (!parent || channel === undefined || code === undefined || !THREAD_POST_FAILED_CODES.has(code)) throw error;
+          // the thread is gone or closed to the bot: not the sink's channel, so no reason to stop the sink
+          if (NO_THREAD_POST_CODES.has(code)) this.noThreadsUntil = Date.now() + NO_THREAD_FOR_MS;
+          this.logger.warn({ thread: channel, code }, 'Discord refused the post in the conversation’s thread: replying in the channel');
+          channel = undefined;
+          answered = undefined;
+          sent = answering(body, parent, this.target.mode, this.transport.guildId);
+          exchange = {};
+          message = await this.transport.post(sent, exchange, delivery.needsRef === true).finally(() => this.noteBucket(exchange.response));
+        }
         ref = message ? refOf(message, this.transport.guildId, channel) : undefined;
       }
       if (this.broken && !this.broken.permanent) {
@@ -182,9 +203,9 @@ class DiscordSink implements Sink {
    * configured thread, no permission): the reply goes as a reply or with a link instead.
    */
   private async threadOf(parent: MessageRef, topic: string | undefined, watch: (exchange: Exchange) => void): Promise<string | undefined> {
-    if (this.target.mode !== 'bot' || !(this.transport instanceof BotTransport)) return undefined;
+    if (this.target.mode !== 'bot' || !(this.transport instanceof BotTransport) || this.target.threadId) return undefined;
+    if (Date.now() < this.noThreadsUntil) return undefined;
     if (parent.thread) return parent.thread;
-    if (this.target.threadId || Date.now() < this.noThreadsUntil) return undefined;
     const exchange: Exchange = {};
     watch(exchange);
     try {

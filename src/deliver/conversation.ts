@@ -71,8 +71,8 @@ const MAX_TOPIC = 200;
 function topicOf(parent: ParentNote): string | undefined {
   const words = (value: unknown) =>
     typeof value === 'string'
-      ? value
-          .replace(/\$\[[\w.,=+-]+\s?/g, '')
+      ? // MFM functions ($[tada …]) lose their markup: the opener, and the closing brackets with it
+        (/\$\[[\w.,=+-]+\s/.test(value) ? value.replace(/\$\[[\w.,=+-]+\s/g, '').replace(/\]/g, '') : value)
           .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
           .replace(/\s+/g, ' ')
           .trim()

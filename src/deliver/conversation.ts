@@ -11,6 +11,8 @@ import type { Delivery, MessageRef, Sink, Verdict } from '../sinks/sink';
 
 /** Fork events that change a note already posted (Sharkey `edited`; the names other forks use are assumed). */
 export const NOTE_CHANGE_EVENTS: readonly string[] = ['edited', 'noteUpdated', 'noteDeleted'];
+/** Events that only strike an earlier message: with none to strike they are not posted at all. */
+export const STRIKE_ONLY_EVENTS: readonly string[] = ['noteDeleted'];
 
 export const DEFAULT_KEEP_MS = 30 * 24 * 3_600_000;
 /** a reply whose parent is still queued is looked at again after this long */
@@ -34,21 +36,57 @@ export interface JobConversation {
   replyTo: string | null;
   /** the note or report whose earlier message this one replaces */
   edits: string | null;
+  /** a short name for the parent's conversation: its CW, else its text, else its author */
+  topic?: string;
 }
 
 export function conversationOf(job: Pick<Job, 'event' | 'payload'>): JobConversation {
-  const payload = job.payload as { note?: { id?: unknown; reply?: { id?: unknown } | null } | null; report?: { id?: unknown } | null };
+  const payload = job.payload as {
+    note?: { id?: unknown; reply?: ParentNote | null } | null;
+    /** a fork event that names only the note (see UnknownEvent.noteId) */
+    noteId?: unknown;
+    report?: { id?: unknown } | null;
+  };
   const posts = subjectOf(job);
-  const parentId = payload.note?.reply?.id;
-  const replyTo = posts?.startsWith('note:') && typeof parentId === 'string' ? `note:${parentId}` : null;
+  const parent = payload.note?.reply;
+  const replyTo = posts?.startsWith('note:') && typeof parent?.id === 'string' ? `note:${parent.id}` : null;
   let edits: string | null = null;
   if (job.event === 'abuseReportResolved' && typeof payload.report?.id === 'string') edits = `report:${payload.report.id}`;
-  if (NOTE_CHANGE_EVENTS.includes(job.event) && typeof payload.note?.id === 'string') edits = `note:${payload.note.id}`;
-  return { posts, replyTo, edits };
+  const changed = payload.note?.id ?? payload.noteId;
+  if (NOTE_CHANGE_EVENTS.includes(job.event) && typeof changed === 'string') edits = `note:${changed}`;
+  const topic = replyTo && parent ? topicOf(parent) : undefined;
+  return { posts, replyTo, edits, ...(topic ? { topic } : {}) };
+}
+
+interface ParentNote {
+  id?: unknown;
+  text?: unknown;
+  cw?: unknown;
+  user?: { name?: unknown; username?: unknown } | null;
+}
+
+const MAX_TOPIC = 200;
+
+/** Plain words for a thread's name: the CW (never the text it hides), else the text, else "Replies to <author>". */
+function topicOf(parent: ParentNote): string | undefined {
+  const words = (value: unknown) =>
+    typeof value === 'string'
+      ? // MFM functions ($[tada …]) lose their markup: the opener, and the closing brackets with it
+        (/\$\[[\w.,=+-]+\s/.test(value) ? value.replace(/\$\[[\w.,=+-]+\s/g, '').replace(/\]/g, '') : value)
+          .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
+          .replace(/\s+/g, ' ')
+          .trim()
+          .slice(0, MAX_TOPIC)
+      : '';
+  if (typeof parent.cw === 'string') return words(parent.cw) || undefined;
+  const text = words(parent.text);
+  if (text) return text;
+  const author = words(parent.user?.name) || words(parent.user?.username);
+  return author ? `Replies to ${author}` : undefined;
 }
 
 /** The delivery fields a conversation adds. */
-export type ConversationFields = Pick<Delivery, 'thread' | 'edit' | 'needsRef'>;
+export type ConversationFields = Pick<Delivery, 'thread' | 'topic' | 'edit' | 'needsRef'>;
 
 export interface Prepared {
   /** the jobs to send now, as one message */
@@ -91,6 +129,7 @@ export class Conversations {
         const ref = await this.queue.findMessage(key, now);
         if (ref?.platform === sink.platform) {
           fields[field] = ref;
+          if (field === 'thread' && talk.topic) fields.topic = talk.topic;
           continue;
         }
         if (now - job.createdAt < MAX_HOLD_MS && (await this.queue.holdsMessage(job.lane, key, job.id))) {
@@ -103,6 +142,12 @@ export class Conversations {
         // the map is a nicety: a message is never held back because it cannot be read
         this.logger.warn({ err: error, sink: sink.name, job: job.id }, 'cannot read the message map; sending as a new message');
       }
+    }
+    if (STRIKE_ONLY_EVENTS.includes(job.event) && !fields.edit) {
+      // the deletion of a note this sink never showed (or no longer knows) is no news
+      await this.queue.ack([job]);
+      this.logger.debug({ sink: sink.name, job: job.id, note: talk.edits }, 'deleted note was not posted here: nothing to strike');
+      return null;
     }
     return { jobs: solo, fields };
   }
@@ -117,6 +162,8 @@ export class Conversations {
       for (const subject of new Set([talk.posts, talk.edits])) {
         if (subject) await this.queue.recordMessage(this.key(job, subject), ref, now, this.keepMs);
       }
+      // the parent gained a thread (Discord): later replies to it go there without asking again
+      if (verdict.answered && talk.replyTo) await this.queue.recordMessage(this.key(job, talk.replyTo), verdict.answered, now, this.keepMs);
       if (now - this.lastPruneAt >= PRUNE_EVERY_MS) {
         this.lastPruneAt = now;
         await this.queue.pruneMessages(now);

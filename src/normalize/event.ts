@@ -162,6 +162,11 @@ export type UnknownEvent = EventBase & {
   unknownType: string;
   note: Note | null;
   user: User | null;
+  /**
+   * the id of the note the event is about: the note's, or where a fork sends only the id (assumed
+   * `{ noteId }` or `{ note: { id } }`, e.g. a `noteDeleted`), that id
+   */
+  noteId?: string;
   /** body keys, for logs and the generic template */
   bodyKeys: string[];
 };

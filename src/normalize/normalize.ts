@@ -125,6 +125,7 @@ function normalizeEnvelope({ source, payload, misskeyHost }: NormalizeInput): Ev
       // Newer Misskey or a fork (Sharkey's `edited` is `{ note }`): keep what we can recognise.
       const rawNote = note.safeParse(body.note);
       const rawUser = userDetailed.safeParse(body.user);
+      const noteId = rawNote.data?.id ?? idOf(body.noteId) ?? idOf((body.note as { id?: unknown } | null | undefined)?.id);
       return {
         ...base,
         type: 'unknown',
@@ -132,11 +133,15 @@ function normalizeEnvelope({ source, payload, misskeyHost }: NormalizeInput): Ev
         isTest: isDummy(rawNote.data?.id, rawUser.data?.id),
         note: rawNote.success ? toNote(rawNote.data, ctx) : null,
         user: rawUser.success ? toUser(rawUser.data, ctx) : null,
+        ...(noteId ? { noteId } : {}),
         bodyKeys: Object.keys(body).slice(0, MAX_BODY_KEYS),
       };
     }
   }
 }
+
+/** A Misskey id: a short string of letters and digits. */
+const idOf = (value: unknown): string | undefined => (typeof value === 'string' && /^[0-9A-Za-z]{1,32}$/.test(value) ? value : undefined);
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
   const result = schema.safeParse(value);

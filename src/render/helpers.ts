@@ -175,6 +175,8 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
     },
     /** {{#quote}}…{{/quote}} or {{quote value}}: a quotation */
     quote: wrapper(markup.quote),
+    /** {{#strike}}…{{/strike}} or {{strike value}}: struck through (a deleted note's text) */
+    strike: wrapper(markup.strike),
     bold: wrapper(markup.bold),
     italic: wrapper(markup.italic),
     eq: (...args) => split(args).params[0] === split(args).params[1],

@@ -7,6 +7,8 @@ export interface Markup {
   /** a link with an escaped label; non-http(s) URLs become plain text */
   link(url: string, label: string): string;
   quote(inner: string): string;
+  /** struck through, line by line where the platform's strike does not span lines */
+  strike(inner: string): string;
   spoiler(inner: string, label: string): string;
 }
 
@@ -20,12 +22,43 @@ const quoteLines = (inner: string) =>
     .map((line) => `> ${line}`)
     .join('\n');
 
+/**
+ * Strikes each line that has text, after its quote marker. Blank lines and code blocks stay as they
+ * are: a strike does not span lines, and inside a code block it would show as typed.
+ */
+const strikeLines = (open: string, close: string, unstrike: (line: string) => string = (line) => line) => (inner: string) => {
+  let inCode = false;
+  return inner
+    .split('\n')
+    .map((line) => {
+      const [, lead = '', body = ''] = /^((?:> ?)*)(.*)$/.exec(line) ?? [];
+      if (body.startsWith('```')) {
+        // a fence opens a block, or closes it; "```x```" on one line is a block of its own
+        if (!(body.length > 3 && body.endsWith('```') && !inCode)) inCode = !inCode;
+        return line;
+      }
+      return inCode || body.trim() === '' ? line : `${lead}${open}${unstrike(body)}${close}`;
+    })
+    .join('\n');
+};
+
+/**
+ * Discord: a strike inside the struck line would end it early. The text's own tildes are escaped
+ * (`\~`), so a `~~` outside inline code is markup and can go.
+ */
+const discordUnstrike = (line: string) =>
+  line
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/(?<!\\)~~/g, '')))
+    .join('');
+
 const MARKUP: Record<MfmTarget, Markup> = {
   discord: {
     bold: (inner) => `**${inner}**`,
     italic: (inner) => `*${inner}*`,
     link: (url, label) => (isWebUrl(url) ? `[${escapeText(label, 'discord')}](<${url}>)` : escapeText(label, 'discord')),
     quote: quoteLines,
+    strike: strikeLines('~~', '~~', discordUnstrike),
     spoiler: (inner, label) => spoiler(inner, 'discord', label),
   },
   slack: {
@@ -34,6 +67,7 @@ const MARKUP: Record<MfmTarget, Markup> = {
     link: (url, label) =>
       isWebUrl(url) ? `<${url.replace(/\|/g, '%7C')}|${escapeText(label, 'slack').replace(/\|/g, '∣')}>` : escapeText(label, 'slack'),
     quote: quoteLines,
+    strike: strikeLines('~', '~'),
     spoiler: (inner, label) => spoiler(inner, 'slack', label),
   },
   matrix: {
@@ -42,6 +76,7 @@ const MARKUP: Record<MfmTarget, Markup> = {
     link: (url, label) =>
       isWebUrl(url) ? `<a href="${escapeText(url, 'matrix')}">${escapeText(label, 'matrix')}</a>` : escapeText(label, 'matrix'),
     quote: (inner) => `<blockquote>${inner}</blockquote>`,
+    strike: (inner) => `<del>${inner}</del>`,
     spoiler: (inner, label) => spoiler(inner, 'matrix', label),
   },
   plain: {
@@ -49,6 +84,8 @@ const MARKUP: Record<MfmTarget, Markup> = {
     italic: (inner) => inner,
     link: (url, label) => (isWebUrl(url) && url !== label ? `${escapeText(label, 'plain')} (${url})` : escapeText(label, 'plain')),
     quote: quoteLines,
+    // plain text has no strike: the words stay readable (a deleted note's template says it was deleted)
+    strike: (inner) => inner,
     spoiler: (inner, label) => spoiler(inner, 'plain', label),
   },
 };

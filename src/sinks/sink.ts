@@ -3,7 +3,14 @@ import type { Logger } from '../observe/logger';
 
 /** What a send came to. Only the queue retries: a sink reports, it never loops. */
 export type Verdict =
-  | { kind: 'delivered'; ref?: string; pace?: Pace; message?: MessageRef }
+  | {
+      kind: 'delivered';
+      ref?: string;
+      pace?: Pace;
+      message?: MessageRef;
+      /** the parent's reference as it is now, when the send changed it (a Discord thread was started from it) */
+      answered?: MessageRef;
+    }
   | { kind: 'retry'; reason: string; afterMs?: number; rateLimited?: boolean; pace?: Pace }
   | { kind: 'failed'; reason: string; sinkBroken?: boolean };
 
@@ -15,8 +22,13 @@ export interface Pace {
   resetAfterMs: number;
 }
 
-export const delivered = (ref?: string, pace?: Pace, message?: MessageRef): Verdict =>
-  message ? { kind: 'delivered', ref, pace, message } : { kind: 'delivered', ref, pace };
+export const delivered = (ref?: string, pace?: Pace, message?: MessageRef, answered?: MessageRef): Verdict => ({
+  kind: 'delivered',
+  ref,
+  pace,
+  ...(message ? { message } : {}),
+  ...(answered ? { answered } : {}),
+});
 
 /**
  * Where a delivered message lives on its platform, so that a later message can reply in its thread
@@ -28,7 +40,10 @@ export interface MessageRef {
   id: string;
   /** Discord channel (the thread's own id when posted in one), Slack channel id, Matrix room id */
   channel: string;
-  /** the thread the message itself sits in: Discord thread id, Slack parent `ts`, Matrix thread root event id */
+  /**
+   * the thread the message itself sits in: Discord thread id, Slack parent `ts`, Matrix thread root
+   * event id. A Discord message a thread was started from has the thread's id here (the same as its own).
+   */
   thread?: string;
   /** Discord: the server (guild) id, for message links */
   guild?: string;
@@ -53,6 +68,8 @@ export interface Delivery {
    * the sink posts into its thread (or as a reply to it)
    */
   thread?: MessageRef;
+  /** a short plain-text name for the parent's conversation (the name of a Discord thread started from it) */
+  topic?: string;
   /** the earlier message this one replaces (a resolved report, an edited note): the sink edits it in place */
   edit?: MessageRef;
   /**

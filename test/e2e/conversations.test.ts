@@ -31,6 +31,10 @@ interface PlatformUnderTest {
   answers: 'root' | 'parent';
   start(): Promise<void>;
   sinkYaml(): string;
+  /** how `{{time …}}` shows on the platform */
+  time: RegExp;
+  /** the platform's strikethrough of a line of text, as it shows in `text` */
+  struck(line: string): string;
   /** the sink's start-up check answers only after `ms`: the worker sends nothing before */
   slowStart(ms: number): void;
   messages(): Seen[];
@@ -46,6 +50,8 @@ function slack(): PlatformUnderTest {
       fake = await startSlackFake();
     },
     sinkYaml: () => `{ type: slack, token: xoxb-fake-bot-token, channel: C0ALERTS01, apiUrl: "${fake.apiUrl}" }`,
+    struck: (line) => `~${line}~`,
+    time: /<!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+>/,
     slowStart: (ms) => fake.inject('auth.test', { kind: 'latency', ms }),
     messages: () =>
       fake.messages.map((m) => ({ id: m.ts ?? '', thread: m.thread_ts, text: `${m.text ?? ''}\n${JSON.stringify(m.blocks ?? [])}`, edits: m.edits })),
@@ -63,6 +69,8 @@ function matrix(): PlatformUnderTest {
       fake = await startMatrixFake({ rooms: [{ id: room, members: ['@bot:example.org'] }] });
     },
     sinkYaml: () => `{ type: matrix, homeserver: "${fake.url}", accessToken: bot-access-token, room: "${room}" }`,
+    struck: (line) => `<del>${line}</del>`,
+    time: /[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}/,
     slowStart: (ms) => fake.inject('whoami', { kind: 'latency', ms }),
     messages: () =>
       fake.shown(room).map(({ event, content, edits, thread }) => ({
@@ -75,24 +83,34 @@ function matrix(): PlatformUnderTest {
   };
 }
 
-function discord(mode: 'webhook' | 'bot'): () => PlatformUnderTest {
+/** Discord through a webhook, a bot that may start threads, or a bot without that permission. */
+function discord(mode: 'webhook' | 'bot' | 'bot without thread permission'): () => PlatformUnderTest {
   return () => {
     let fake: DiscordFake;
     let sink = '';
     return {
       name: `Discord (${mode})`,
-      answers: 'parent',
+      // a bot's replies go into a thread started from the root; the others reply to (or link) their parent
+      answers: mode === 'bot' ? 'root' : 'parent',
       start: async () => {
         fake = await startDiscordFake();
         if (mode === 'webhook') sink = `{ type: discord, webhookUrl: "${fake.addWebhook().url}" }`;
-        else sink = `{ type: discord, botToken: "${fake.addBot().token}", channelId: "${fake.addChannel().id}", apiBase: "${fake.url}" }`;
+        else {
+          const bot = fake.addBot({ threads: mode === 'bot' });
+          sink = `{ type: discord, botToken: "${bot.token}", channelId: "${fake.addChannel().id}", apiBase: "${fake.url}" }`;
+        }
       },
       sinkYaml: () => sink,
+      struck: (line) => `~~${line}~~`,
+      time: /<t:\d+:f>/,
       slowStart: (ms) => fake.inject({ kind: 'latency', ms, route: mode === 'webhook' ? 'webhook-get' : 'channel-get' }),
       messages: () =>
         fake.messages.map((m) => ({
           id: m.id,
-          thread: m.referenceId ?? /^↪ in reply to https:\/\/discord\.com\/channels\/\d+\/\d+\/(\d+)/.exec(m.content)?.[1],
+          thread:
+            fake.channel(m.channelId)?.starterId ??
+            m.referenceId ??
+            /^↪ in reply to https:\/\/discord\.com\/channels\/\d+\/\d+\/(\d+)/.exec(m.content)?.[1],
           text: `${m.content}\n${JSON.stringify(m.embeds)}`,
           edits: m.edits,
         })),
@@ -101,7 +119,7 @@ function discord(mode: 'webhook' | 'bot'): () => PlatformUnderTest {
   };
 }
 
-const PLATFORMS: (() => PlatformUnderTest)[] = [slack, matrix, discord('webhook'), discord('bot')];
+const PLATFORMS: (() => PlatformUnderTest)[] = [slack, matrix, discord('webhook'), discord('bot'), discord('bot without thread permission')];
 
 describe.each(PLATFORMS.map((make) => [make().name, make] as const))('conversations on %s', (_name, make) => {
   let platform: PlatformUnderTest;
@@ -176,14 +194,34 @@ describe.each(PLATFORMS.map((make) => [make().name, make] as const))('conversati
     await post(reportBody('rep1', { resolvedAs: 'accept' }));
     await eventually(() => expect(platform.messages().find((m) => m.id === card.id)?.edits).toBe(1));
     expect(platform.messages()).toHaveLength(1);
-    expect(platform.messages()[0]!.text).toMatch(/resolved/i);
+    // the edited card says what was decided, by whom and when, and still shows the report
+    const { text } = platform.messages()[0]!;
+    expect(text).toContain('Abuse report resolved (accepted)');
+    expect(text).toMatch(/Resolved.{0,20} as .{0,20}accept.{0,20} by .{0,30}Moderator/);
+    expect(text).toMatch(platform.time);
+    expect(text).not.toContain('forwarded');
+    expect(text).toContain('had reported');
+    expect(text).toContain('rep1');
+  });
+
+  it('shows a forwarded report as forwarded on its card', async () => {
+    await start();
+    await post(reportBody('fwd1'));
+    const card = await messageWith('fwd1');
+    await post(reportBody('fwd1', { resolvedAs: 'accept', forwarded: true }));
+    await eventually(() => expect(platform.messages().find((m) => m.id === card.id)?.edits).toBe(1));
+    const { text } = platform.messages()[0]!;
+    expect(text).toContain('Abuse report resolved (accepted) and forwarded');
+    expect(text).toMatch(/forwarded.{0,10} to the reported user's server by .{0,30}Moderator/);
+    expect(text).toMatch(platform.time);
   });
 
   it('posts a new message for a resolution whose report it never saw', async () => {
     await start();
     await post(reportBody('unseen', { resolvedAs: 'reject' }));
     const message = await messageWith('unseen');
-    expect(message.text).toMatch(/resolved/i);
+    expect(message.text).toContain('Abuse report resolved (rejected)');
+    expect(message.text).toMatch(platform.time);
     expect(message.edits).toBe(0);
   });
 
@@ -193,6 +231,45 @@ describe.each(PLATFORMS.map((make) => [make().name, make] as const))('conversati
     const original = await messageWith('first wording');
     await post(noteBody('edited', noteJson('editme', 'second wording')));
     await eventually(() => expect(platform.messages().find((m) => m.id === original.id)?.text).toContain('second wording'));
+    expect(platform.messages()).toHaveLength(1);
+  });
+
+  it('strikes a note’s message when the note is deleted (`noteDeleted` with the note)', async () => {
+    await start();
+    await post(noteBody('note', noteJson('deleteme', 'words to strike')));
+    const original = await messageWith('words to strike');
+    await post(noteBody('noteDeleted', noteJson('deleteme', 'words to strike')));
+    await eventually(() => expect(platform.messages().find((m) => m.id === original.id)?.edits).toBe(1));
+    const [struck] = platform.messages();
+    expect(platform.messages()).toHaveLength(1);
+    expect(struck!.text).toContain(platform.struck('words to strike'));
+    expect(struck!.text).toContain('was deleted');
+    expect(struck!.text).toContain('(deleted)');
+  });
+
+  it('strikes the message of a note deleted by id alone (`{ noteId }`, `{ note: { id } }`)', async () => {
+    await start();
+    await post(noteBody('note', noteJson('byid1', 'gone by noteId')));
+    await post(noteBody('note', noteJson('byid2', 'gone by note.id')));
+    const first = await messageWith('gone by noteId');
+    const second = await messageWith('gone by note.id');
+    await post({ ...noteBody('noteDeleted', noteJson('byid1', '')), body: { noteId: 'byid1' } });
+    await post({ ...noteBody('noteDeleted', noteJson('byid2', '')), body: { note: { id: 'byid2' } } });
+    for (const original of [first, second]) {
+      await eventually(() => expect(platform.messages().find((m) => m.id === original.id)?.edits).toBe(1));
+      const now = platform.messages().find((m) => m.id === original.id)!;
+      expect(now.text).toContain('This note was deleted');
+      expect(now.text).not.toContain('gone by');
+    }
+    expect(platform.messages()).toHaveLength(2);
+  });
+
+  it('posts nothing for the deletion of a note it never posted', async () => {
+    await start();
+    await post({ ...noteBody('noteDeleted', noteJson('neverseen', '')), body: { noteId: 'neverseen' } });
+    await post(noteBody('noteDeleted', noteJson('neverseen2', 'never shown here')));
+    await post(noteBody('note', noteJson('afterdelete', 'sent after the deletions')));
+    await messageWith('sent after the deletions');
     expect(platform.messages()).toHaveLength(1);
   });
 
@@ -222,5 +299,94 @@ describe.each(PLATFORMS.map((make) => [make().name, make] as const))('conversati
     await post(noteBody('reply', noteJson('restartreply', 'after the restart', root)), second);
     const reply = await messageWith('after the restart');
     expect(reply.thread).toBe(parent.id);
+  });
+});
+
+describe('Discord bot threads', () => {
+  let fake: DiscordFake;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  const start = async (threads = true) => {
+    fake = await startDiscordFake();
+    cleanups.push(() => fake.close());
+    const bot = fake.addBot({ threads });
+    const channel = fake.addChannel();
+    const sink = `{ type: discord, botToken: "${bot.token}", channelId: "${channel.id}", apiBase: "${fake.url}" }`;
+    const bridge = await startTestBridge(testConfig(bridgeYaml({ chat: sink })));
+    cleanups.push(() => bridge.stop(1000));
+    await eventually(async () => expect((await readyz(bridge)).status).toBe(200));
+    const post = async (body: Body) => expect([202, 204]).toContain((await bridge.post(sourceOf(body), body)).status);
+    const find = (text: string) =>
+      eventually(() => {
+        const found = fake.messages.find((m) => JSON.stringify(m.embeds).includes(text));
+        expect(found).toBeDefined();
+        return found!;
+      });
+    return { bot, channel, post, find };
+  };
+  const threadRequests = () => fake.requests.filter((r) => r.route === 'message-thread');
+
+  it('starts one thread from the root, named after it, and later replies to the root go into it', async () => {
+    const { channel, post, find } = await start();
+    const root = noteJson('namedroot', 'What should we call\nthe new server?');
+    await post(noteBody('note', root));
+    const starter = await find('the new server');
+    await post(noteBody('reply', noteJson('named1', 'first answer', root)));
+    const first = await find('first answer');
+    await post(noteBody('reply', noteJson('named2', 'second answer', root)));
+    const second = await find('second answer');
+
+    expect(fake.threads).toHaveLength(1);
+    const thread = fake.threads[0]!;
+    expect(thread).toMatchObject({ id: starter.id, parentId: channel.id, name: 'What should we call the new server?', autoArchiveMinutes: 4320 });
+    expect(starter.channelId).toBe(channel.id);
+    expect([first.channelId, second.channelId]).toEqual([thread.id, thread.id]);
+    // the map learnt the thread with the first reply: the second went straight in
+    expect(threadRequests().map((r) => r.status)).toEqual([201]);
+  });
+
+  it('names the thread after the CW, never the text it hides', async () => {
+    const { post, find } = await start();
+    const root = { ...noteJson('cwroot', 'the hidden spoiler'), cw: 'Spoilers for the finale' };
+    await post(noteBody('note', root));
+    await find('Spoilers for the finale');
+    await post(noteBody('reply', noteJson('cwreply', 'an answer under CW', root)));
+    await find('an answer under CW');
+    expect(fake.threads.map((t) => t.name)).toEqual(['Spoilers for the finale']);
+  });
+
+  it('uses the thread someone already started from the message (160004)', async () => {
+    const { bot, channel, post, find } = await start();
+    const root = noteJson('takenroot', 'a thread was started by hand');
+    await post(noteBody('note', root));
+    const starter = await find('a thread was started by hand');
+    const made = await fetch(`${fake.apiBase}/v10/channels/${channel.id}/messages/${starter.id}/threads`, {
+      method: 'POST',
+      headers: { authorization: `Bot ${bot.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'by hand' }),
+    });
+    expect(made.status).toBe(201);
+    await post(noteBody('reply', noteJson('takenreply', 'into the existing thread', root)));
+    const reply = await find('into the existing thread');
+    expect(reply.channelId).toBe(starter.id);
+    expect(threadRequests().map((r) => r.status)).toEqual([201, 400]);
+  });
+
+  it('replies with message_reference when the bot may not start threads (50013)', async () => {
+    const { channel, post, find } = await start(false);
+    const { root, replies } = replyChain('noperm', 3);
+    await post(noteBody('note', root));
+    const starter = await find('root of the thread');
+    for (const reply of replies) await post(noteBody('reply', reply));
+    await eventually(() => expect(fake.messages).toHaveLength(4));
+    expect(fake.threads).toHaveLength(0);
+    expect(fake.messages.map((m) => m.channelId)).toEqual(Array(4).fill(channel.id));
+    expect(fake.messages.map((m) => m.referenceId)).toEqual([undefined, starter.id, fake.messages[1]!.id, fake.messages[2]!.id]);
+    // refused once, then not asked again for a while
+    expect(threadRequests().map((r) => r.status)).toEqual([403]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * A fake Discord REST API on 127.0.0.1 for tests (platforms.md §6.1): webhook execute/get,
- * bot create-message/get-channel. It validates like Discord and refuses what Discord would
+ * bot create-message/get-channel/start-thread-from-message. It validates like Discord and refuses what Discord would
  * refuse (limits, shapes, auth, permissions), applies Discord-style rate limits when asked, and
  * lets a test read what arrived and inject faults. No gateway.
  */
@@ -20,6 +20,10 @@ export interface FakeChannel {
   guildId: string;
   name: string;
   parentId?: string;
+  /** a thread started from a message: that message's id (the same as the thread's) */
+  starterId?: string;
+  /** a thread's auto_archive_duration, in minutes */
+  autoArchiveMinutes?: number;
   /** what the bots can do here: everything, see but not post (50013), nothing (50001) */
   access: ChannelAccess;
 }
@@ -36,6 +40,8 @@ export interface FakeWebhook {
 export interface FakeBot {
   id: string;
   token: string;
+  /** may start threads (Create Public Threads); without it starting one answers 50013 */
+  threads: boolean;
 }
 
 export interface AllowedMentions {
@@ -67,6 +73,8 @@ export interface FakeMessage {
   referenceId?: string;
   /** how many times a PATCH changed it */
   edits: number;
+  /** the thread started from this message (its id is the message's id) */
+  threadId?: string;
 }
 
 export interface RateWindow {
@@ -109,7 +117,8 @@ export type FakeRoute =
   | 'channel-message'
   | 'channel-get'
   | 'interaction-original'
-  | 'interaction-followup';
+  | 'interaction-followup'
+  | 'message-thread';
 
 /** A one-off (or `times`-off) misbehaviour for the next matching requests. */
 export type FakeFault = { times?: number; route?: FakeRoute } & (
@@ -149,7 +158,10 @@ export interface DiscordFake {
   addThread(parentId: string, options?: Partial<Pick<FakeChannel, 'id' | 'name' | 'access'>>): FakeChannel;
   /** a webhook in `channelId` (a new text channel when omitted) */
   addWebhook(options?: { channelId?: string; name?: string }): FakeWebhook;
-  addBot(): FakeBot;
+  /** a bot token; `threads: false` takes away the permission to start threads (50013) */
+  addBot(options?: { threads?: boolean }): FakeBot;
+  /** threads started from messages, in order */
+  readonly threads: FakeChannel[];
   deleteWebhook(id: string): void;
   deleteChannel(id: string): void;
   /** a revoked token gets 401 until restored */
@@ -196,11 +208,13 @@ const ERRORS: Record<number, [number, string]> = {
   50006: [400, 'Cannot send an empty message'],
   50008: [400, 'Cannot send messages in a non-text channel'],
   50013: [403, 'Missing Permissions'],
+  50024: [400, 'Cannot execute action on this channel type'],
   50027: [401, 'Invalid Webhook Token'],
   50035: [400, 'Invalid Form Body'],
   50109: [400, 'The request body contains invalid JSON.'],
   220001: [400, 'Webhooks posted to forum channels must have a thread_name or thread_id'],
   220002: [400, 'Webhooks can only create threads in forum channels'],
+  160004: [400, 'A thread has already been created for this message'],
 };
 
 class Reply {
@@ -519,6 +533,7 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
   const channels = new Map<string, FakeChannel>();
   const webhooks = new Map<string, FakeWebhook>();
   const bots = new Map<string, FakeBot & { revoked: boolean }>();
+  const threads: FakeChannel[] = [];
   const messages: FakeMessage[] = [];
   const requests: FakeRequest[] = [];
   const applicationId = snowflake();
@@ -745,6 +760,55 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
     return editMessage(req, found, (m) => m.via === 'bot', 'bot');
   }
 
+  /**
+   * POST /channels/{id}/messages/{id}/threads: a public thread from a message of a text or
+   * announcement channel; the thread's id is the message's. Needs Create Public Threads (50013).
+   */
+  async function startThread(req: IncomingMessage, channelId: string, messageId: string): Promise<Reply> {
+    const bot = botFor(req);
+    if (!bot) return Reply.error(0);
+    const channel = channels.get(channelId);
+    if (!channel) return Reply.error(10003);
+    if (channel.access === 'none') return Reply.error(50001);
+    if (channel.type !== 0 && channel.type !== 5) return Reply.error(50024);
+    if (!bot.threads || channel.access === 'view-only') return Reply.error(50013);
+    const body = await parseJsonBody(req);
+    if (body instanceof Reply) return body;
+    const errors = new FormErrors();
+    if (typeof body.name !== 'string') errors.add(['name'], 'BASE_TYPE_REQUIRED', 'This field is required');
+    else if (lengthOf(body.name) < 1 || lengthOf(body.name) > 100) errors.add(['name'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+    const archive = body.auto_archive_duration;
+    if (archive !== undefined && !(typeof archive === 'number' && [60, 1440, 4320, 10080].includes(archive))) {
+      errors.add(['auto_archive_duration'], 'BASE_TYPE_CHOICES', 'Value must be one of {60, 1440, 4320, 10080}.');
+    }
+    if (errors.count > 0) return Reply.error(50035, { errors: errors.tree });
+    const starter = messages.find((m) => m.id === messageId && m.channelId === channelId);
+    if (!starter) return Reply.error(10008);
+    if (starter.threadId !== undefined) return Reply.error(160004);
+    const thread: FakeChannel = {
+      id: starter.id,
+      type: 11,
+      guildId: channel.guildId,
+      name: (body.name as string).trim(),
+      parentId: channel.id,
+      starterId: starter.id,
+      autoArchiveMinutes: typeof archive === 'number' ? archive : 4320,
+      access: channel.access,
+    };
+    channels.set(thread.id, thread);
+    threads.push(thread);
+    starter.threadId = thread.id;
+    return new Reply(201, {
+      id: thread.id,
+      type: 11,
+      guild_id: thread.guildId,
+      parent_id: channel.id,
+      name: thread.name,
+      owner_id: bot.id,
+      thread_metadata: { archived: false, auto_archive_duration: thread.autoArchiveMinutes, locked: false },
+    });
+  }
+
   function getChannel(req: IncomingMessage, channelId: string): Reply {
     if (!botFor(req)) return Reply.error(0);
     const channel = channels.get(channelId);
@@ -800,6 +864,8 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
     }
     const webhookMessage = /^\/webhooks\/(\d+)\/([^/]+)\/messages\/(\d+)\/?$/.exec(path);
     if (webhookMessage) return { route: 'webhook-message', params: webhookMessage.slice(1).map((p) => p ?? ''), allowed: 'PATCH' };
+    const messageThread = /^\/channels\/(\d+)\/messages\/(\d+)\/threads\/?$/.exec(path);
+    if (messageThread) return { route: 'message-thread', params: messageThread.slice(1).map((p) => p ?? ''), allowed: 'POST' };
     const channelMessage = /^\/channels\/(\d+)\/messages\/(\d+)\/?$/.exec(path);
     if (channelMessage) return { route: 'channel-message', params: channelMessage.slice(1).map((p) => p ?? ''), allowed: 'PATCH' };
     const webhook = /^\/webhooks\/(\d+)\/([^/]+)\/?$/.exec(path);
@@ -858,6 +924,8 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
         return editOriginal(req, first, second);
       case 'interaction-followup':
         return followup(req, first, second);
+      case 'message-thread':
+        return startThread(req, first, second);
     }
   }
 
@@ -910,6 +978,7 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
     url: base,
     apiBase: `${base}/api`,
     messages,
+    threads,
     requests,
     stats,
     addChannel,
@@ -935,11 +1004,12 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
       webhooks.set(id, made);
       return made;
     },
-    addBot() {
+    addBot(options = {}) {
       const id = snowflake();
       const token = `${Buffer.from(id).toString('base64url')}.${randomBytes(4).toString('base64url')}.${randomBytes(27).toString('base64url')}`;
-      bots.set(token, { id, token, revoked: false });
-      return { id, token };
+      const threadPermission = options.threads ?? true;
+      bots.set(token, { id, token, threads: threadPermission, revoked: false });
+      return { id, token, threads: threadPermission };
     },
     deleteWebhook: (id) => void webhooks.delete(id),
     deleteChannel: (id) => void channels.delete(id),
@@ -986,6 +1056,7 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
     },
     clear() {
       messages.length = 0;
+      threads.length = 0;
       requests.length = 0;
       invalidAt.length = 0;
       Object.assign(stats, { requests: 0, tooManyRequests: 0, invalidRequests: 0, rejected: 0 });

@@ -25,6 +25,7 @@ export function transpiledCli(dir: string): string {
     for (const entry of readdirSync(from, { withFileTypes: true })) {
       const source = path.join(from, entry.name);
       if (entry.isDirectory()) copy(source, path.join(to, entry.name));
+      // declaration files have no output (transpiling one throws)
       else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
         const { outputText } = ts.transpileModule(readFileSync(source, 'utf8'), { fileName: source, compilerOptions });
         writeFileSync(path.join(to, entry.name.replace(/\.ts$/, '.js')), outputText);

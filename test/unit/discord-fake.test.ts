@@ -136,6 +136,42 @@ describe('fake Discord: bots', () => {
   });
 });
 
+describe('fake Discord: threads from messages', () => {
+  it('starts a thread whose id is the message’s, validating the name and refusing a second one (160004)', async () => {
+    const bot = fake.addBot();
+    const channel = fake.addChannel();
+    const auth = { authorization: `Bot ${bot.token}` };
+    const sent = await call(`/channels/${channel.id}/messages`, { body: { content: 'starter' }, headers: auth });
+    const id = sent.json?.id as string;
+    const start = (body: unknown, message = id) => call(`/channels/${channel.id}/messages/${message}/threads`, { body, headers: auth });
+    expect((await start({ name: '' })).json).toMatchObject({ code: 50035, errors: { name: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH' }] } } });
+    expect((await start({ name: 'n'.repeat(101) })).json).toMatchObject({ code: 50035, errors: { name: {} } });
+    expect((await start({})).json).toMatchObject({ code: 50035, errors: { name: { _errors: [{ code: 'BASE_TYPE_REQUIRED' }] } } });
+    expect((await start({ name: 'x', auto_archive_duration: 30 })).json).toMatchObject({ code: 50035, errors: { auto_archive_duration: {} } });
+    expect((await start({ name: 'x' }, '123456789012345678')).json).toMatchObject({ code: 10008 });
+    const made = await start({ name: 'n'.repeat(100), auto_archive_duration: 60 });
+    expect(made).toMatchObject({ status: 201, json: { id, type: 11, parent_id: channel.id, thread_metadata: { auto_archive_duration: 60 } } });
+    expect(await start({ name: 'again' })).toMatchObject({ status: 400, json: { code: 160004, message: 'A thread has already been created for this message' } });
+    // the thread takes messages like a channel
+    expect((await call(`/channels/${id}/messages`, { body: { content: 'in the thread' }, headers: auth })).status).toBe(200);
+    expect(fake.messages.map((m) => m.channelId)).toEqual([channel.id, id]);
+    expect(fake.threads.map((t) => t.starterId)).toEqual([id]);
+  });
+
+  it('refuses a bot without thread permission (50013) and a channel that cannot have threads (50024)', async () => {
+    const allowed = fake.addBot();
+    const denied = fake.addBot({ threads: false });
+    const channel = fake.addChannel();
+    const sent = await call(`/channels/${channel.id}/messages`, { body: { content: 'x' }, headers: { authorization: `Bot ${denied.token}` } });
+    const path = `/channels/${channel.id}/messages/${sent.json?.id as string}/threads`;
+    expect(await call(path, { body: { name: 'x' }, headers: { authorization: `Bot ${denied.token}` } })).toMatchObject({ status: 403, json: { code: 50013 } });
+    const thread = fake.addThread(channel.id);
+    const inThread = await call(`/channels/${thread.id}/messages`, { body: { content: 'y' }, headers: { authorization: `Bot ${allowed.token}` } });
+    const nested = await call(`/channels/${thread.id}/messages/${inThread.json?.id as string}/threads`, { body: { name: 'x' }, headers: { authorization: `Bot ${allowed.token}` } });
+    expect(nested.json).toMatchObject({ code: 50024 });
+  });
+});
+
 describe('fake Discord: rate limits', () => {
   it('announces the bucket on every answer and answers 429 like Discord when it is empty', async () => {
     await fake.close();

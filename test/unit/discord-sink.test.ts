@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../src/observe/logger';
 import type { Message } from '../../src/render/message';
 import { discordSinkConfig } from '../../src/sinks/discord/config';
+import { threadName } from '../../src/sinks/discord/conversation';
 import { createDiscordSink, type DiscordSinkTuning } from '../../src/sinks/discord/discord-sink';
 import { MAX_EMBED_DESCRIPTION, MAX_EMBEDS, MAX_EMBEDS_TOTAL, MAX_NONCE } from '../../src/sinks/discord/limits';
 import type { DiscordBody } from '../../src/sinks/discord/payload';
@@ -245,6 +246,117 @@ describe('Discord sink, bot mode', () => {
     fake.restoreBotToken(bot.token);
     expect((await sink.send(delivery(message()))).kind).toBe('delivered');
     expect(sink.health()).toEqual({ ok: true });
+  });
+});
+
+// ---- threads ----------------------------------------------------------------------------------
+
+describe('Discord sink, bot threads', () => {
+  const sentRef = (verdict: Verdict) => {
+    expect(verdict.kind).toBe('delivered');
+    return (verdict as Extract<Verdict, { kind: 'delivered' }>).message!;
+  };
+
+  it('names the thread after the topic, cut to 100 characters, "Replies" without one', () => {
+    expect(threadName('  What\nshould   we call it?  ')).toBe('What should we call it?');
+    const long = threadName('é'.repeat(150));
+    expect([...long]).toHaveLength(100);
+    expect(long.endsWith('…')).toBe(true);
+    expect(threadName(undefined)).toBe('Replies');
+    expect(threadName(' \n ')).toBe('Replies');
+  });
+
+  it('starts a thread from the parent, posts into it and reports the parent with its thread', async () => {
+    const { sink, channel } = botSink();
+    const parent = sentRef(await sink.send({ ...delivery(message()), needsRef: true }));
+    const verdict = await sink.send({ ...delivery(message({ text: 'the reply' })), thread: parent, topic: 'x'.repeat(300), needsRef: true });
+    const reply = sentRef(verdict);
+    expect(fake.threads).toHaveLength(1);
+    expect(fake.threads[0]).toMatchObject({ id: parent.id, parentId: channel.id, autoArchiveMinutes: 4320 });
+    expect([...fake.threads[0]!.name]).toHaveLength(100);
+    expect(reply).toMatchObject({ channel: parent.id, thread: parent.id });
+    expect(verdict).toMatchObject({ answered: { ...parent, thread: parent.id } });
+    // a reply to the reply: into the same thread, quoting it; no second thread
+    const again = await sink.send({ ...delivery(message({ text: 'reply to the reply' })), thread: reply, needsRef: true });
+    expect(sentRef(again)).toMatchObject({ channel: parent.id, thread: parent.id });
+    expect(again).not.toHaveProperty('answered');
+    expect(fake.messages.at(-1)).toMatchObject({ channelId: parent.id, referenceId: reply.id });
+    expect(fake.requests.filter((r) => r.route === 'message-thread')).toHaveLength(1);
+  });
+
+  it('a send retried after its thread was made finds that thread (160004)', async () => {
+    const { sink } = botSink();
+    const parent = sentRef(await sink.send({ ...delivery(message()), needsRef: true }));
+    fake.inject({ kind: 'status', status: 500, route: 'channel-messages' });
+    const d = { ...delivery(message({ text: 'retried reply' })), thread: parent, needsRef: true };
+    expect((await sink.send(d)).kind).toBe('retry');
+    expect(sentRef(await sink.send(d))).toMatchObject({ channel: parent.id });
+    expect(fake.requests.filter((r) => r.route === 'message-thread').map((r) => r.status)).toEqual([201, 400]);
+    expect(fake.messages.map((m) => m.channelId)).toEqual([parent.channel, parent.id]);
+  });
+
+  it('a 429 on starting the thread is a rate-limited retry', async () => {
+    const { sink } = botSink();
+    const parent = sentRef(await sink.send({ ...delivery(message()), needsRef: true }));
+    fake.inject({ kind: 'rate-limit', retryAfterSec: 2, route: 'message-thread' });
+    const verdict = expectRetry(await sink.send({ ...delivery(message()), thread: parent }));
+    expect(verdict).toMatchObject({ rateLimited: true });
+    expect(fake.messages).toHaveLength(1);
+  });
+
+  it('without the permission replies with message_reference, and does not ask again for a while', async () => {
+    const bot = fake.addBot({ threads: false });
+    secrets.push(bot.token);
+    const channel = fake.addChannel();
+    const sink = makeSink({ botToken: bot.token, channelId: channel.id, apiBase: fake.url });
+    const parent = sentRef(await sink.send({ ...delivery(message()), needsRef: true }));
+    for (const text of ['one', 'two']) {
+      const verdict = await sink.send({ ...delivery(message({ text })), thread: parent, needsRef: true });
+      expect(sentRef(verdict)).toMatchObject({ channel: channel.id });
+      expect(verdict).not.toHaveProperty('answered');
+    }
+    expect(fake.messages.map((m) => m.referenceId)).toEqual([undefined, parent.id, parent.id]);
+    expect(fake.requests.filter((r) => r.route === 'message-thread').map((r) => r.status)).toEqual([403]);
+    expect(log.entries().some((entry) => String(entry.msg).includes('Create Public Threads'))).toBe(true);
+  });
+
+  it.each([
+    ['deleted (10003)', (id: string) => fake.deleteChannel(id)],
+    ['closed to the bot (50013)', (id: string) => fake.setAccess(id, 'view-only')],
+  ])('a conversation thread %s: the reply goes to the channel, quoting its parent, and the sink keeps working', async (_name, close) => {
+    const { sink, channel } = botSink();
+    const parent = sentRef(await sink.send({ ...delivery(message()), needsRef: true }));
+    const first = sentRef(await sink.send({ ...delivery(message({ text: 'in the thread' })), thread: parent, needsRef: true }));
+    close(first.thread!);
+    const verdict = await sink.send({ ...delivery(message({ text: 'after' })), thread: { ...parent, thread: first.thread! }, needsRef: true });
+    expect(sentRef(verdict)).toEqual({ platform: 'discord', id: fake.messages.at(-1)!.id, channel: channel.id });
+    expect(verdict).not.toHaveProperty('answered');
+    expect(fake.messages.at(-1)).toMatchObject({ channelId: channel.id, referenceId: parent.id });
+    expect(sink.health()).toEqual({ ok: true });
+  });
+
+  it('a sink posting into a configured thread replies with message_reference (no thread in a thread)', async () => {
+    const bot = fake.addBot();
+    secrets.push(bot.token);
+    const channel = fake.addChannel();
+    const thread = fake.addThread(channel.id);
+    const sink = makeSink({ botToken: bot.token, channelId: channel.id, threadId: thread.id, apiBase: fake.url });
+    const parent = sentRef(await sink.send({ ...delivery(message()), needsRef: true }));
+    await sink.send({ ...delivery(message({ text: 'reply' })), thread: parent });
+    expect(fake.messages.map((m) => [m.channelId, m.referenceId])).toEqual([
+      [thread.id, undefined],
+      [thread.id, parent.id],
+    ]);
+    expect(fake.requests.filter((r) => r.route === 'message-thread')).toHaveLength(0);
+  });
+
+  it('a webhook never starts threads: the reply links its parent', async () => {
+    const { sink } = webhookSink();
+    await sink.start();
+    const parent = sentRef(await sink.send({ ...delivery(message()), needsRef: true }));
+    await sink.send({ ...delivery(message()), thread: parent, topic: 'ignored' });
+    expect(fake.messages[1]!.content).toMatch(/^↪ in reply to https:\/\/discord\.com\/channels\/\d+\/\d+\/\d+$/);
+    expect(fake.requests.filter((r) => r.route === 'message-thread')).toHaveLength(0);
   });
 });
 

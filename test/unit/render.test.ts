@@ -115,8 +115,58 @@ describe('templates and platform escaping', () => {
   });
 
   it('falls back to the generic template for event types without one', () => {
-    const edited = normalize({ source: 'alice', payload: { ...fixture('note.basic.json').body, type: 'edited' } });
-    expect(renderMessage(edited, 'edited', 'console', bundled).text).toContain('“edited” event');
+    const other = normalize({ source: 'alice', payload: { ...fixture('note.basic.json').body, type: 'noteBookmarked' } });
+    expect(renderMessage(other, 'noteBookmarked', 'console', bundled).text).toContain('“noteBookmarked” event');
+  });
+
+  it('words a fork’s edited note with its own template (Sharkey `edited`, `noteUpdated`)', () => {
+    for (const type of ['edited', 'noteUpdated']) {
+      const edited = normalize({ source: 'alice', payload: { ...fixture('note.basic.json').body, type } });
+      const message = renderMessage(edited, type, 'discord', bundled);
+      expect(message.title).toMatch(/edited a note$/);
+      expect(message.footer).toContain('edited');
+      expect(message.text).toContain('*(edited)*');
+    }
+  });
+
+  describe('noteDeleted', () => {
+    const deleted = (body: Record<string, unknown>) =>
+      normalize({ source: 'alice', payload: { ...fixture('note.basic.json').body, type: 'noteDeleted', body }, misskeyHost: 'misskey.example' });
+    const note = () => structuredClone((fixture('note.basic.json').body as Payload).body.note!) as Record<string, unknown>;
+
+    it('strikes the note’s text on every platform and says it was deleted', () => {
+      const event = deleted({ note: { ...note(), text: 'first line\n\nsecond line', cw: null } });
+      expect(renderMessage(event, 'noteDeleted', 'discord', bundled)).toMatchObject({
+        title: expect.stringMatching(/^🗑️ .+'s note was deleted$/),
+        footer: 'misskey.example · deleted',
+        text: expect.stringMatching(/^~~first line~~\n\n~~second line~~\n\*\(deleted\)\* <t:\d+:f>$/),
+      });
+      expect(renderMessage(event, 'noteDeleted', 'slack', bundled).text).toMatch(/^~first line~\n\n~second line~\n_\(deleted\)_ /);
+      const matrix = renderMessage(event, 'noteDeleted', 'matrix', bundled).text;
+      expect(matrix).toMatch(/^<del>first line<br><br>second line<\/del><br><em>\(deleted\)<\/em> /);
+      expect(checkMatrixHtml(matrix)).toEqual([]);
+      expect(renderMessage(event, 'noteDeleted', 'console', bundled).text).toMatch(/^first line\n\nsecond line\n\(deleted\) /);
+    });
+
+    it('reads the note id alone, as `{ noteId }` or `{ note: { id } }`', () => {
+      for (const body of [{ noteId: 'a8zgu8tl04' }, { note: { id: 'a8zgu8tl04' } }]) {
+        const event = deleted(body);
+        expect(event).toMatchObject({ type: 'unknown', unknownType: 'noteDeleted', note: null, noteId: 'a8zgu8tl04' });
+        const message = renderMessage(event, 'noteDeleted', 'discord', bundled);
+        expect(message).toMatchObject({ title: '🗑️ This note was deleted', footer: 'misskey.example · deleted' });
+        expect(message.text).toMatch(/^\*\(deleted\)\* <t:\d+:f>$/);
+      }
+      expect(deleted({ noteId: 'not an id!' })).not.toHaveProperty('noteId');
+    });
+  });
+
+  it('strikes line by line where the strike does not span lines, keeping quotes and code fences', () => {
+    const templates = load({ 'note.hbs': '{{#strike}}> quoted\n```\ncode\n```\nplain{{/strike}} {{strike "a *b*"}}' });
+    expect(renderMessage(event('note.basic.json'), 'note', 'discord', templates).text).toBe('> ~~quoted~~\n```\ncode\n```\n~~plain~~ ~~a \\*b\\*~~');
+    expect(renderMessage(event('note.basic.json'), 'note', 'slack', templates).text).toBe('> ~quoted~\n```\ncode\n```\n~plain~ ~a *b*~');
+    // Discord: a strike already in the text would end the outer one early
+    const nested = load({ 'note.hbs': '{{#strike}}{{mfm "a ~~b~~ c `~~d~~` ~ e"}}{{/strike}}' });
+    expect(renderMessage(event('note.basic.json'), 'note', 'discord', nested).text).toBe('~~a b c `~~d~~` \\~ e~~');
   });
 
   it.each([

@@ -17,8 +17,19 @@ export function answering(body: DiscordBody, parent: MessageRef, mode: 'webhook'
   return content.length > MAX_CONTENT ? body : { ...body, content };
 }
 
-/** The reference of a message Discord answered with. */
-export function refOf(message: APIMessage, guildId: string | undefined): MessageRef {
+/** The reference of a message Discord answered with; `thread` when it was posted into one. */
+export function refOf(message: APIMessage, guildId: string | undefined, thread?: string): MessageRef {
   const guild = (message as { guild_id?: string }).guild_id ?? guildId;
-  return { platform: 'discord', id: message.id, channel: message.channel_id, ...(guild ? { guild } : {}) };
+  return { platform: 'discord', id: message.id, channel: message.channel_id, ...(thread ? { thread } : {}), ...(guild ? { guild } : {}) };
+}
+
+/** Discord's limit on a thread name */
+export const MAX_THREAD_NAME = 100;
+
+/** A thread's name: the topic on one line, at most 100 characters; "Replies" when there is none. */
+export function threadName(topic: string | undefined): string {
+  const line = (topic ?? '').replace(/\s+/g, ' ').trim();
+  if (line === '') return 'Replies';
+  const chars = [...line];
+  return chars.length <= MAX_THREAD_NAME ? line : `${chars.slice(0, MAX_THREAD_NAME - 1).join('').trimEnd()}…`;
 }

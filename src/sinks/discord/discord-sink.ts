@@ -1,18 +1,31 @@
 import type { Logger } from '../../observe/logger';
-import { DiscordAPIError } from 'discord.js';
+import { DiscordAPIError, type APIMessage } from 'discord.js';
 import { delivered, failed, type Delivery, type MessageRef, type Sink, type SinkDeps, type SinkHealth, type Verdict } from '../sink';
 import type { DiscordSinkConfig } from './config';
 import { classifyError, paceOf, type Broken } from './errors';
 import { MAX_EMBEDS } from './limits';
 import { composeBody, type BodyOptions, type DiscordBody } from './payload';
 import { checkBotChannel, checkWebhook, DestinationProblem } from './startup';
-import { answering, refOf } from './conversation';
+import { answering, refOf, threadName } from './conversation';
 import { laneOf, resolveTarget, type DiscordTarget } from './target';
 import { BotTransport, WebhookTransport, type DiscordTransport, type Exchange, type ResponseInfo } from './transport';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Unknown Message; Cannot edit a message authored by another user: post anew instead of editing */
 const EDIT_IMPOSSIBLE_CODES = new Set([10008, 50005]);
+/** A thread has already been created for this message: its id is the message's */
+const THREAD_EXISTS_CODE = 160004;
+/** Missing Permissions (no Create Public Threads); Cannot execute action on this channel type: reply instead */
+const NO_THREAD_CODES = new Set([50013, 50024]);
+/**
+ * Posting into a conversation's thread failed: Unknown Channel (deleted), Missing Access, Missing
+ * Permissions (no Send Messages in Threads), archived, locked. The reply goes to the channel instead.
+ */
+const THREAD_POST_FAILED_CODES = new Set([10003, 50001, 50013, 50083, 160005]);
+/** …and these say the bot may not post in threads at all */
+const NO_THREAD_POST_CODES = new Set([50001, 50013]);
+/** after a refusal, replies go as plain replies this long before a thread is tried again */
+const NO_THREAD_FOR_MS = 10 * 60_000;
 /** discord.js waits 50 ms past a bucket's reset; a little longer keeps it (and this sink) from pre-empting */
 const BUCKET_MARGIN_MS = 100;
 
@@ -36,6 +49,8 @@ class DiscordSink implements Sink {
   private broken: Broken | undefined;
   /** when the last answer said the bucket is empty: sending before this would only meet a 429 */
   private bucketFreeAt = 0;
+  /** until when threads are not tried (the bot may not start them here) */
+  private noThreadsUntil = 0;
 
   constructor(
     readonly name: string,
@@ -117,18 +132,42 @@ class DiscordSink implements Sink {
     try {
       let ref: MessageRef | undefined;
       if (delivery.edit?.platform === 'discord') ref = await this.edit(delivery.edit, body, exchange);
+      let answered: MessageRef | undefined;
       if (!ref) {
+        const parent = delivery.thread?.platform === 'discord' ? delivery.thread : undefined;
+        let sent = body;
+        let channel: string | undefined;
+        const thread = parent ? await this.threadOf(parent, delivery.topic, (started) => (exchange = started)) : undefined;
+        if (parent && thread) {
+          channel = thread;
+          // inside the thread, a reply to a message of the thread quotes it; the starter shows above anyway
+          if (parent.channel === thread) sent = { ...body, message_reference: { message_id: parent.id, fail_if_not_exists: false } };
+          if (parent.thread !== thread) answered = { ...parent, thread };
+        } else if (parent) sent = answering(body, parent, this.target.mode, this.transport.guildId);
         exchange = {};
-        const sent = delivery.thread?.platform === 'discord' ? answering(body, delivery.thread, this.target.mode, this.transport.guildId) : body;
-        // a webhook waits for the message (?wait=true) only when its id will be needed
-        const message = await this.transport.post(sent, exchange, delivery.needsRef === true).finally(() => this.noteBucket(exchange.response));
-        ref = message ? refOf(message, this.transport.guildId) : undefined;
+        let message: APIMessage | undefined;
+        try {
+          // a webhook waits for the message (?wait=true) only when its id will be needed
+          message = await this.transport.post(sent, exchange, delivery.needsRef === true, channel).finally(() => this.noteBucket(exchange.response));
+        } catch (error) {
+          const code = error instanceof DiscordAPIError && typeof error.code === 'number' ? error.code : undefined;
+          if (!parent || channel === undefined || code === undefined || !THREAD_POST_FAILED_CODES.has(code)) throw error;
+          // the thread is gone or closed to the bot: not the sink's channel, so no reason to stop the sink
+          if (NO_THREAD_POST_CODES.has(code)) this.noThreadsUntil = Date.now() + NO_THREAD_FOR_MS;
+          this.logger.warn({ thread: channel, code }, 'Discord refused the post in the conversation’s thread: replying in the channel');
+          channel = undefined;
+          answered = undefined;
+          sent = answering(body, parent, this.target.mode, this.transport.guildId);
+          exchange = {};
+          message = await this.transport.post(sent, exchange, delivery.needsRef === true).finally(() => this.noteBucket(exchange.response));
+        }
+        ref = message ? refOf(message, this.transport.guildId, channel) : undefined;
       }
       if (this.broken && !this.broken.permanent) {
         this.logger.info({ was: this.broken.reason }, 'Discord sink works again');
         this.broken = undefined;
       }
-      return delivered(ref?.id, paceOf(exchange.response, BUCKET_MARGIN_MS), ref);
+      return delivered(ref?.id, paceOf(exchange.response, BUCKET_MARGIN_MS), ref, answered);
     } catch (error) {
       const outcome = classifyError(error, { sinkName: this.name, target: this.target, exchange, timeoutMs: this.timeoutMs });
       if (outcome.broken) this.markBroken(outcome.broken);
@@ -154,6 +193,34 @@ class DiscordSink implements Sink {
         this.logger.warn({ message: message.id, code: error.code }, 'Discord cannot edit the earlier message: posting a new one');
         return undefined;
       }
+      throw error;
+    }
+  }
+
+  /**
+   * The thread a bot's reply to `parent` goes into: the one the parent sits in or started, else a
+   * new one started from it. Undefined when there is none to be had (webhook, a sink posting in a
+   * configured thread, no permission): the reply goes as a reply or with a link instead.
+   */
+  private async threadOf(parent: MessageRef, topic: string | undefined, watch: (exchange: Exchange) => void): Promise<string | undefined> {
+    if (this.target.mode !== 'bot' || !(this.transport instanceof BotTransport) || this.target.threadId) return undefined;
+    if (Date.now() < this.noThreadsUntil) return undefined;
+    if (parent.thread) return parent.thread;
+    const exchange: Exchange = {};
+    watch(exchange);
+    try {
+      const thread = await this.transport.startThread(parent, threadName(topic), exchange).finally(() => this.noteBucket(exchange.response));
+      this.noThreadsUntil = 0;
+      return thread.id;
+    } catch (error) {
+      const code = error instanceof DiscordAPIError && typeof error.code === 'number' ? error.code : undefined;
+      if (code === THREAD_EXISTS_CODE) return parent.id;
+      if (code !== undefined && NO_THREAD_CODES.has(code)) {
+        this.noThreadsUntil = Date.now() + NO_THREAD_FOR_MS;
+        this.logger.warn({ message: parent.id, code }, 'Discord refused to start a thread (the bot needs Create Public Threads): replies go as replies');
+        return undefined;
+      }
+      if (code === 10008) return undefined;
       throw error;
     }
   }

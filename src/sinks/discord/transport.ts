@@ -63,7 +63,7 @@ class ResponseWatch {
     });
   }
 
-  async during<T>(body: DiscordBody, exchange: Exchange, call: () => Promise<T>): Promise<T> {
+  async during<T>(body: object, exchange: Exchange, call: () => Promise<T>): Promise<T> {
     this.open.set(body, exchange);
     try {
       return await call();
@@ -77,8 +77,9 @@ export interface DiscordTransport {
   /**
    * posts the body once; throws discord.js errors (DiscordAPIError, HTTPError, RateLimitError) or
    * network errors. A webhook answers with the message only when `wait` is set (else undefined).
+   * `channel`: a bot posts there (a thread) instead of its configured channel.
    */
-  post(body: DiscordBody, exchange: Exchange, wait: boolean): Promise<APIMessage | undefined>;
+  post(body: DiscordBody, exchange: Exchange, wait: boolean, channel?: string): Promise<APIMessage | undefined>;
   /** edits an earlier message of this webhook or bot (PATCH) */
   edit(message: MessageRef, body: DiscordBody, exchange: Exchange): Promise<APIMessage>;
   /** the server the messages go to, once known (for message links) */
@@ -94,6 +95,9 @@ function editable(body: DiscordBody): DiscordBody {
 
 const asMessage = (answer: unknown): APIMessage | undefined =>
   typeof answer === 'object' && answer !== null && typeof (answer as { id?: unknown }).id === 'string' ? (answer as APIMessage) : undefined;
+
+/** a thread the bridge starts is hidden after 3 days without a message (Discord offers 1 h, 1 d, 3 d, 7 d) */
+export const THREAD_ARCHIVE_MINUTES = 4320;
 
 /** The bridge's REST settings: discord.js never retries nor waits, the queue does. */
 export function restOptions(apiBase: string, timeoutMs: number): Partial<RESTOptions> {
@@ -165,10 +169,21 @@ export class BotTransport implements DiscordTransport {
   guildId?: string;
 
   /** a bot's post always answers with the message */
-  async post(body: DiscordBody, exchange: Exchange): Promise<APIMessage> {
+  async post(body: DiscordBody, exchange: Exchange, _wait: boolean, channel?: string): Promise<APIMessage> {
     // discord.js forgets the token after a 401: set it each time so a fixed token works again
     this.rest.setToken(this.target.botToken);
-    return this.watch.during(body, exchange, async () => (await this.rest.post(Routes.channelMessages(postChannelId(this.target)), { body })) as APIMessage);
+    const route = Routes.channelMessages(channel ?? postChannelId(this.target));
+    return this.watch.during(body, exchange, async () => (await this.rest.post(route, { body })) as APIMessage);
+  }
+
+  /**
+   * POST /channels/{id}/messages/{id}/threads: a public thread started from a message (the thread's
+   * id is the message's). Needs the Create Public Threads permission.
+   */
+  async startThread(message: MessageRef, name: string, exchange: Exchange): Promise<APIChannel> {
+    this.rest.setToken(this.target.botToken);
+    const body = { name, auto_archive_duration: THREAD_ARCHIVE_MINUTES };
+    return this.watch.during(body, exchange, async () => (await this.rest.post(Routes.threads(message.channel, message.id), { body })) as APIChannel);
   }
 
   /** PATCH /channels/{id}/messages/{id}: only the bot's own messages */

@@ -16,6 +16,7 @@ import { HoldPlanner } from './route/hold';
 import { TemplateStore, missingRouteTemplates, templateFolders } from './render/template-store';
 import { TemplateError } from './render/templates';
 import { PLATFORMS, type Platform } from './render/message';
+import { warmMfmParser } from './render/mfm/parse';
 import { createSink, SINKS } from './sinks/registry';
 import type { Sink } from './sinks/sink';
 import type { RunningStudio } from './studio/server';
@@ -125,7 +126,10 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const port = (server.address() as AddressInfo).port;
   // the worker waits for the sinks' first start-up checks, so nothing queued waits on a check in flight
   let stopped = false;
-  void Promise.allSettled(starting.map((start) => start.first)).then(() => stopped || worker.start());
+  // with a backlog waiting, the MFM parser's thread is started first, without blocking /readyz
+  void Promise.allSettled(starting.map((start) => start.first))
+    .then(async () => ((await queue.dueLanes(now()).catch(() => [])).length > 0 ? warmMfmParser() : undefined))
+    .then(() => stopped || worker.start());
   if (options.watchTemplates !== false) templates.watch();
   const studio = config.studio.enabled
     ? await (await import('./studio/server')).startStudio({ ...config.studio, config, logger, templates: () => templates.get(), recentEvents: (limit) => queue.recentEvents(limit) })

@@ -2,7 +2,8 @@
  * Leases that heal fast: two bridge processes on one Redis, one killed while it holds a digest
  * lease → the other sends that digest within 20 s of the kill, once on Matrix (same transaction
  * id); a send slower than the lease still completes without a second copy (its lease is renewed);
- * `status` and /metrics show each instance, and the killed one as gone.
+ * `status` and /metrics show each instance, and the killed one as gone. On SQLite too, a send
+ * slower than its lease sends once.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -131,4 +132,54 @@ routes:
     expect(matrix.timeline(ROOM)).toHaveLength(1);
     expect(second.logs.filter((line) => line.msg === 'a lease ran out during a send; another instance may send these too')).toEqual([]);
   }, 60_000);
+});
+
+describe('a slow send on SQLite', () => {
+  let dir: string;
+  let matrix: MatrixFake;
+  let bridge: BridgeProcess | undefined;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'bridge-slow-send-'));
+    matrix = await startMatrixFake({ rooms: [{ id: ROOM, members: ['@bot:example.org'] }] });
+  });
+
+  afterEach(async () => {
+    bridge?.child.kill('SIGKILL');
+    await bridge?.exited;
+    await matrix.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('outlives its lease without a second copy: the lease is renewed while the send runs', async () => {
+    const configFile = path.join(dir, 'config.yaml');
+    writeFileSync(
+      configFile,
+      `server: { host: 127.0.0.1, port: 0 }
+storage: { driver: sqlite, path: "${path.join(dir, 'bridge.db')}" }
+delivery: { leaseTime: 1s }
+sources: { alice: { secret: "${SECRET}" } }
+sinks:
+  ops: { type: matrix, homeserver: "${matrix.url}", accessToken: bot-access-token, room: "${ROOM}" }
+routes:
+  - { name: mentions, events: [mention], to: [ops] }
+`,
+    );
+    bridge = await spawnBridge(configFile);
+    await eventually(async () => expect((await fetch(`${bridge!.url}/readyz`)).status).toBe(200), 15_000);
+    // 4 s at the homeserver: four lease lengths, in which the worker polls the lane many times
+    matrix.inject('send', { kind: 'latency', ms: 4_000 });
+    const { body } = mentionNumber(1);
+    const answer = await fetch(`${bridge.url}/hooks/alice`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-misskey-hook-secret': SECRET },
+      body: JSON.stringify(body),
+    });
+    expect(answer.status).toBe(204);
+
+    await eventually(() => expect(matrix.timeline(ROOM)).toHaveLength(1), 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(matrix.sendRequests()).toBe(1);
+    expect(matrix.timeline(ROOM)).toHaveLength(1);
+  }, 40_000);
 });

@@ -488,16 +488,7 @@ export class SqliteQueue implements Queue {
           if (s.markSeen.run(source, eventId, now).changes === 0) return 'duplicate' as const;
           let first: string | undefined;
           for (const job of jobs) {
-            const data: JobData = {
-              source: job.source,
-              eventId: job.eventId,
-              event: job.event,
-              route: job.route,
-              template: job.template,
-              payload: job.payload,
-              ...(job.hold ? { hold: job.hold } : {}),
-            };
-            const json = JSON.stringify(data);
+            const json = JSON.stringify(jobData(job));
             // a held job is due when its summary is, already in the summary's group
             s.insertJob.run({ id: job.id, lane: job.lane, sink: job.sink, data: json, now, availableAt: job.hold?.until ?? now, batch: job.hold?.group ?? null });
             first ??= json;
@@ -749,16 +740,15 @@ export class SqliteQueue implements Queue {
   }
 }
 
+/** the job fields kept in its data column */
+function jobData(job: NewJob): JobData {
+  const { source, eventId, event, route, template, payload, hold } = job;
+  return { source, eventId, event, route, template, payload, ...(hold ? { hold } : {}) };
+}
+
 /** the columns jobs and dead letters share */
 function columns(job: Job) {
-  const data: JobData = {
-    source: job.source,
-    eventId: job.eventId,
-    event: job.event,
-    route: job.route,
-    template: job.template,
-    payload: job.payload,
-  };
+  const data = jobData(job);
   return {
     id: job.id,
     lane: job.lane,

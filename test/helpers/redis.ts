@@ -19,3 +19,22 @@ export function redisReachable(url = REDIS_URL): boolean {
 export function newPrefix(): string {
   return `mb-test:${randomUUID()}`;
 }
+
+/**
+ * `describe` for tests that need Redis: skipped with a warning when none answers, unless CI=true,
+ * where they run and fail at once.
+ */
+export function describeRedis(name: string, body: () => void): void {
+  const up = redisReachable();
+  if (!up && !CI) {
+    console.warn(`${name}: SKIPPED, no Redis answers at ${REDIS_URL} (set REDIS_URL; with CI=true it fails instead)`);
+    describe.skip(name, body);
+    return;
+  }
+  describe(name, () => {
+    beforeAll(() => {
+      if (!up) throw new Error(`no Redis answers at ${REDIS_URL}, and CI=true requires the Redis tests to run`);
+    });
+    body();
+  });
+}

@@ -2,15 +2,9 @@ import net from 'node:net';
 import Redis from 'ioredis';
 import { StoreUnavailableError, type Job, type Queue } from '../../src/queue/queue';
 import { isStoreUnavailable, RedisQueue } from '../../src/queue/redis';
-import { CI, newPrefix, REDIS_URL, redisReachable } from '../helpers/redis';
+import { describeRedis, newPrefix, REDIS_URL } from '../helpers/redis';
 import { noteEvent } from '../helpers/events';
 import { expectSameAsMemory, newJob, queueContract, T0 } from './queue-contract';
-
-const redisUp = redisReachable(REDIS_URL);
-if (!redisUp && !CI) {
-  console.warn(`RedisQueue tests SKIPPED: no Redis answers at ${REDIS_URL} (set REDIS_URL; with CI=true they fail instead)`);
-}
-const describeRedis = redisUp || CI ? describe : describe.skip;
 
 /** a TCP proxy to Redis that can stop passing anything on, like a Redis that hangs */
 async function freezableProxy(target: string): Promise<{ url: string; freeze: () => void; close: () => Promise<void> }> {
@@ -44,10 +38,6 @@ async function freezableProxy(target: string): Promise<{ url: string; freeze: ()
 }
 
 describeRedis('RedisQueue', () => {
-  beforeAll(() => {
-    if (!redisUp) throw new Error(`no Redis answers at ${REDIS_URL}, and CI=true requires the RedisQueue tests to run`);
-  });
-
   queueContract('redis', async () => {
     const prefix = newPrefix();
     let queue = await RedisQueue.open({ url: REDIS_URL, prefix });

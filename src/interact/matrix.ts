@@ -4,6 +4,7 @@ import { MatrixApi, type MatrixResponse } from '../sinks/matrix/api';
 import { actionOfKey, cardReport, withoutCardActions, type CardContent } from '../sinks/matrix/actions';
 import type { MatrixSinkConfig } from '../sinks/matrix/config';
 import { escapeHtml } from '../sinks/matrix/html';
+import { MATRIX_REQUEST_TIMEOUT_MS } from '../sinks/matrix/limits';
 import { withRelations } from '../sinks/matrix/relations';
 import type { ActRequest, Moderation } from './moderate';
 
@@ -40,6 +41,9 @@ interface SyncEvent {
  * position: reactions older than the listener are never acted on.
  */
 export class MatrixModerationListener {
+  /** for /sync, whose answer may take the whole poll */
+  private readonly syncApi: MatrixApi;
+  /** for everything else */
   private readonly api: MatrixApi;
   private readonly log: Logger;
   private readonly stopping = new AbortController();
@@ -52,7 +56,9 @@ export class MatrixModerationListener {
 
   constructor(private readonly deps: MatrixListenerDeps) {
     this.pollMs = deps.pollMs ?? SYNC_POLL_MS;
-    this.api = new MatrixApi(deps.config.homeserver.replace(/\/+$/, ''), deps.config.accessToken, this.pollMs + 15_000);
+    const homeserver = deps.config.homeserver.replace(/\/+$/, '');
+    this.syncApi = new MatrixApi(homeserver, deps.config.accessToken, this.pollMs + 15_000);
+    this.api = new MatrixApi(homeserver, deps.config.accessToken, MATRIX_REQUEST_TIMEOUT_MS);
     this.log = deps.logger.child({ component: 'moderation', sink: deps.sink });
   }
 
@@ -62,6 +68,7 @@ export class MatrixModerationListener {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    this.syncApi.close();
     this.api.close();
     await this.running;
   }
@@ -100,7 +107,7 @@ export class MatrixModerationListener {
     });
     const query: Record<string, string[]> = { filter: [filter], timeout: [String(first ? 0 : this.pollMs)] };
     if (this.since !== undefined) query.since = [this.since];
-    const answer = await this.api.call({ method: 'GET', path: ['sync'], query });
+    const answer = await this.syncApi.call({ method: 'GET', path: ['sync'], query });
     if (answer.status !== 200) throw new Error(describe(answer));
     const body = answer.body as { next_batch?: unknown; rooms?: { join?: Record<string, { timeline?: { events?: SyncEvent[] } }> } };
     if (typeof body?.next_batch !== 'string') throw new Error('the /sync answer has no next_batch');

@@ -5,11 +5,12 @@ import type { CardActions, Sink } from '../sinks/sink';
 
 /**
  * Whether moderators act from this sink: a moderator list, and on Discord bot mode with the
- * application's key, on Slack the signing secret. (Matrix: not yet.)
+ * application's key, on Slack the signing secret; on Matrix the list alone (reactions are read with /sync).
  */
 export function moderatedSink(config: Config['sinks'][string]): boolean {
   if (config.type === 'discord') return config.moderators !== undefined && config.publicKey !== undefined && config.botToken !== undefined;
   if (config.type === 'slack') return config.moderators !== undefined && config.signingSecret !== undefined;
+  if (config.type === 'matrix') return config.moderators !== undefined;
   return false;
 }
 

@@ -6,6 +6,7 @@ import type { CardActions, Sink } from '../sinks/sink';
 import type { Job } from '../queue/queue';
 import { cardActionsFor, moderatedSink } from './cards';
 import { interactionRoutes } from './http';
+import { MatrixModerationListener } from './matrix';
 import { MisskeyAdmin } from './misskey-admin';
 import { Moderation } from './moderate';
 
@@ -32,11 +33,17 @@ export function startModeration(deps: { config: Config; queue: Queue; logger: Lo
     moderators: (sink) => lists.get(sink),
     admin: (source) => admins.get(source),
   });
-  const http = moderated.length > 0 ? interactionRoutes({ ...deps, moderation, bodyLimit: config.server.bodyLimit }) : undefined;
+  // Discord and Slack call the bridge; on Matrix the bridge listens to the room
+  const http = moderated.some(([, sink]) => sink.type !== 'matrix') ? interactionRoutes({ ...deps, moderation, bodyLimit: config.server.bodyLimit }) : undefined;
+  const listeners = moderated.flatMap(([name, sink]) =>
+    sink.type === 'matrix' ? [new MatrixModerationListener({ sink: name, config: sink, moderation, logger: deps.logger, now: deps.now })] : [],
+  );
+  for (const listener of listeners) listener.start();
   return {
     router: http?.router,
     cardActions: cardActionsFor(config),
     async stop() {
+      await Promise.all(listeners.map((listener) => listener.stop()));
       await http?.drain();
     },
   };

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { checkMatrixHtml } from './matrix-html-allowlist';
 
-export type MatrixRoute = 'versions' | 'whoami' | 'joined_rooms' | 'directory' | 'join' | 'state' | 'send' | 'upload';
+export type MatrixRoute = 'versions' | 'whoami' | 'joined_rooms' | 'directory' | 'join' | 'state' | 'send' | 'upload' | 'sync' | 'event';
 
 export interface FakeUser {
   userId: string;
@@ -101,6 +101,8 @@ export interface MatrixFakeOptions {
   /** how long successful transactions are replayed; default 60 min */
   transactionTtlMs?: number;
   maxUploadBytes?: number;
+  /** the longest a /sync waits for new events, whatever its `timeout` asks; default 200 ms */
+  syncMaxWaitMs?: number;
 }
 
 export interface MatrixFake {
@@ -129,6 +131,12 @@ export interface MatrixFake {
   inject(route: MatrixRoute | '*', fault: MatrixFault, times?: number): void;
   setRateLimit(limit: 'off' | 'synapse' | RateLimit): void;
   revokeToken(accessToken: string): void;
+  /** another user reacts to an event (`m.reaction`, `m.annotation` with this key); the reaction event */
+  react(idOrAlias: string, sender: string, eventId: string, key: string): FakeEvent;
+  /** /sync hands out this event again, as a homeserver may after a lost answer */
+  resync(event: FakeEvent): void;
+  /** GET /sync requests received */
+  syncRequests(): RecordedRequest[];
   close(): Promise<void>;
 }
 
@@ -164,6 +172,19 @@ export async function startMatrixFake(options: MatrixFakeOptions = {}): Promise<
   let rateLimit = toRateLimit(options.rateLimit ?? 'off');
   let sends = 0;
   let counter = 0;
+  const syncMaxWaitMs = options.syncMaxWaitMs ?? 200;
+  /** every event in the order /sync hands them out; a sync token `s<n>` is a position in it */
+  const stream: FakeEvent[] = [];
+  const waiters = new Set<() => void>();
+  const record = (room: FakeRoom, event: FakeEvent): void => {
+    room.timeline.push(event);
+    publish(event);
+  };
+  const publish = (event: FakeEvent): void => {
+    stream.push(event);
+    for (const wake of [...waiters]) wake();
+  };
+  const newEventId = () => `$${(++counter).toString().padStart(4, '0')}${randomBytes(12).toString('base64url')}`;
 
   const addRoom = (spec: FakeRoomSpec): FakeRoom => {
     const room: FakeRoom = {
@@ -218,7 +239,7 @@ export async function startMatrixFake(options: MatrixFakeOptions = {}): Promise<
     );
   };
 
-  const handlers: Record<MatrixRoute, (ctx: RequestContext) => unknown> = {
+  const handlers: Record<MatrixRoute, (ctx: RequestContext) => unknown | Promise<unknown>> = {
     versions: () => ({ versions: ['r0.6.1', 'v1.1', 'v1.5', 'v1.10', 'v1.11', 'v1.12'], unstable_features: {} }),
     whoami: ({ user }) => ({ user_id: user.userId, device_id: user.deviceId, is_guest: false }),
     joined_rooms: ({ user }) => ({ joined_rooms: [...rooms.values()].filter((r) => r.members.has(user.userId)).map((r) => r.id) }),
@@ -266,10 +287,57 @@ export async function startMatrixFake(options: MatrixFakeOptions = {}): Promise<
       if (bytes > MAX_EVENT_BYTES) throw new HttpError(413, 'M_TOO_LARGE', `event too large (${bytes} > ${MAX_EVENT_BYTES} bytes)`);
       takeRateToken(user);
 
-      const eventId = `$${(++counter).toString().padStart(4, '0')}${randomBytes(12).toString('base64url')}`;
-      room.timeline.push({ eventId, roomId, sender: user.userId, type, content, txnId, originServerTs: Date.now() });
+      const eventId = newEventId();
+      record(room, { eventId, roomId, sender: user.userId, type, content, txnId, originServerTs: Date.now() });
       transactions.set(transactionKey, { eventId, at: Date.now() });
       return { event_id: eventId };
+    },
+    sync: async ({ user, query }) => {
+      const since = query.get('since');
+      let from = 0;
+      if (since !== null) {
+        const match = /^s(\d+)$/.exec(since);
+        if (!match || Number(match[1]) > stream.length) throw new HttpError(400, 'M_INVALID_PARAM', `Invalid stream token '${since}'`);
+        from = Number(match[1]);
+      }
+      const filter = parseFilter(query.get('filter'));
+      const visible = (event: FakeEvent) =>
+        (rooms.get(event.roomId)?.members.has(user.userId) ?? false) &&
+        (filter.rooms === undefined || filter.rooms.includes(event.roomId)) &&
+        (filter.types === undefined || filter.types.includes(event.type));
+      const timeout = Math.min(Number(query.get('timeout') ?? 0) || 0, syncMaxWaitMs);
+      // long poll: answer at once when something is new, else wait (at most syncMaxWaitMs)
+      if (since !== null && timeout > 0 && !stream.slice(from).some(visible)) {
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            if (!stream.slice(from).some(visible)) return;
+            done();
+          };
+          const done = () => {
+            clearTimeout(timer);
+            waiters.delete(wake);
+            resolve();
+          };
+          const timer = setTimeout(done, timeout);
+          timer.unref();
+          waiters.add(wake);
+        });
+      }
+      const join: Record<string, { timeline: { events: unknown[]; limited: boolean } }> = {};
+      // the first sync (no since) gives each room's latest events; later ones what came since
+      const events = since === null ? [] : stream.slice(from).filter(visible);
+      for (const event of events) {
+        (join[event.roomId] ??= { timeline: { events: [], limited: false } }).timeline.events.push(clientEvent(event));
+      }
+      return { next_batch: `s${stream.length}`, rooms: { join } };
+    },
+    event: ({ user, segments }) => {
+      const [roomId = '', eventId = ''] = [segments[5], segments[7]];
+      const room = rooms.get(roomId);
+      if (!room || !room.members.has(user.userId)) throw notInRoom(user, roomId);
+      const event = room.timeline.find((e) => e.eventId === eventId);
+      if (!event) throw new HttpError(404, 'M_NOT_FOUND', 'Could not find event ' + eventId);
+      return { ...clientEvent(event), room_id: roomId };
     },
     upload: ({ req, rawBody }) => {
       const type = req.headers['content-type'] ?? '';
@@ -328,7 +396,7 @@ export async function startMatrixFake(options: MatrixFakeOptions = {}): Promise<
     let headers: Record<string, string> = {};
     try {
       const user = match.route === 'versions' ? users[0]! : authenticate(req, url.searchParams);
-      body = handlers[match.route]({ req, user, segments, query: url.searchParams, body: record.body, rawBody });
+      body = await handlers[match.route]({ req, user, segments, query: url.searchParams, body: record.body, rawBody });
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       status = error.status;
@@ -393,8 +461,26 @@ export async function startMatrixFake(options: MatrixFakeOptions = {}): Promise<
     revokeToken: (accessToken) => {
       tokens.delete(accessToken);
     },
+    react: (idOrAlias, sender, eventId, key) => {
+      const room = findRoom(idOrAlias);
+      if (!room) throw new Error(`no room ${idOrAlias} in the fake`);
+      const event: FakeEvent = {
+        eventId: newEventId(),
+        roomId: room.id,
+        sender,
+        type: 'm.reaction',
+        content: { 'm.relates_to': { rel_type: 'm.annotation', event_id: eventId, key } },
+        txnId: '',
+        originServerTs: Date.now(),
+      };
+      record(room, event);
+      return event;
+    },
+    resync: (event) => publish(event),
+    syncRequests: () => requests.filter((r) => r.route === 'sync'),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const wake of [...waiters]) wake();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
@@ -431,7 +517,28 @@ function matchRoute(s: string[]): RouteMatch | undefined {
     return { route: 'state', method: 'GET' };
   }
   if (at('_matrix', 'client', 'v3', 'rooms', null, 'send', null, null)) return { route: 'send', method: 'PUT' };
+  if (at('_matrix', 'client', 'v3', 'sync')) return { route: 'sync', method: 'GET' };
+  if (at('_matrix', 'client', 'v3', 'rooms', null, 'event', null)) return { route: 'event', method: 'GET' };
   return undefined;
+}
+
+/** An event as the Client-Server API shows it. */
+function clientEvent(event: FakeEvent): Record<string, unknown> {
+  return { type: event.type, event_id: event.eventId, sender: event.sender, origin_server_ts: event.originServerTs, content: event.content, unsigned: {} };
+}
+
+/** The parts of an inline /sync filter the fake honours: `room.rooms` and `room.timeline.types`. */
+function parseFilter(text: string | null): { rooms?: string[]; types?: string[] } {
+  if (text === null) return {};
+  if (!text.startsWith('{')) throw new HttpError(400, 'M_INVALID_PARAM', 'The fake only knows inline filters');
+  let filter: { room?: { rooms?: unknown; timeline?: { types?: unknown } } };
+  try {
+    filter = JSON.parse(text) as typeof filter;
+  } catch {
+    throw new HttpError(400, 'M_NOT_JSON', 'Invalid filter JSON');
+  }
+  const strings = (value: unknown) => (Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined);
+  return { rooms: strings(filter.room?.rooms), types: strings(filter.room?.timeline?.types) };
 }
 
 function decodeSegment(segment: string): string {

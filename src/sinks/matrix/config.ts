@@ -17,6 +17,8 @@ export const matrixSinkSchema = z
     allowMentions: z.boolean().default(false),
     /** join the room at start (and once after a 403) when the bot is invited or the room is public */
     autoJoin: z.boolean().default(true),
+    /** moderation from chat: the Matrix user ids whose reactions on abuse report cards count */
+    moderators: z.array(z.string().regex(/^@[^\s:]+:\S+$/, 'must be a Matrix user id such as @mod:example.org')).min(1).optional(),
   })
   .strict();
 

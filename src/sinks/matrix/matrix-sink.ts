@@ -3,7 +3,8 @@ import { delivered, failed, retry, type Delivery, type Sink, type SinkDeps, type
 import { verdictForNetworkError } from '../http-verdict';
 import { MatrixApi, MatrixNetworkError, type MatrixResponse } from './api';
 import type { MatrixSinkConfig } from './config';
-import { buildContent, type BuiltContent, type MatrixMessageContent } from './content';
+import { withCardActions, CARD_EXTRA_BYTES } from './actions';
+import { buildContent, contentBytes, type BuiltContent, type MatrixMessageContent } from './content';
 import { MATRIX_CONTENT_BUDGET_BYTES, MATRIX_MAX_BATCH, MATRIX_REQUEST_TIMEOUT_MS } from './limits';
 import { connectRoom, joinRoom, MatrixStartError, type RoomConnection } from './startup';
 import { transactionId } from './transaction';
@@ -120,8 +121,14 @@ class MatrixSink implements Sink {
     }
   }
 
+  /** An abuse report card on a sink with moderators also says how to act, and names its report. */
   private compose(delivery: Delivery): BuiltContent {
-    return buildContent(delivery.messages, { msgtype: this.config.msgtype, allowMentions: this.config.allowMentions });
+    const actions = this.config.moderators && !delivery.edit ? delivery.actions : undefined;
+    const options = { msgtype: this.config.msgtype, allowMentions: this.config.allowMentions };
+    if (!actions) return buildContent(delivery.messages, options);
+    const built = buildContent(delivery.messages, { ...options, budgetBytes: MATRIX_CONTENT_BUDGET_BYTES - CARD_EXTRA_BYTES });
+    const content = withCardActions(built.content, actions);
+    return { ...built, content, bytes: contentBytes(content) };
   }
 
   /** The homeserver's answer, or a retry verdict when none came. */

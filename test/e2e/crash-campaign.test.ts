@@ -19,7 +19,7 @@ import { RedisQueue } from '../../src/queue/redis';
 import { startDiscordFake, type DiscordFake } from '../fakes/discord-fake';
 import { startMatrixFake, type MatrixFake, type MatrixFault, type RecordedRequest } from '../fakes/matrix-fake';
 import { eventually, SECRET } from '../helpers/bridge';
-import { cliArgs, spawnBridge, transpiledCli, type BridgeProcess } from '../helpers/bridge-process';
+import { cliArgs, killAll, postToBridge, spawnBridge, transpiledCli, type BridgeProcess } from '../helpers/bridge-process';
 import { followNumber, mentionNumber } from '../helpers/e2e';
 import { CI, newPrefix, REDIS_URL, redisReachable } from '../helpers/redis';
 
@@ -175,10 +175,7 @@ describe('crash campaign: SIGKILL at random instants of a mixed burst, restart, 
   afterEach(async () => {
     feeder?.stop();
     feeder = undefined;
-    for (const bridge of running.splice(0)) {
-      bridge.child.kill('SIGKILL');
-      await bridge.exited;
-    }
+    await killAll(running);
     if (prefix) await RedisQueue.destroy(REDIS_URL, prefix);
     prefix = undefined;
     await Promise.all([matrix.close(), discord.close()]);
@@ -208,17 +205,6 @@ routes:
     );
     return { file, mentionsHook: mentionsHook.id, followsHook: followsHook.id };
   };
-
-  const post = (bridge: BridgeProcess, body: unknown): Promise<number> =>
-    fetch(`${bridge.url}/hooks/alice`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-misskey-hook-secret': SECRET },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    }).then(
-      (response) => response.status,
-      () => 0,
-    );
 
   const queueDepth = async (bridge: BridgeProcess): Promise<number> => {
     const text = await (await fetch(`${bridge.url}/metrics`)).text();
@@ -269,7 +255,7 @@ routes:
           if (event.posts > 0) stats.reposts++;
           event.posts++;
           inFlight.add(event);
-          const answer = post(bridge, event.body);
+          const answer = postToBridge(bridge, event.body);
           onPost(posts++);
           const status = await answer;
           inFlight.delete(event);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startMatrixFake, type MatrixFake } from '../fakes/matrix-fake';
 import { eventually, SECRET } from '../helpers/bridge';
-import { spawnBridge, type BridgeProcess } from '../helpers/bridge-process';
+import { killAll, postToBridge, spawnBridge, type BridgeProcess } from '../helpers/bridge-process';
 import { mentionNumber } from '../helpers/e2e';
 import { fixture } from '../helpers/fixtures';
 
@@ -33,7 +33,7 @@ routes:
   });
 
   afterEach(async () => {
-    for (const bridge of running.splice(0)) bridge.child.kill('SIGKILL');
+    await killAll(running);
     await matrix.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -44,18 +44,11 @@ routes:
     return bridge;
   };
 
-  const post = (bridge: BridgeProcess, body: unknown) =>
-    fetch(`${bridge.url}/hooks/alice`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-misskey-hook-secret': SECRET },
-      body: JSON.stringify(body),
-    });
-
   it('loses nothing when killed right after answering 204', async () => {
     const first = await start();
     // the homeserver is slow: the message is still on its way when the bridge dies
     matrix.inject('send', { kind: 'latency', ms: 60_000 });
-    expect((await post(first, fixture('mention.local.json').body)).status).toBe(204);
+    expect(await postToBridge(first, fixture('mention.local.json').body)).toBe(204);
     await eventually(() => expect(matrix.sendRequests()).toBe(1), 10_000);
     first.child.kill('SIGKILL');
     await first.exited;
@@ -76,7 +69,7 @@ routes:
     const accepted: string[] = [];
     for (let n = 0; n < 60; n++) {
       const { body, marker } = mentionNumber(n);
-      if ((await post(first, body)).status === 204) accepted.push(marker);
+      if ((await postToBridge(first, body)) === 204) accepted.push(marker);
     }
     const shown = () => matrix.timeline(ROOM).map((event) => String(event.content.body));
     await eventually(() => expect(matrix.timeline(ROOM).length).toBeGreaterThan(0), 10_000);
@@ -96,7 +89,7 @@ routes:
   it('reuses the transaction id after dying between the homeserver answer and the ack: one message', async () => {
     const first = await start();
     matrix.inject('send', { kind: 'hold-answer', ms: 60_000 });
-    expect((await post(first, fixture('mention.local.json').body)).status).toBe(204);
+    expect(await postToBridge(first, fixture('mention.local.json').body)).toBe(204);
     await eventually(() => expect(matrix.timeline(ROOM)).toHaveLength(1), 10_000);
     first.child.kill('SIGKILL');
     await first.exited;

@@ -12,7 +12,7 @@ import { statusCommand } from '../../src/commands/status';
 import { RedisQueue } from '../../src/queue/redis';
 import { startMatrixFake, type MatrixFake } from '../fakes/matrix-fake';
 import { eventually, SECRET } from '../helpers/bridge';
-import { spawnBridge, type BridgeProcess } from '../helpers/bridge-process';
+import { killAll, postToBridge, spawnBridge, type BridgeProcess } from '../helpers/bridge-process';
 import { mentionNumber } from '../helpers/e2e';
 import { describeRedis, newPrefix, REDIS_URL } from '../helpers/redis';
 
@@ -48,10 +48,7 @@ routes:
   });
 
   afterEach(async () => {
-    for (const bridge of running.splice(0)) {
-      bridge.child.kill('SIGKILL');
-      await bridge.exited;
-    }
+    await killAll(running);
     await RedisQueue.destroy(REDIS_URL, prefix);
     await matrix.close();
     rmSync(dir, { recursive: true, force: true });
@@ -63,13 +60,6 @@ routes:
     await eventually(async () => expect((await fetch(`${bridge.url}/readyz`)).status).toBe(200), 15_000);
     return bridge;
   };
-
-  const post = (bridge: BridgeProcess, body: unknown) =>
-    fetch(`${bridge.url}/hooks/alice`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-misskey-hook-secret': SECRET },
-      body: JSON.stringify(body),
-    });
 
   /** how many times each marker shows in the room (a digest names several markers, each once) */
   const markersInRoom = () => {
@@ -87,7 +77,7 @@ routes:
     // the victim's first send hangs at the homeserver: it holds the digest's lease when it dies
     matrix.inject('send', { kind: 'latency', ms: 60_000 });
     const events = Array.from({ length: 12 }, (_, i) => mentionNumber(i));
-    for (const { body } of events) expect((await post(victim, body)).status).toBe(204);
+    for (const { body } of events) expect(await postToBridge(victim, body)).toBe(204);
     await eventually(() => expect(matrix.sendRequests()).toBeGreaterThanOrEqual(1), 10_000);
     const survivor = await start();
 
@@ -115,7 +105,7 @@ routes:
     // 7 s at the homeserver, over three lease lengths: renewed every ~0.7 s meanwhile
     matrix.inject('send', { kind: 'latency', ms: 7_000 });
     const { body, marker } = mentionNumber(1);
-    expect((await post(first, body)).status).toBe(204);
+    expect(await postToBridge(first, body)).toBe(204);
 
     await eventually(() => expect(markersInRoom().get(marker)).toBe(1), 20_000);
     // the other instance had 5 s past the first lease to take it over, and did not
@@ -162,12 +152,7 @@ routes:
     // 4 s at the homeserver: four lease lengths, in which the worker polls the lane many times
     matrix.inject('send', { kind: 'latency', ms: 4_000 });
     const { body } = mentionNumber(1);
-    const answer = await fetch(`${bridge.url}/hooks/alice`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-misskey-hook-secret': SECRET },
-      body: JSON.stringify(body),
-    });
-    expect(answer.status).toBe(204);
+    expect(await postToBridge(bridge, body)).toBe(204);
 
     await eventually(() => expect(matrix.timeline(ROOM)).toHaveLength(1), 15_000);
     await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -12,7 +12,7 @@ import { RedisQueue } from '../../src/queue/redis';
 import { startDiscordFake, type DiscordFake } from '../fakes/discord-fake';
 import { startMatrixFake, type MatrixFake } from '../fakes/matrix-fake';
 import { eventually, SECRET } from '../helpers/bridge';
-import { spawnBridge, type BridgeProcess } from '../helpers/bridge-process';
+import { killAll, postToBridge, spawnBridge, type BridgeProcess } from '../helpers/bridge-process';
 import { fixture } from '../helpers/fixtures';
 import { describeRedis, newPrefix, REDIS_URL } from '../helpers/redis';
 
@@ -82,10 +82,7 @@ routes:
   });
 
   afterEach(async () => {
-    for (const bridge of running.splice(0)) {
-      bridge.child.kill('SIGKILL');
-      await bridge.exited;
-    }
+    await killAll(running);
     await queue?.close();
     queue = undefined;
     await RedisQueue.destroy(REDIS_URL, prefix);
@@ -98,18 +95,6 @@ routes:
     running.push(bridge);
     return bridge;
   };
-
-  /** the status of one webhook post; 0 when the process did not answer */
-  const post = (bridge: BridgeProcess, body: unknown): Promise<number> =>
-    fetch(`${bridge.url}/hooks/alice`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-misskey-hook-secret': SECRET },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    }).then(
-      (response) => response.status,
-      () => 0,
-    );
 
   it('loses nothing when one is killed mid-burst: Matrix once each, Discord at least once, within its limit', async () => {
     const [victim, survivor] = await Promise.all([start(), start()]);
@@ -124,7 +109,7 @@ routes:
     const deliver = async (n: number) => {
       const { eventId, body } = mention(n);
       for (let attempt = 0; attempt < 50; attempt++) {
-        const status = await post(attempt === 0 && n % 2 === 0 ? victim : survivor, body);
+        const status = await postToBridge(attempt === 0 && n % 2 === 0 ? victim : survivor, body);
         if (++answered === KILL_AFTER) victim.child.kill('SIGKILL');
         if (status >= 200 && status < 300) {
           accepted.push(eventId);

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { RedisQueue } from '../../src/queue/redis';
 import { startMatrixFake, type MatrixFake } from '../fakes/matrix-fake';
 import { eventually, SECRET } from '../helpers/bridge';
-import { spawnBridge, type BridgeProcess } from '../helpers/bridge-process';
+import { killAll, postToBridge, spawnBridge, type BridgeProcess } from '../helpers/bridge-process';
 import { mentionNumber } from '../helpers/e2e';
 import { describeRedis, newPrefix, REDIS_URL } from '../helpers/redis';
 
@@ -48,15 +48,6 @@ routes:
 `,
   );
   return file;
-}
-
-async function post(bridge: BridgeProcess, body: unknown): Promise<number> {
-  const response = await fetch(`${bridge.url}/hooks/alice`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-misskey-hook-secret': SECRET },
-    body: JSON.stringify(body),
-  });
-  return response.status;
 }
 
 async function metricsOf(bridge: BridgeProcess): Promise<string> {
@@ -111,7 +102,7 @@ describe('sink pause and resume beside a running process (SQLite store)', () => 
     expect(paused.stdout).toContain('sink "ops" paused');
 
     const events = Array.from({ length: 8 }, (_, n) => mentionNumber(n));
-    for (const { body } of events) expect(await post(running, body)).toBe(204);
+    for (const { body } of events) expect(await postToBridge(running, body)).toBe(204);
     await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
     expect(matrix.sendRequests()).toBe(0);
 
@@ -149,10 +140,7 @@ describeRedis('sink pause and resume across two processes (Redis store)', () => 
   });
 
   afterEach(async () => {
-    for (const bridge of running.splice(0)) {
-      bridge.child.kill('SIGKILL');
-      await bridge.exited;
-    }
+    await killAll(running);
     await RedisQueue.destroy(REDIS_URL, prefix);
     await matrix.close();
     rmSync(dir, { recursive: true, force: true });
@@ -167,7 +155,7 @@ describeRedis('sink pause and resume across two processes (Redis store)', () => 
 
     expect((await cli('sink', 'pause', 'ops', '-c', configFile)).code).toBe(0);
     const events = Array.from({ length: 12 }, (_, n) => mentionNumber(n));
-    for (const [n, { body }] of events.entries()) expect(await post(bridges[n % 2]!, body)).toBe(204);
+    for (const [n, { body }] of events.entries()) expect(await postToBridge(bridges[n % 2]!, body)).toBe(204);
     await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
     expect(matrix.sendRequests()).toBe(0);
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { SECRET } from './bridge';
 import ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -83,4 +84,25 @@ export async function spawnBridge(
     void exited.then((code) => reject(new Error(`bridge exited with ${code} before listening: ${stderr}`)));
   });
   return { child, url: `http://127.0.0.1:${port}`, logs, exited };
+}
+
+/** POSTs a webhook body to the bridge's `/hooks/alice`: the answer's status, 0 when none came (10 s). */
+export function postToBridge(bridge: { url: string }, body: unknown): Promise<number> {
+  return fetch(`${bridge.url}/hooks/alice`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-misskey-hook-secret': SECRET },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  }).then(
+    (response) => response.status,
+    () => 0,
+  );
+}
+
+/** SIGKILLs every bridge of the list, waits until each is gone, and empties the list. */
+export async function killAll(running: BridgeProcess[]): Promise<void> {
+  for (const bridge of running.splice(0)) {
+    bridge.child.kill('SIGKILL');
+    await bridge.exited;
+  }
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SqliteQueue } from '../../src/queue/sqlite';
-import { SECRET, eventually, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
+import { SECRET, captureStdout, eventually, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
 import { fixture } from '../helpers/fixtures';
 
 /** Grouping and quiet hours through serve, printed by a console sink. */
@@ -36,23 +36,13 @@ function utcClock(minutes: number): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('grouping and quiet hours through serve', () => {
-  let printed: string[];
   const cleanups: (() => Promise<void>)[] = [];
-  const output = () => printed.join('');
+  const output = captureStdout();
   /** the console's message blocks, each starting with its heading line */
   const blocks = () => output().split(/^(?=── )/m).filter((block) => block.startsWith('── '));
 
-  beforeEach(() => {
-    printed = [];
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      printed.push(String(chunk));
-      return true;
-    });
-  });
-
   afterEach(async () => {
     while (cleanups.length > 0) await cleanups.pop()!();
-    jest.restoreAllMocks();
   });
 
   async function start(yaml: string, queue?: SqliteQueue): Promise<TestBridge> {

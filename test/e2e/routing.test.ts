@@ -1,7 +1,7 @@
 import { startBridge } from '../../src/app';
 import { createLogger } from '../../src/observe/logger';
 import { MemoryQueue } from '../../src/queue/memory';
-import { SECRET, eventually, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
+import { SECRET, captureStdout, eventually, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
 import { fixture, withEventId } from '../helpers/fixtures';
 
 /** Only the sources, sink and routes vary; everything goes to the console. */
@@ -17,20 +17,11 @@ ${routes}
 }
 
 describe('routing through serve', () => {
-  let printed: string[];
+  const printed = captureStdout();
   const cleanups: (() => Promise<void>)[] = [];
-
-  beforeEach(() => {
-    printed = [];
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      printed.push(String(chunk));
-      return true;
-    });
-  });
 
   afterEach(async () => {
     while (cleanups.length > 0) await cleanups.pop()!();
-    jest.restoreAllMocks();
   });
 
   async function start(routes: string): Promise<TestBridge> {
@@ -46,22 +37,19 @@ describe('routing through serve', () => {
     const bridge = await start(`  - name: all\n${events}\n    to: [terminal]`);
     const follow = fixture('follow.local.json');
     expect((await bridge.post('alice', follow.body, { 'x-misskey-host': follow.host })).status).toBe(204);
-    await eventually(() => expect(printed.join('')).toContain('── follow'));
+    await eventually(() => expect(printed()).toContain('── follow'));
     const note = withEventId(fixture('note.basic.json').body, 'c0ffee00-0000-4000-8000-0000000000a1');
     expect((await bridge.post('alice', note)).status).toBe(204);
-    await eventually(() => expect(printed.join('')).toContain('── note'));
+    await eventually(() => expect(printed()).toContain('── note'));
   });
 });
 
 describe('events no route takes', () => {
   const HOUR = 3_600_000;
 
+  const printed = captureStdout();
+
   it('are counted in /metrics by source and type and logged once an hour', async () => {
-    const printed: string[] = [];
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      printed.push(String(chunk));
-      return true;
-    });
     const logs: Record<string, unknown>[] = [];
     const logger = createLogger({ level: 'info', destination: { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) } });
     // the bridge's clock, moved on by an hour below
@@ -97,11 +85,10 @@ describe('events no route takes', () => {
 
       // a routed event is delivered and not counted
       expect((await post(fixture('mention.local.json').body)).status).toBe(204);
-      await eventually(() => expect(printed.join('')).toContain('── mention'));
+      await eventually(() => expect(printed()).toContain('── mention'));
       expect(await unrouted()).toEqual(['misskey_bridge_events_unrouted_total{source="alice",type="note"} 3']);
     } finally {
       await bridge.stop(1000);
-      jest.restoreAllMocks();
     }
   });
 });

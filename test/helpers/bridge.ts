@@ -70,3 +70,22 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 500
     }
   }
 }
+
+/**
+ * Collects what is written to stdout (what a console sink prints) during each test of the suite,
+ * without showing it; the returned function gives what was printed so far in the current test.
+ */
+export function captureStdout(): () => string {
+  let printed: string[] = [];
+  beforeEach(() => {
+    printed = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    });
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+  return () => printed.join('');
+}

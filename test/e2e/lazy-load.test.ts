@@ -12,7 +12,8 @@ import { spawnBridge, type BridgeProcess } from '../helpers/bridge-process';
 const REPORTER = path.resolve(__dirname, '../helpers/module-report.js');
 
 const libraries = {
-  discord: /[\\/]node_modules[\\/]discord\.js[\\/]/,
+  discord: /[\\/]node_modules[\\/]@discordjs[\\/]rest[\\/]/,
+  undici: /[\\/]node_modules[\\/]undici[\\/]/,
   slack: /[\\/]node_modules[\\/]@slack[\\/]web-api[\\/]/,
   redis: /[\\/]node_modules[\\/]ioredis[\\/]/,
 };
@@ -68,11 +69,12 @@ routes: [ { name: everything, events: "*", to: [out] } ]
     expect(loaded(modules, libraries.redis)).toBe(false);
   });
 
-  it('one Discord sink: discord.js, but not @slack/web-api', async () => {
+  it('one Discord sink: its REST client on Node\'s fetch, but neither npm undici nor @slack/web-api', async () => {
     // the start-up check of this webhook fails (nothing listens on port 1): the sink exists all the same
     const webhookUrl = `http://127.0.0.1:1/api/webhooks/123456789012345678/${'x'.repeat(68)}`;
     const modules = await modulesOnceListening('discord', `{ out: { type: discord, webhookUrl: "${webhookUrl}" } }`);
     expect(loaded(modules, libraries.discord)).toBe(true);
+    expect(loaded(modules, libraries.undici)).toBe(false);
     expect(loaded(modules, libraries.slack)).toBe(false);
     expect(loaded(modules, libraries.redis)).toBe(false);
   });

@@ -1,4 +1,4 @@
-import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
+import { DiscordAPIError, HTTPError, RateLimitError } from '../../src/sinks/discord/rest';
 import { classifyError, type ErrorContext } from '../../src/sinks/discord/errors';
 import type { DiscordTarget } from '../../src/sinks/discord/target';
 

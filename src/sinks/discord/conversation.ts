@@ -1,4 +1,4 @@
-import type { APIMessage } from 'discord.js';
+import type { APIMessage } from 'discord-api-types/v10';
 import type { MessageRef } from '../sink';
 import { MAX_CONTENT } from './limits';
 import type { DiscordBody } from './payload';

@@ -1,5 +1,6 @@
 import type { Logger } from '../../observe/logger';
-import { DiscordAPIError, type APIMessage } from 'discord.js';
+import type { APIMessage } from 'discord-api-types/v10';
+import { DiscordAPIError } from './rest';
 import { delivered, failed, type Delivery, type MessageRef, type Sink, type SinkDeps, type SinkHealth, type Verdict } from '../sink';
 import type { DiscordSinkConfig } from './config';
 import { classifyError, paceOf, type Broken } from './errors';

@@ -1,4 +1,4 @@
-import type { APIEmbed } from 'discord.js';
+import type { APIEmbed } from 'discord-api-types/v10';
 import type { Message } from '../../render/message';
 import { imageLinks, shareGallerySlots, sortImages, type SortedImages } from './images';
 import { embeddableUrl, escapePlain } from './links';

@@ -1,4 +1,4 @@
-import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
+import { DiscordAPIError, HTTPError, RateLimitError } from './rest';
 import { verdictForNetworkError, verdictForStatus } from '../http-verdict';
 import { failed, retry, type Pace, type Verdict } from '../sink';
 import { describeTarget, type DiscordTarget } from './target';

@@ -1,4 +1,4 @@
-import { escapeMarkdown } from 'discord.js';
+import { escapeMarkdown } from '@discordjs/formatters';
 import { MAX_LINK_LABEL, MAX_URL } from './limits';
 import { truncatePlain } from './truncate';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MessageFlags, type APIAllowedMentions, type APIEmbed } from 'discord.js';
+import { MessageFlags, type APIAllowedMentions, type APIEmbed } from 'discord-api-types/v10';
 import type { Delivery } from '../sink';
 import { actionRows, type DiscordActionRow } from './actions';
 import { composeContent } from './content';

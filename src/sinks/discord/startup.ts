@@ -1,4 +1,4 @@
-import { ChannelType, type APIChannel } from 'discord.js';
+import { ChannelType, type APIChannel } from 'discord-api-types/v10';
 import { describeTarget, type DiscordTarget } from './target';
 import type { BotTransport, WebhookTransport } from './transport';
 

@@ -1,14 +1,5 @@
-import {
-  REST,
-  RESTEvents,
-  Routes,
-  WebhookClient,
-  type APIChannel,
-  type APIMessage,
-  type APIWebhook,
-  type RESTOptions,
-  type ResponseLike,
-} from 'discord.js';
+import { Routes, type APIChannel, type APIMessage, type APIWebhook } from 'discord-api-types/v10';
+import { REST, RESTEvents, type RESTOptions, type ResponseLike } from './rest';
 import { parseRetryAfter } from '../http-verdict';
 import type { MessageRef } from '../sink';
 import type { DiscordBody } from './payload';
@@ -99,24 +90,27 @@ const asMessage = (answer: unknown): APIMessage | undefined =>
 /** a thread the bridge starts is hidden after 3 days without a message (Discord offers 1 h, 1 d, 3 d, 7 d) */
 export const THREAD_ARCHIVE_MINUTES = 4320;
 
+function stopSweepers(rest: REST): void {
+  rest.clearHashSweeper();
+  rest.clearHandlerSweeper();
+}
+
 /** The bridge's REST settings: discord.js never retries nor waits, the queue does. */
 export function restOptions(apiBase: string, timeoutMs: number): Partial<RESTOptions> {
   return { api: apiBase, version: '10', retries: 0, timeout: timeoutMs, rejectOnRateLimit: () => true };
 }
 
+/** A webhook needs no token: its URL carries one (`auth: false` on each request). */
 export class WebhookTransport implements DiscordTransport {
-  private readonly client: WebhookClient;
+  private readonly rest: REST;
   private readonly watch: ResponseWatch;
 
   constructor(
     private readonly target: Extract<DiscordTarget, { mode: 'webhook' }>,
     timeoutMs: number,
   ) {
-    this.client = new WebhookClient(
-      { id: target.webhookId, token: target.webhookToken },
-      { rest: restOptions(target.apiBase, timeoutMs), allowedMentions: { parse: [] } },
-    );
-    this.watch = new ResponseWatch(this.client.rest);
+    this.rest = new REST(restOptions(target.apiBase, timeoutMs));
+    this.watch = new ResponseWatch(this.rest);
   }
 
   guildId?: string;
@@ -129,7 +123,7 @@ export class WebhookTransport implements DiscordTransport {
     const query = new URLSearchParams({ wait: String(wait) });
     if (this.target.threadId) query.set('thread_id', this.target.threadId);
     const route = Routes.webhook(this.target.webhookId, this.target.webhookToken);
-    return asMessage(await this.watch.during(body, exchange, () => this.client.rest.post(route, { body, query, auth: false })));
+    return asMessage(await this.watch.during(body, exchange, () => this.rest.post(route, { body, query, auth: false })));
   }
 
   /** PATCH /webhooks/{id}/{token}/messages/{id}: only this webhook's own messages */
@@ -139,18 +133,18 @@ export class WebhookTransport implements DiscordTransport {
     const thread = message.thread ?? this.target.threadId;
     if (thread) query.set('thread_id', thread);
     const route = Routes.webhookMessage(this.target.webhookId, this.target.webhookToken, message.id);
-    return (await this.watch.during(patch, exchange, () => this.client.rest.patch(route, { body: patch, query, auth: false }))) as APIMessage;
+    return (await this.watch.during(patch, exchange, () => this.rest.patch(route, { body: patch, query, auth: false }))) as APIMessage;
   }
 
   /** GET /webhooks/{id}/{token}: the webhook exists and the token is right. */
   async fetchWebhook(): Promise<APIWebhook> {
-    const webhook = (await this.client.rest.get(Routes.webhook(this.target.webhookId, this.target.webhookToken), { auth: false })) as APIWebhook;
+    const webhook = (await this.rest.get(Routes.webhook(this.target.webhookId, this.target.webhookToken), { auth: false })) as APIWebhook;
     this.guildId = webhook.guild_id ?? undefined;
     return webhook;
   }
 
   close(): void {
-    this.client.destroy();
+    stopSweepers(this.rest);
   }
 }
 
@@ -199,7 +193,6 @@ export class BotTransport implements DiscordTransport {
   }
 
   close(): void {
-    this.rest.clearHashSweeper();
-    this.rest.clearHandlerSweeper();
+    stopSweepers(this.rest);
   }
 }

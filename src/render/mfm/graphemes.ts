@@ -7,7 +7,12 @@ const WORD_BACKTRACK = 16;
 /** How far back a cut looks for a position that is certainly a grapheme boundary. */
 const SAFE_LOOKBACK = 256;
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+let segmenter: Intl.Segmenter | undefined;
+
+/** One grapheme segmenter, made on first use: creating the first loads ICU's break rules (20–50 ms). */
+export function graphemeSegmenter(): Intl.Segmenter {
+  return (segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' }));
+}
 
 /**
  * Characters that never join a neighbour into one grapheme (printable ASCII, tab, newline, kana
@@ -37,7 +42,7 @@ function graphemeBoundaryAtOrBefore(text: string, cut: number): number {
   }
   if (start === cut) return cut;
   let boundary = start;
-  for (const { index, segment } of segmenter.segment(text.slice(start, cut + 64))) {
+  for (const { index, segment } of graphemeSegmenter().segment(text.slice(start, cut + 64))) {
     const end = start + index + segment.length;
     if (end > cut) break;
     boundary = end;

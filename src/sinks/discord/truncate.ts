@@ -3,6 +3,7 @@
  * URL, never right after an escaping backslash or inside a grapheme; open code fences, spoilers
  * and bold/underline/strike markers are closed so a cut spoiler still hides its text.
  */
+import { graphemeSegmenter } from '../../render/mfm/graphemes';
 
 export const ELLIPSIS = '…';
 
@@ -31,7 +32,7 @@ interface CutMap {
 function graphemeBoundaries(text: string): Uint8Array {
   const boundary = new Uint8Array(text.length + 1);
   boundary[text.length] = 1;
-  for (const { index } of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) boundary[index] = 1;
+  for (const { index } of graphemeSegmenter().segment(text)) boundary[index] = 1;
   return boundary;
 }
 

@@ -1,11 +1,11 @@
 import { jsonBytes } from './html';
+import { graphemeSegmenter } from '../../render/mfm/graphemes';
 
 /** Clean cuts measured in JSON UTF-8 bytes: at a word or grapheme boundary, never inside a URL, tag or entity. */
 
 export const ELLIPSIS = '…';
 const ELLIPSIS_BYTES = jsonBytes(ELLIPSIS);
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 const GRAPHEME_WINDOW = 64;
 const URL_LIKE = /\b(?:https?|ftp|mailto|magnet):[^\s<>"]+/gi;
 
@@ -68,7 +68,7 @@ function graphemeBoundaryAtOrBefore(text: string, end: number): number {
   const from = Math.max(0, end - GRAPHEME_WINDOW);
   const window = text.slice(from, Math.min(text.length, end + GRAPHEME_WINDOW));
   let boundary = -1;
-  for (const { index } of graphemes.segment(window)) {
+  for (const { index } of graphemeSegmenter().segment(window)) {
     if (from + index > end) break;
     if (index > 0 || from === 0) boundary = from + index;
   }

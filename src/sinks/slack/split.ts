@@ -3,6 +3,7 @@
  * grapheme boundary, never inside a `<…>` link or mention nor an `&…;` entity; a code fence left open
  * by a cut is closed (and reopened in the next piece).
  */
+import { graphemeSegmenter } from '../../render/mfm/graphemes';
 
 const ELLIPSIS = '…';
 const FENCE = '```';
@@ -11,7 +12,6 @@ const OPEN_FENCE = '```\n';
 /** a cut at a newline or space is preferred unless it would waste more than this share of the room */
 const MIN_FILL = 0.5;
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 export interface Cut {
   text: string;
@@ -108,7 +108,7 @@ function flattenLeadingConstruct(text: string): string {
 function graphemeBoundaryAtOrBefore(text: string, index: number): number {
   const from = Math.max(0, index - 64);
   let boundary = from;
-  for (const { index: start } of graphemes.segment(text.slice(from, index + 64))) {
+  for (const { index: start } of graphemeSegmenter().segment(text.slice(from, index + 64))) {
     if (from + start > index) break;
     boundary = from + start;
   }

@@ -51,11 +51,10 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
     };
   }
 
-  const dateFormat = new Intl.DateTimeFormat(settings.locale, {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-    timeZone: settings.timeZone,
-  });
+  // made on first use: the first one of a process loads ICU's locale data (tens of ms of start-up)
+  let dateFormat: Intl.DateTimeFormat | undefined;
+  const formatDate = (date: Date) =>
+    (dateFormat ??= new Intl.DateTimeFormat(settings.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: settings.timeZone })).format(date);
 
   const helpers: Record<string, (this: unknown, ...args: unknown[]) => unknown> = {
     /**
@@ -138,7 +137,7 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
       const value = params[0];
       const date = new Date(typeof value === 'number' ? value : text(value));
       if (Number.isNaN(date.getTime())) return '';
-      const absolute = dateFormat.format(date);
+      const absolute = formatDate(date);
       const unix = Math.floor(date.getTime() / 1000);
       const relative = params[1] === 'relative';
       if (target === 'discord') return safe(`<t:${unix}:${relative ? 'R' : 'f'}>`);

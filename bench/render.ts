@@ -10,8 +10,9 @@
  *   when one note goes to several platforms. Target 20,000 notes/s.
  * - "every note new": before each render, every MFM text of the note (its text, and those of the
  *   note it renotes or replies to) gets a number appended that no render used before, so each
- *   one is parsed by mfm-js (in this thread or, for text with nested syntax, in the parser's
- *   worker thread while this thread waits): what one sink per note costs. Target 3,000 notes/s.
+ *   one is parsed (in this thread, or in the parser's worker thread while this thread waits if
+ *   it backtracks past the parser's step limit): what one sink per note costs. Target 3,000
+ *   notes/s.
  *
  * BENCH_RENDER_SECONDS sets the time per figure (2).
  */

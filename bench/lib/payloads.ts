@@ -22,7 +22,7 @@ type NoteBody = Body & { body: { note: Body & { text: string | null; cw: string 
 const clone = <T>(value: T): T => structuredClone(value);
 
 /** Roughly `length` characters of MFM made of the given lines, over and over. */
-function repeatTo(lines: string[], length: number): string {
+export function repeatTo(lines: string[], length: number): string {
   const out: string[] = [];
   let size = 0;
   for (let i = 0; size < length; i++) {
@@ -33,7 +33,7 @@ function repeatTo(lines: string[], length: number): string {
   return out.join('\n').slice(0, length);
 }
 
-const MFM_LINES = [
+export const MFM_LINES = [
   '$[x2 **Big news {n}!**] <center>Welcome :misskey_party: to the server</center>',
   'Ping @kenji@mastodon.example and @bob — see #MisskeyWebhooks and #ミスキー',
   'Docs: https://misskey-hub.net/ja/docs/ and <https://example.com/a_(b)?q={n}&r=2>',
@@ -45,7 +45,7 @@ const MFM_LINES = [
   '\\(E = mc^{n}\\) $[flip.h $[rainbow rainbow]] $[ruby 漢字 かんじ]',
 ];
 
-const PROSE_LINES = [
+export const PROSE_LINES = [
   '今日はいい天気☀️ 公園で散歩してきました。桜がきれいで、写真をたくさん撮りました 📸',
   'Release notes for v13.{n}: faster timelines, better search, and fixes for @alice@misskey.example\'s report.',
   'Thread 🧵 {n}/20: https://misskey-hub.net/en/docs/for-users/features/mfm/ explains every function; #MFM #Misskey',

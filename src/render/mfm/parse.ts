@@ -1,23 +1,34 @@
 /**
- * mfm-js parsing with a time bound.
+ * MFM parsing with a time bound.
  *
- * mfm-js backtracks without memoisation: some short hostile inputs take seconds
- * (3000 × `[` ≈ 15 s, 500 × `\([)` ≈ 27 s, measured with mfm-js 0.26 on Node 20), and no
- * cheap pre-check catches every such shape. So the parse runs in a worker thread while this
- * thread waits synchronously (Atomics.wait) for at most PARSE_TIMEOUT_MS; past that the worker
- * is terminated and the text is parsed with `parseSimple` (text and emoji only: inert, just
- * unformatted). Results, fallbacks included, are cached, as every target renders the same text.
+ * The parser (./parser, a port of mfm-js's) backtracks as mfm-js does, without memoisation: some
+ * short hostile inputs take long (3000 × `[` ≈ 0.3 s, 500 × `\([)` ≈ 2 s; 15 s and 27 s with
+ * mfm-js 0.26, on Node 20), and no cheap pre-check catches every such shape. So text is parsed
+ * here with a limit on the parser's steps that real notes stay far below; past it, the parse runs
+ * in a worker thread while this thread waits synchronously (Atomics.wait) for at most
+ * PARSE_TIMEOUT_MS; past that the worker is terminated and the text is parsed with `parseSimple`
+ * (text and emoji only: inert, just unformatted). Results, fallbacks included, are cached, as
+ * every target renders the same text.
  *
- * Two kinds of text skip the worker: text made only of characters no MFM syntax starts with is a
- * single text node without any parsing, and text without the characters that open nested syntax
- * (the only source of mfm-js's backtracking) is parsed right here, in time linear in its length.
+ * Text made only of characters no MFM syntax starts with is a single text node without parsing.
  */
-import * as mfm from 'mfm-js';
+import type { MfmNode } from 'mfm-js';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { parseSimple, parseWithin } from './parser';
 
 /**
- * Real notes take far less: 6,000 characters (renderMfm's input cap) of Japanese text parse in
- * 20–60 ms, about 100 ms in a fresh thread on a busy machine.
+ * Steps the parser may take in this thread, per character of text and at least (see
+ * parseWithin): real notes take 3–6 per character, random MFM-heavy text up to about 11,
+ * hostile text hundreds to tens of thousands. A text that needs more costs this thread at most
+ * ~20 ms (6,000 characters, renderMfm's input cap, at up to ~150 ns a step) before it goes to
+ * the worker.
+ */
+const STEPS_PER_CHAR = 20;
+const MIN_STEPS = 10_000;
+/**
+ * Only text past the step limit reaches the worker: heavy backtracking, mostly hostile. In a
+ * fresh thread the parser takes 5–15 ms for 6,000 characters of real notes; 250 ms lets it
+ * finish a few million steps of backtracking.
  */
 const PARSE_TIMEOUT_MS = 250;
 const START_TIMEOUT_MS = 5_000;
@@ -27,19 +38,33 @@ const WARM_POLL_MS = 5;
 const START_RETRY_MS = 60_000;
 const CACHE_SIZE = 32;
 
-/** flag[0]: 0 = busy, -1 = ready, -2 = failed to start, n > 0 = request n answered. */
+/**
+ * flag[0]: 0 = busy, -1 = ready, -2 = failed to start, n > 0 = request n answered.
+ *
+ * The thread requires the parser by path (PARSER_PATH). When the sources run as TypeScript,
+ * register-ts.js (loaded with `node -r`, which workers inherit) transpiles them, except under
+ * jest, which transpiles only in its own module loader: the thread then transpiles the parser as
+ * register-ts.js does, with the compiler at workerData.typescriptPath.
+ */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const flag = new Int32Array(workerData.flag);
 try {
-  const mfm = require(workerData.mfmPath);
+  if (workerData.typescriptPath !== null && require.extensions['.ts'] === undefined) {
+    const ts = require(workerData.typescriptPath);
+    const fs = require('node:fs');
+    const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+    require.extensions['.ts'] = (mod, filename) =>
+      mod._compile(ts.transpileModule(fs.readFileSync(filename, 'utf8'), { fileName: filename, compilerOptions }).outputText, filename);
+  }
+  const { parse } = require(workerData.parserPath);
   const port = workerData.port;
   // Warm the parser up so that a fresh thread is not slowed down by the JIT on its first real note.
   const sample = '$[x2 **bold**] <center>@a@b.example #tag :e: 🍣</center> [l](https://x.example/) \`c\` > q\\n';
-  for (let i = 0; i < 20; i++) mfm.parse(sample.repeat(4));
+  for (let i = 0; i < 20; i++) parse(sample.repeat(4));
   port.on('message', ({ id, text }) => {
     let nodes = null;
-    try { nodes = mfm.parse(text); } catch { nodes = null; }
+    try { nodes = parse(text); } catch { nodes = null; }
     port.postMessage({ id, nodes });
     Atomics.store(flag, 0, id);
     Atomics.notify(flag, 0);
@@ -51,6 +76,9 @@ try {
 Atomics.notify(flag, 0);
 `;
 
+/** The parser, for the thread to require: JavaScript once built, TypeScript run from the sources. */
+const PARSER_PATH = require.resolve('./parser');
+
 interface ParserThread {
   worker: Worker;
   port: MessagePort;
@@ -61,20 +89,20 @@ interface ParserThread {
 
 let thread: ParserThread | null = null;
 let startFailedAt = -Infinity;
-const cache = new Map<string, mfm.MfmNode[]>();
+const cache = new Map<string, MfmNode[]>();
 
 /**
  * Parsed MFM of `text`, taking at most about PARSE_TIMEOUT_MS (plus, when the parser thread is
  * still starting, the rest of its start-up: ~0.1–0.3 s, once, and after a hostile note).
  */
-export function parseBounded(text: string): mfm.MfmNode[] {
+export function parseBounded(text: string): MfmNode[] {
   const hit = cache.get(text);
   if (hit !== undefined) {
     cache.delete(text);
     cache.set(text, hit);
     return hit;
   }
-  const nodes = isPlainText(text) ? plainNodes(text) : parsesInThisThread(text) ? parseHere(text) : (parseInWorker(text) ?? mfm.parseSimple(text));
+  const nodes = isPlainText(text) ? plainNodes(text) : (parseInThisThread(text) ?? parseInWorker(text) ?? parseSimple(text));
   cache.set(text, nodes);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return nodes;
@@ -88,38 +116,24 @@ export function parseBounded(text: string): mfm.MfmNode[] {
 const PLAIN_TEXT = /^[A-Za-z0-9 \t\n.,!?'"%&=;+\-/\u3001\u3002\u3041-\u3096\u30A1-\u30FA\u30FC\u4E00-\u9FFF\uFF01\uFF1F]*$/;
 const SEARCH_BUTTON = /search|検索/i;
 
-/** True when mfm-js would parse `text` into nothing but one text node (none when empty). */
+/** True when MFM `text` is nothing but one text node (none when empty). */
 export function isPlainText(text: string): boolean {
   return PLAIN_TEXT.test(text) && !SEARCH_BUTTON.test(text);
 }
 
-function plainNodes(text: string): mfm.MfmNode[] {
+function plainNodes(text: string): MfmNode[] {
   return text === '' ? [] : [{ type: 'text', props: { text } }];
 }
 
 /**
- * Longest text parsed in this thread (Misskey's default note limit); mfm-js takes about 5–15 ms
- * for 3,000 characters of the shapes that remain.
+ * Nodes of `text` when the parser gets through it within the step limit here, else null (and
+ * parseSimple's should the parser ever throw).
  */
-const IN_THREAD_MAX = 3_000;
-/**
- * What opens nested syntax (links and their labels, `$[fn …]`, `**`, `__`, `~~`, tags, quotes,
- * math, brackets inside hashtags and URLs): mfm-js retries a nested parse at every such opener,
- * which is where its time goes polynomial and worse. Without them every construct it can still
- * find (mentions, hashtags, URLs, emoji, inline code, code blocks, search) is one forward scan.
- */
-const NESTING = /[[(（「*_~<>$\\]/;
-
-/** True when `text` is short and has nothing mfm-js backtracks on: parsed without the worker. */
-export function parsesInThisThread(text: string): boolean {
-  return text.length <= IN_THREAD_MAX && !NESTING.test(text);
-}
-
-function parseHere(text: string): mfm.MfmNode[] {
+export function parseInThisThread(text: string): MfmNode[] | null {
   try {
-    return mfm.parse(text);
+    return parseWithin(text, Math.max(MIN_STEPS, STEPS_PER_CHAR * text.length));
   } catch {
-    return mfm.parseSimple(text);
+    return parseSimple(text);
   }
 }
 
@@ -134,7 +148,7 @@ export async function stopMfmParser(): Promise<void> {
   }
 }
 
-function parseInWorker(text: string): mfm.MfmNode[] | null {
+function parseInWorker(text: string): MfmNode[] | null {
   const t = thread ?? spawn();
   if (t === null || !ready(t)) return null;
   const id = t.nextId++;
@@ -145,7 +159,7 @@ function parseInWorker(text: string): mfm.MfmNode[] | null {
     return null;
   }
   for (let reply = receiveMessageOnPort(t.port); reply !== undefined; reply = receiveMessageOnPort(t.port)) {
-    const message = reply.message as { id: number; nodes: mfm.MfmNode[] | null };
+    const message = reply.message as { id: number; nodes: MfmNode[] | null };
     if (message.id === id) return message.nodes;
   }
   replace(t);
@@ -160,7 +174,7 @@ function spawn(): ParserThread | null {
   try {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { port: port2, flag: flag.buffer, mfmPath: require.resolve('mfm-js') },
+      workerData: { port: port2, flag: flag.buffer, parserPath: PARSER_PATH, typescriptPath: PARSER_PATH.endsWith('.ts') ? require.resolve('typescript') : null },
       transferList: [port2],
       resourceLimits: { maxOldGenerationSizeMb: 128 },
     });

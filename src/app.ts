@@ -16,7 +16,6 @@ import { HoldPlanner } from './route/hold';
 import { TemplateStore, missingRouteTemplates, templateFolders } from './render/template-store';
 import { TemplateError } from './render/templates';
 import { PLATFORMS, type Platform } from './render/message';
-import { warmMfmParser } from './render/mfm/parse';
 import { createSink, SINKS } from './sinks/registry';
 import type { Sink } from './sinks/sink';
 import type { RunningStudio } from './studio/server';
@@ -126,10 +125,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const port = (server.address() as AddressInfo).port;
   // the worker waits for the sinks' first start-up checks, so nothing queued waits on a check in flight
   let stopped = false;
-  // with a backlog that a started sink can send, the MFM parser's thread is started first, without blocking /readyz
-  void Promise.allSettled(starting.map((start) => start.first))
-    .then(async () => ((await hasSendableBacklog(queue, sinks, started, now())) ? warmMfmParser() : undefined))
-    .then(() => stopped || worker.start());
+  void Promise.allSettled(starting.map((start) => start.first)).then(() => stopped || worker.start());
   if (options.watchTemplates !== false) templates.watch();
   const studio = config.studio.enabled
     ? await (await import('./studio/server')).startStudio({ ...config.studio, config, logger, templates: () => templates.get(), recentEvents: (limit) => queue.recentEvents(limit) })
@@ -181,13 +177,6 @@ function keepStarting(sink: Sink, started: Set<string>, logger: Logger): { first
   const timer = setInterval(attempt, SINK_RESTART_MS);
   timer.unref();
   return { first: attempt(), timer };
-}
-
-/** Whether jobs are due in a lane of a sink that passed its start-up check (a failed one sends nothing yet). */
-async function hasSendableBacklog(queue: Queue, sinks: ReadonlyMap<string, Sink>, started: ReadonlySet<string>, at: number): Promise<boolean> {
-  const sendable = new Set([...sinks.values()].filter((sink) => started.has(sink.name)).map((sink) => sink.lane));
-  const due = await queue.dueLanes(at).catch(() => []);
-  return due.some(({ lane }) => sendable.has(lane));
 }
 
 async function readiness(queue: Queue, sinks: ReadonlyMap<string, Sink>, started: ReadonlySet<string>) {

@@ -32,8 +32,6 @@ const MIN_STEPS = 10_000;
  */
 const PARSE_TIMEOUT_MS = 250;
 const START_TIMEOUT_MS = 5_000;
-/** how often warmMfmParser looks whether the starting thread is ready */
-const WARM_POLL_MS = 5;
 /** After a failed start, notes are parsed with `parseSimple` for this long before trying again. */
 const START_RETRY_MS = 60_000;
 const CACHE_SIZE = 32;
@@ -208,18 +206,6 @@ function waitFor(flag: Int32Array, value: number, timeoutMs: number): boolean {
     if (left <= 0) return false;
     Atomics.wait(flag, 0, current, left);
   }
-}
-
-/**
- * Starts the parser thread without blocking and resolves once it is ready (or failed to start):
- * a bridge with a backlog calls it before delivering, so the first note with nested syntax does
- * not hold the event loop while the thread starts.
- */
-export async function warmMfmParser(): Promise<void> {
-  const t = thread ?? spawn();
-  if (t === null || t.ready) return;
-  const deadline = performance.now() + START_TIMEOUT_MS;
-  while (Atomics.load(t.flag, 0) === 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, WARM_POLL_MS));
 }
 
 /** Ends a stuck thread; its successor starts in the background right away. */

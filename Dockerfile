@@ -27,5 +27,5 @@ USER node
 VOLUME ["/srv/misskey-bridge/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "--max-semi-space-size=4", "/opt/misskey-bridge/dist/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "/opt/misskey-bridge/dist/cli.js"]
 CMD ["serve"]

@@ -19,7 +19,8 @@ export const REPORT_POSTING_EVENTS: readonly string[] = ['abuseReport'];
 /**
  * The subject a job's message stands for, or null when its message is never replied to or
  * edited (follows, digests of those, notices). Used by every store to find a waiting parent, so
- * the Redis script (`subjectOf` in redis.ts) repeats this logic.
+ * the Redis script (`subjectOf` in redis.ts) and SQLite's indexed column (`subjectSql` in
+ * sqlite.ts) repeat this logic.
  */
 export function subjectOf(job: Pick<NewJob, 'event' | 'payload'>): string | null {
   const payload = job.payload as { note?: { id?: unknown } | null; report?: { id?: unknown } | null };

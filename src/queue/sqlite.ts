@@ -24,7 +24,7 @@ import {
 } from './queue';
 import type { Event } from '../normalize/event';
 import { AUDIT_KEEP, type AuditEntry } from './audit';
-import { subjectOf, type MessageKey } from './message-map';
+import { NOTE_POSTING_EVENTS, REPORT_POSTING_EVENTS, type MessageKey } from './message-map';
 import type { MessageRef } from '../sinks/sink';
 
 export interface SqliteQueueOptions {
@@ -158,6 +158,12 @@ const MIGRATIONS = [
     key TEXT PRIMARY KEY,
     expiresAt INTEGER NOT NULL
   ) WITHOUT ROWID;
+  `,
+  `
+  -- the note or report a job's message stands for (subjectOf), so that holdsMessage finds a
+  -- waiting parent through an index instead of reading every job of the lane
+  ALTER TABLE jobs ADD COLUMN subject TEXT GENERATED ALWAYS AS (${subjectSql('data')}) VIRTUAL;
+  CREATE INDEX jobs_subject ON jobs (lane, sink, subject) WHERE subject IS NOT NULL;
   `,
 ];
 
@@ -838,13 +844,16 @@ function prepareModerationStatements(db: Database.Database) {
   };
 }
 
+/** subjectOf (message-map.ts) as an SQL expression over a job's data column, from the same lists */
+function subjectSql(data: string): string {
+  const list = (events: readonly string[]) => events.map((event) => `'${event}'`).join(', ');
+  const subject = (events: readonly string[], field: string) =>
+    `WHEN json_extract(${data}, '$.event') IN (${list(events)}) AND json_type(${data}, '$.payload.${field}.id') = 'text'
+      THEN '${field}:' || json_extract(${data}, '$.payload.${field}.id')`;
+  return `CASE ${subject(NOTE_POSTING_EVENTS, 'note')} ${subject(REPORT_POSTING_EVENTS, 'report')} END`;
+}
+
 function prepareMessageStatements(db: Database.Database) {
-  // the same subject the other stores compute: one definition (message-map.ts)
-  db.function('bridge_subject', { deterministic: true }, (data: unknown) => {
-    if (typeof data !== 'string') return null;
-    const { event, payload } = JSON.parse(data) as JobData;
-    return subjectOf({ event, payload });
-  });
   type Key = MessageKey;
   return {
     record: db.prepare<Key & { ref: string; expiresAt: number }>(
@@ -854,11 +863,11 @@ function prepareMessageStatements(db: Database.Database) {
     find: db
       .prepare<Key & { now: number }, string>('SELECT ref FROM messages WHERE source = :source AND subject = :subject AND sink = :sink AND expiresAt >= :now')
       .pluck(),
-    // a lane's jobs only (jobs_due): the lookup runs when a reply's parent is not in the map yet
+    // jobs_subject: the lookup runs when a reply's parent is not in the map yet
     holds: db
       .prepare<{ lane: string; sink: string; source: string; subject: string; except: string }>(
-        `SELECT 1 FROM jobs WHERE lane = :lane AND sink = :sink AND id != :except
-           AND json_extract(data, '$.source') = :source AND bridge_subject(data) = :subject LIMIT 1`,
+        `SELECT 1 FROM jobs INDEXED BY jobs_subject WHERE lane = :lane AND sink = :sink AND subject = :subject
+           AND id != :except AND json_extract(data, '$.source') = :source LIMIT 1`,
       )
       .pluck(),
     prune: db.prepare<[number]>('DELETE FROM messages WHERE expiresAt < ?'),

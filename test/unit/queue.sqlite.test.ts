@@ -59,7 +59,7 @@ describe('SqliteQueue', () => {
     const db = connection(open());
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
   });
 
   it("sets synchronous FULL for sync: 'full'", () => {

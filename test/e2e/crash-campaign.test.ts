@@ -22,6 +22,7 @@ import { eventually, SECRET } from '../helpers/bridge';
 import { cliArgs, killAll, postToBridge, spawnBridge, transpiledCli, type BridgeProcess } from '../helpers/bridge-process';
 import { followNumber, mentionNumber } from '../helpers/e2e';
 import { CI, newPrefix, REDIS_URL, redisReachable } from '../helpers/redis';
+import { seededRandom } from '../helpers/seeded-random';
 
 const SEED = process.env.CRASH_CAMPAIGN_SEED ? Number(process.env.CRASH_CAMPAIGN_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 const KILLS = 20;
@@ -39,18 +40,6 @@ if (!redisUp && !CI) {
   console.warn(`Redis crash campaign SKIPPED: no Redis answers at ${REDIS_URL} (set REDIS_URL; with CI=true it fails instead)`);
 }
 const itRedis = redisUp || CI ? it : it.skip;
-
-/** mulberry32: small, fast and good enough to pick instants and faults */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -223,8 +212,8 @@ routes:
     // each store draws its own sequence from the one seed
     const seed = (SEED ^ (store === 'redis' ? 0x9e3779b9 : 0)) >>> 0;
     const configFile = config.file;
-    const random = prng(seed);
-    feeder = new FaultFeeder(matrix, discord, prng(seed ^ 0x5eed));
+    const random = seededRandom(seed);
+    feeder = new FaultFeeder(matrix, discord, seededRandom(seed ^ 0x5eed));
     feeder.start();
     const events: Posted[] = [];
     /** posted without an answer: Misskey posts them again, same eventId */

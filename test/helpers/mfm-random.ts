@@ -2,18 +2,7 @@
  * Seeded pseudo-random MFM-ish text for differential tests of the MFM parser: every piece of MFM
  * syntax, near-misses of it, and the characters its rules look at, mixed at random and nested.
  */
-
-/** mulberry32: a small seeded generator of numbers in [0, 1) */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './seeded-random';
 
 /** Opening and closing pieces of nestable syntax. */
 const PAIRS: [string, string][] = [
@@ -104,7 +93,7 @@ function chunk(next: () => number, budget: number, depth: number): string {
 
 /** `count` random texts of up to `maxPieces` pieces, the same ones for the same seed. */
 export function randomMfmTexts(seed: number, count: number, maxPieces = 16): string[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Array.from({ length: count }, () => chunk(next, 1 + Math.floor(next() * maxPieces), 1 + Math.floor(next() * 4)));
 }
 

@@ -5,21 +5,13 @@
  */
 import fc from 'fast-check';
 import * as mfm from 'mfm-js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import workerThreads from 'node:worker_threads';
 import { isPlainText, parseBounded, parseInThisThread, stopMfmParser } from '../../src/render/mfm/parse';
+import { goldenMfmCorpus } from '../helpers/mfm-corpus';
 
 afterAll(() => stopMfmParser());
 
-interface CorpusEntry {
-  name: string;
-  text?: string;
-  parts?: [string, number][];
-}
-const corpus = (JSON.parse(readFileSync(join(__dirname, '..', 'golden', 'mfm', 'corpus.json'), 'utf8')) as { mfm: CorpusEntry[] }).mfm
-  .filter((e) => e.text !== undefined || e.parts !== undefined)
-  .map((e) => ({ name: e.name, text: e.text ?? (e.parts ?? []).map(([piece, times]) => piece.repeat(times)).join('') }));
+const corpus = goldenMfmCorpus();
 
 /** Pieces of text both shortcuts have to tell apart: syntax, near-syntax and plain text. */
 const FRAGMENTS = [

@@ -4,12 +4,12 @@
  * random MFM-ish texts and other nest limits. A failure shows the text.
  */
 import * as mfm from 'mfm-js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { MFM_LINES, PROSE_LINES, repeatTo } from '../../bench/lib/payloads';
 import { parse, parseSimple, parseWithin } from '../../src/render/mfm/parser';
 import { allFixtures } from '../helpers/fixtures';
-import { deeplyNested, random, randomMfmTexts } from '../helpers/mfm-random';
+import { goldenMfmCorpus } from '../helpers/mfm-corpus';
+import { deeplyNested, randomMfmTexts } from '../helpers/mfm-random';
+import { seededRandom } from '../helpers/seeded-random';
 
 function expectSame(text: string, nestLimit?: number): void {
   const options = nestLimit === undefined ? {} : { nestLimit };
@@ -32,18 +32,8 @@ function fixtureTexts(value: unknown, into: string[] = []): string[] {
   return into;
 }
 
-interface CorpusEntry {
-  name: string;
-  text?: string;
-  parts?: [string, number][];
-}
 /** The golden corpus; the pathological entries cut to a length mfm-js gets through quickly. */
-const corpus = (JSON.parse(readFileSync(join(__dirname, '..', 'golden', 'mfm', 'corpus.json'), 'utf8')) as { mfm: CorpusEntry[] }).mfm
-  .filter((e) => e.text !== undefined || e.parts !== undefined)
-  .map((e) => {
-    const text = e.text ?? (e.parts ?? []).map(([piece, times]) => piece.repeat(times)).join('');
-    return e.name.startsWith('pathological') ? text.slice(0, 200) : text;
-  });
+const corpus = goldenMfmCorpus().map(({ name, text }) => (name.startsWith('pathological') ? text.slice(0, 200) : text));
 
 describe('the MFM parser gives what mfm-js gives', () => {
   it('for every text, CW and name of the shared fixtures', () => {
@@ -72,7 +62,7 @@ describe('the MFM parser gives what mfm-js gives', () => {
   });
 
   it('for text nested past the nest limit', () => {
-    const next = random(42);
+    const next = seededRandom(42);
     for (let i = 0; i < 200; i++) expectSame(deeplyNested(next, 15 + Math.floor(next() * 15)));
     for (const [open, close] of [['**', '**'], ['<small>', '</small>'], ['$[x2 ', ']'], ['> ', ''], ['[', '](https://a.example)'], ['#a(', ')'], ['https://a.example/(', ')']]) {
       for (const levels of [19, 20, 21, 25]) expectSame(`${open!.repeat(levels)}x :e: 🍣 @a${close!.repeat(levels)}`);

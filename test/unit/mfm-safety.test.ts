@@ -3,9 +3,8 @@
  * on every target, truncation keeps markup whole and graphemes intact, random MFM never throws.
  */
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { escapeText, MFM_TARGETS, renderMfm, stopMfmParser, type MfmContext, type MfmTarget } from '../../src/render/mfm';
+import { goldenMfmCorpus } from '../helpers/mfm-corpus';
 
 const CTX: MfmContext = { server: 'https://misskey.example' };
 const MORE = 'https://misskey.example/notes/a1b2c3';
@@ -137,14 +136,7 @@ function problems(target: MfmTarget, out: string, spoilersAllowed = false): stri
   }
 }
 
-interface CorpusEntry {
-  name: string;
-  text?: string;
-  parts?: [string, number][];
-}
-const corpus = (JSON.parse(readFileSync(join(__dirname, '..', 'golden', 'mfm', 'corpus.json'), 'utf8')) as { mfm: CorpusEntry[] }).mfm
-  .filter((e) => e.text !== undefined || e.parts !== undefined)
-  .map((e) => ({ name: e.name, text: e.text ?? (e.parts ?? []).map(([piece, times]) => piece.repeat(times)).join('') }));
+const corpus = goldenMfmCorpus();
 const hostile = corpus.filter((e) => e.name.startsWith('hostile: '));
 
 afterAll(() => stopMfmParser());

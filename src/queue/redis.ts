@@ -65,7 +65,7 @@ import {
 } from './queue';
 import type { Event } from '../normalize/event';
 import { AUDIT_KEEP, type AuditEntry } from './audit';
-import { NOTE_POSTING_EVENTS, REPORT_POSTING_EVENTS, type MessageKey, type StoredMessage } from './message-map';
+import { NOTE_POSTING_EVENTS, REPORT_POSTING_EVENTS, subjectOf, type MessageKey, type StoredMessage } from './message-map';
 import type { MessageRef } from '../sinks/sink';
 
 export interface RedisQueueOptions {
@@ -95,8 +95,32 @@ const LUA_COMMON = `
 local P = ARGV[1]
 local function jobKey(id) return P .. 'job:' .. id end
 
--- a new job is due at once (availableAt = now)
-local function index(id, lane, pair, seq, createdAt, availableAt)
+-- the ids of a lane's jobs of one sink whose messages stand for one note or report (holdsMessage);
+-- member: lane, sink, source and subject joined by NUL (subjectMember)
+local function subjectSet(member) return P .. 'subject:' .. member end
+local NOTE_POSTING, REPORT_POSTING = ${luaSet(NOTE_POSTING_EVENTS)}, ${luaSet(REPORT_POSTING_EVENTS)}
+local function idOf(value)
+  if type(value) == 'table' and type(value.id) == 'string' then return value.id end
+  return nil
+end
+-- subjectOf (message-map.ts) of a stored job's data, as its subject set, or '' for none
+local function subjectSetOf(lane, sink, data)
+  local ok, job = pcall(cjson.decode, data)
+  if not ok or type(job) ~= 'table' or type(job.payload) ~= 'table' or type(job.source) ~= 'string' then return '' end
+  local subject = nil
+  if NOTE_POSTING[job.event] and idOf(job.payload.note) then subject = 'note:' .. idOf(job.payload.note) end
+  if REPORT_POSTING[job.event] and idOf(job.payload.report) then subject = 'report:' .. idOf(job.payload.report) end
+  if not subject then return '' end
+  local nul = string.char(0)
+  return subjectSet(lane .. nul .. sink .. nul .. job.source .. nul .. subject)
+end
+
+-- a new job is due at once (availableAt = now); subject: its subject set, or ''
+local function index(id, lane, pair, seq, createdAt, availableAt, subject)
+  if subject ~= '' then
+    redis.call('HSET', jobKey(id), 'subject', subject)
+    redis.call('SADD', subject, id)
+  end
   redis.call('ZADD', P .. 'ready:' .. lane, seq, id)
   redis.call('ZADD', P .. 'at:' .. lane, availableAt, id)
   redis.call('ZADD', P .. 'created:' .. pair, createdAt, id)
@@ -104,7 +128,8 @@ local function index(id, lane, pair, seq, createdAt, availableAt)
   redis.call('SADD', P .. 'pairs', pair)
 end
 
-local function unindex(id, lane, pair, batch)
+local function unindex(id, lane, pair, batch, subject)
+  if subject then redis.call('SREM', subject, id) end
   redis.call('ZREM', P .. 'ready:' .. lane, id)
   redis.call('ZREM', P .. 'later:' .. lane, id)
   redis.call('ZREM', P .. 'at:' .. lane, id)
@@ -154,21 +179,22 @@ const DEAD_FIELDS = `'data', 'lane', 'sink', 'createdAt', 'attempts', 'history',
 
 const SCRIPTS = {
   // ARGV: P, seen key suffix, now, seen TTL, recent length, then id, lane, sink, pair, data, hold (JSON), hold
-  // until, hold group per job (the hold's three '' unless held); 1 = stored
+  // until, hold group (the hold's three '' unless held), subject member ('' for none) per job; 1 = stored
   bridgeAccept: `
     local now, ttl = ARGV[3], ARGV[4]
     local seen = P .. 'seen:' .. ARGV[2]
     local seenAt = redis.call('GET', seen)
     if seenAt and tonumber(seenAt) >= tonumber(now) - tonumber(ttl) then return 0 end
-    for i = 6, #ARGV, 8 do
+    for i = 6, #ARGV, 9 do
       local id, lane, sink, pair = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
       local hold, holdUntil, holdGroup = ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+      local subject = ARGV[i + 8] == '' and '' or subjectSet(ARGV[i + 8])
       local key = jobKey(id)
       if redis.call('EXISTS', key) == 0 then
         local seq = redis.call('INCR', P .. 'seq')
         redis.call('HSET', key, 'data', ARGV[i + 4], 'lane', lane, 'sink', sink, 'pair', pair, 'createdAt', now,
           'availableAt', now, 'attempts', 0, 'history', '[]', 'seq', seq)
-        index(id, lane, pair, seq, now, now)
+        index(id, lane, pair, seq, now, now, subject)
         if holdGroup ~= '' then
           -- held for a summary: due at its time, already in its group (kept through release)
           redis.call('HSET', key, 'availableAt', holdUntil, 'batch', holdGroup, 'hold', hold)
@@ -333,10 +359,10 @@ const SCRIPTS = {
   bridgeAck: `
     for i = 2, #ARGV do
       local key = jobKey(ARGV[i])
-      local lane, pair, batch = unpack(redis.call('HMGET', key, 'lane', 'pair', 'batch'))
+      local lane, pair, batch, subject = unpack(redis.call('HMGET', key, 'lane', 'pair', 'batch', 'subject'))
       if lane then
         redis.call('DEL', key)
-        unindex(ARGV[i], lane, pair, batch)
+        unindex(ARGV[i], lane, pair, batch, subject)
       end
     end`,
 
@@ -354,8 +380,8 @@ const SCRIPTS = {
   bridgeDeadLetter: `
     local id = ARGV[2]
     local key = jobKey(id)
-    local data, lane, sink, pair, createdAt, attempts, history, batch, hold =
-      unpack(redis.call('HMGET', key, 'data', 'lane', 'sink', 'pair', 'createdAt', 'attempts', 'history', 'batch', 'hold'))
+    local data, lane, sink, pair, createdAt, attempts, history, batch, hold, subject =
+      unpack(redis.call('HMGET', key, 'data', 'lane', 'sink', 'pair', 'createdAt', 'attempts', 'history', 'batch', 'hold', 'subject'))
     if not lane then return end
     local dead = P .. 'dead:' .. id
     redis.call('DEL', dead)
@@ -365,7 +391,7 @@ const SCRIPTS = {
     if hold then redis.call('HSET', dead, 'hold', hold) end
     redis.call('ZADD', P .. 'dead', redis.call('INCR', P .. 'seq'), id)
     redis.call('DEL', key)
-    unindex(id, lane, pair, batch)`,
+    unindex(id, lane, pair, batch, subject)`,
 
   // ARGV: P, and the sink to list, if any; rows of id and DEAD_FIELDS
   bridgeDeadLetters: `
@@ -401,7 +427,7 @@ const SCRIPTS = {
           local seq = redis.call('INCR', P .. 'seq')
           redis.call('HSET', jobKey(id), 'data', data, 'lane', lane, 'sink', sink, 'pair', pair, 'createdAt', createdAt,
             'availableAt', now, 'attempts', 0, 'history', history, 'seq', seq)
-          index(id, lane, pair, seq, createdAt, now)
+          index(id, lane, pair, seq, createdAt, now, subjectSetOf(lane, sink, data))
         end
         redis.call('DEL', dead)
         redis.call('ZREM', P .. 'dead', id)
@@ -554,7 +580,8 @@ export class RedisQueue implements Queue {
     for (const { id, source, eventId, event, route, sink, lane, template, payload, hold } of jobs) {
       const data: JobData = { source, eventId, event, route, template, payload };
       const held = hold ? [JSON.stringify(hold), String(hold.until), hold.group] : ['', '', ''];
-      args.push(id, lane, sink, JSON.stringify([sink, lane]), JSON.stringify(data), ...held);
+      const subject = subjectOf({ event, payload });
+      args.push(id, lane, sink, JSON.stringify([sink, lane]), JSON.stringify(data), ...held, subject === null ? '' : subjectMember(lane, sink, source, subject));
     }
     const seen = JSON.stringify([source, eventId]);
     const stored = await this.run(() => this.scripts.bridgeAccept(this.p, seen, now, SEEN_TTL_MS, RECENT_EVENTS, ...args));
@@ -701,7 +728,7 @@ export class RedisQueue implements Queue {
       this.messageScriptDefined = true;
     }
     const holds = (this.client as unknown as Record<'bridgeHoldsMessage', (...args: string[]) => Promise<number>>).bridgeHoldsMessage;
-    const args = [this.p, lane, key.sink, key.source, key.subject, exceptJobId, JSON.stringify(NOTE_POSTING_EVENTS), JSON.stringify(REPORT_POSTING_EVENTS)];
+    const args = [this.p, subjectMember(lane, key.sink, key.source, key.subject), exceptJobId];
     return Number(await this.run(() => holds.apply(this.client, args))) === 1;
   }
 
@@ -966,7 +993,7 @@ const MOVE_SCRIPTS = {
           local seq = redis.call('INCR', P .. 'seq')
           redis.call('HSET', jobKey(id), 'data', data, 'lane', lane, 'sink', sink, 'pair', pair, 'createdAt', createdAt,
             'availableAt', availableAt, 'attempts', attempts, 'history', history, 'seq', seq)
-          index(id, lane, pair, seq, createdAt, availableAt)
+          index(id, lane, pair, seq, createdAt, availableAt, subjectSetOf(lane, sink, data))
           if tonumber(availableAt) > now then schedule(id, lane, availableAt) end
           if batch ~= '' then
             redis.call('HSET', jobKey(id), 'batch', batch)
@@ -991,32 +1018,19 @@ const MOVE_SCRIPTS = {
 
 type MoveScripted = Record<keyof typeof MOVE_SCRIPTS, (...args: (string | number)[]) => Promise<unknown>>;
 
-/**
- * ARGV: P, lane, sink, source, subject, except id, note-posting events (JSON), report-posting events
- * (JSON); 1 when a job of the lane will still post the subject's message. Reads every job of the
- * lane: it runs only while a reply's parent is missing from the map. Mirrors subjectOf (message-map.ts).
- */
+/** ARGV: P, subject member (subjectMember), except id; 1 when a job of the lane will still post the subject's message. */
 const HOLDS_MESSAGE_SCRIPT = `
-  local lane, sink, source, subject, except = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-  local noteEvents, reportEvents = {}, {}
-  for _, e in ipairs(cjson.decode(ARGV[7])) do noteEvents[e] = true end
-  for _, e in ipairs(cjson.decode(ARGV[8])) do reportEvents[e] = true end
-  local function idOf(value)
-    if type(value) == 'table' and type(value.id) == 'string' then return value.id end
-    return nil
-  end
-  for _, id in ipairs(redis.call('ZRANGE', P .. 'at:' .. lane, 0, -1)) do
-    if id ~= except then
-      local data, jobSink = unpack(redis.call('HMGET', jobKey(id), 'data', 'sink'))
-      if data and jobSink == sink then
-        local ok, job = pcall(cjson.decode, data)
-        if ok and type(job) == 'table' and job.source == source and type(job.payload) == 'table' then
-          local found = nil
-          if noteEvents[job.event] and idOf(job.payload.note) then found = 'note:' .. idOf(job.payload.note) end
-          if reportEvents[job.event] and idOf(job.payload.report) then found = 'report:' .. idOf(job.payload.report) end
-          if found == subject then return 1 end
-        end
-      end
-    end
+  for _, id in ipairs(redis.call('SMEMBERS', subjectSet(ARGV[2]))) do
+    if id ~= ARGV[3] then return 1 end
   end
   return 0`;
+
+/** A lane's jobs of one sink for one note or report: the member of its subject set (the same in Lua). */
+function subjectMember(lane: string, sink: string, source: string, subject: string): string {
+  return [lane, sink, source, subject].join('\0');
+}
+
+/** A Lua table literal that holds each of `names` as a key. */
+function luaSet(names: readonly string[]): string {
+  return `{ ${names.map((name) => `[${JSON.stringify(name)}] = true`).join(', ')} }`;
+}

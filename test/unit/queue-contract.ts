@@ -804,6 +804,9 @@ export function queueContract(name: string, make: () => Promise<ContractQueue>):
         expect(await queue.holdsMessage('discord:main', key('note:n1'), 'x')).toBe(true);
         await queue.deadLetter(leased!, 'gone', T0);
         expect(await queue.holdsMessage('discord:main', key('note:n1'), 'x')).toBe(false);
+        // retried from the dead letters, it will post the note again
+        expect(await queue.retryDead({ ids: [parent.id] }, T0)).toBe(1);
+        expect(await queue.holdsMessage('discord:main', key('note:n1'), 'x')).toBe(true);
       });
 
       it('knows whether a job will still post an abuse report', async () => {

@@ -212,6 +212,13 @@ const SCRIPTS = {
     redis.call('SET', seen, now, 'PX', ttl)
     return 1`,
 
+  // ARGV: P, subject member (subjectMember), except id; 1 when a job of the lane will still post the subject's message
+  bridgeHoldsMessage: `
+    for _, id in ipairs(redis.call('SMEMBERS', subjectSet(ARGV[2]))) do
+      if id ~= ARGV[3] then return 1 end
+    end
+    return 0`,
+
   // ARGV: P, now, cap; flat list of lane, due count
   bridgeDueLanes: `
     local now, cap = ARGV[2], tonumber(ARGV[3])
@@ -723,21 +730,14 @@ export class RedisQueue implements Queue {
   }
 
   async holdsMessage(lane: string, key: MessageKey, exceptJobId: string): Promise<boolean> {
-    if (!this.messageScriptDefined) {
-      this.client.defineCommand('bridgeHoldsMessage', { lua: LUA_COMMON + HOLDS_MESSAGE_SCRIPT, numberOfKeys: 0 });
-      this.messageScriptDefined = true;
-    }
-    const holds = (this.client as unknown as Record<'bridgeHoldsMessage', (...args: string[]) => Promise<number>>).bridgeHoldsMessage;
-    const args = [this.p, subjectMember(lane, key.sink, key.source, key.subject), exceptJobId];
-    return Number(await this.run(() => holds.apply(this.client, args))) === 1;
+    const member = subjectMember(lane, key.sink, key.source, key.subject);
+    return Number(await this.run(() => this.scripts.bridgeHoldsMessage(this.p, member, exceptJobId))) === 1;
   }
 
   /** Redis expires the entries itself */
   async pruneMessages(): Promise<number> {
     return 0;
   }
-
-  private messageScriptDefined = false;
 
   private messageKey(key: MessageKey): string {
     return `${this.p}msg:${JSON.stringify([key.source, key.subject, key.sink])}`;
@@ -1017,13 +1017,6 @@ const MOVE_SCRIPTS = {
 };
 
 type MoveScripted = Record<keyof typeof MOVE_SCRIPTS, (...args: (string | number)[]) => Promise<unknown>>;
-
-/** ARGV: P, subject member (subjectMember), except id; 1 when a job of the lane will still post the subject's message. */
-const HOLDS_MESSAGE_SCRIPT = `
-  for _, id in ipairs(redis.call('SMEMBERS', subjectSet(ARGV[2]))) do
-    if id ~= ARGV[3] then return 1 end
-  end
-  return 0`;
 
 /** A lane's jobs of one sink for one note or report: the member of its subject set (the same in Lua). */
 function subjectMember(lane: string, sink: string, source: string, subject: string): string {

@@ -204,7 +204,8 @@ export interface Queue {
   forgetInstance(id: string): Promise<void>;
   /**
    * The last events accepted with at least one job, newest first, at most `limit` (up to
-   * RECENT_EVENTS): recorded in the same write as accept, for the template playground.
+   * RECENT_EVENTS): recorded in the same write as accept, for the template playground. A store that
+   * commits a burst of accepts at once may keep only the newest event of each type of the burst.
    */
   recentEvents(limit: number): Promise<Event[]>;
 

@@ -122,8 +122,8 @@ const MIGRATIONS = [
     heartbeatAt INTEGER NOT NULL,
     data TEXT NOT NULL
   ) WITHOUT ROWID;
-  -- the last RECENT_EVENTS accepted events (Queue.recentEvents): a ring, slot = seq % RECENT_EVENTS;
-  -- data is the first job's data column, the event included
+  -- the last RECENT_EVENTS accepted events (Queue.recentEvents; of a commit, the newest of each
+  -- type): a ring, slot = seq % RECENT_EVENTS; data is the first job's data column, the event included
   CREATE TABLE recent_events (
     slot INTEGER PRIMARY KEY,
     seq INTEGER NOT NULL,
@@ -224,9 +224,10 @@ function prepareStatements(db: Database.Database) {
     markSeen: db.prepare<[string, string, number]>('INSERT OR IGNORE INTO seen (source, eventId, seenAt) VALUES (?, ?, ?)'),
     pruneSeen: db.prepare<[number]>('DELETE FROM seen WHERE seenAt < ?'),
     // a held job (Hold) is due at its summary's time, already in the summary's group
-    insertJob: db.prepare<{ id: string; lane: string; sink: string; data: string; now: number; availableAt: number; batch: string | null }>(
+    // positional: binding an object's properties by name costs more than the insert of a small row
+    insertJob: db.prepare<[id: string, lane: string, sink: string, data: string, now: number, availableAt: number, batch: string | null]>(
       `INSERT OR IGNORE INTO jobs (id, lane, sink, data, createdAt, availableAt, attempts, history, batch)
-       VALUES (:id, :lane, :sink, :data, :now, :availableAt, 0, '[]', :batch)`,
+       VALUES (?, ?, ?, ?, ?, ?, 0, '[]', ?)`,
     ),
     // walks the distinct (lane, sink) pairs by index seeks (a few per pair, never a scan of all
     // jobs), so that a paused sink's pairs are passed over without counting their jobs; a lane
@@ -490,21 +491,27 @@ export class SqliteQueue implements Queue {
     return {
       accept: this.db.transaction((batch: PendingAccept[], prune: boolean) => {
         if (prune) s.pruneSeen.run(Math.max(...batch.map((accept) => accept.now)) - SEEN_TTL_MS);
-        return batch.map(({ source, eventId, jobs, now }) => {
+        // the recent-events ring gets the newest event of each type a commit stores: all of them when
+        // webhooks come one at a time, a sample of each kind when a burst shares a commit
+        const recent = new Map<string, string>();
+        const results = batch.map(({ source, eventId, jobs, now }) => {
           if (s.markSeen.run(source, eventId, now).changes === 0) return 'duplicate' as const;
-          let first: string | undefined;
           for (const job of jobs) {
             const json = JSON.stringify(jobData(job));
             // a held job is due when its summary is, already in the summary's group
-            s.insertJob.run({ id: job.id, lane: job.lane, sink: job.sink, data: json, now, availableAt: job.hold?.until ?? now, batch: job.hold?.group ?? null });
-            first ??= json;
-          }
-          if (first !== undefined) {
-            this.recentSeq += 1;
-            s.recordRecent.run(this.recentSeq % RECENT_EVENTS, this.recentSeq, first);
+            s.insertJob.run(job.id, job.lane, job.sink, json, now, job.hold?.until ?? now, job.hold?.group ?? null);
+            if (job === jobs[0]) {
+              recent.delete(job.event);
+              recent.set(job.event, json);
+            }
           }
           return 'stored' as const;
         });
+        for (const json of recent.values()) {
+          this.recentSeq += 1;
+          s.recordRecent.run(this.recentSeq % RECENT_EVENTS, this.recentSeq, json);
+        }
+        return results;
       }),
       lease: this.db.transaction((lane: string, now: number, max: number, leaseMs: number) => {
         if (s.laneLeased.get(lane, now) !== undefined || s.lanePaused.get(lane, now) !== undefined) return [];

@@ -1,5 +1,5 @@
 import { DiscordAPIError, HTTPError, RateLimitError } from '../../src/sinks/discord/rest';
-import { classifyError, type ErrorContext } from '../../src/sinks/discord/errors';
+import { classifyError, paceOf, type ErrorContext } from '../../src/sinks/discord/errors';
 import type { DiscordTarget } from '../../src/sinks/discord/target';
 
 const TOKEN = 'T'.repeat(68);
@@ -78,5 +78,13 @@ describe('Discord error classification', () => {
     expect(verdict.kind).toBe('retry');
     expect((verdict as { reason: string }).reason).not.toContain(TOKEN);
     expect((verdict as { reason: string }).reason).toContain('[redacted]');
+  });
+});
+
+describe('paceOf', () => {
+  it('adds the margin to the reset of a spent bucket only: while sends remain, the bucket takes them at once', () => {
+    expect(paceOf({ status: 200, global: false, remaining: 3, resetAfterMs: 900 }, 60)).toEqual({ remaining: 3, resetAfterMs: 900 });
+    expect(paceOf({ status: 200, global: false, remaining: 0, resetAfterMs: 900 }, 60)).toEqual({ remaining: 0, resetAfterMs: 960 });
+    expect(paceOf({ status: 200, global: false }, 60)).toBeUndefined();
   });
 });

@@ -669,7 +669,7 @@ describe('Discord sink, rate limits', () => {
     const pace = (verdict as Extract<Verdict, { kind: 'delivered' }>).pace;
     expect(pace?.remaining).toBe(4);
     expect(pace?.resetAfterMs).toBeGreaterThan(1500);
-    expect(pace?.resetAfterMs).toBeLessThanOrEqual(2100);
+    expect(pace?.resetAfterMs).toBeLessThanOrEqual(2000);
   });
 
   it('tells a 429 from Discord apart from discord.js waiting on an empty bucket', async () => {

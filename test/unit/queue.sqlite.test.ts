@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { StoreUnavailableError } from '../../src/queue/queue';
+import { RECENT_EVENTS, StoreUnavailableError } from '../../src/queue/queue';
 import { SqliteQueue } from '../../src/queue/sqlite';
-import { noteEvent } from '../helpers/events';
+import { noteEvent, noteText } from '../helpers/events';
 import { expectSameAsMemory, newJob, queueContract, T0 } from './queue-contract';
 
 function tempDir(): string {
@@ -97,6 +97,19 @@ describe('SqliteQueue', () => {
     ]);
     expect(answers).toEqual(['stored', 'stored', 'duplicate', 'stored']);
     expect((await queue.stats()).map((lane) => lane.depth)).toEqual([3]);
+  });
+
+  it('records, of a burst sharing one commit, the newest event of each type as recent events, in their order', async () => {
+    const queue = open();
+    const mention = (eventId: string) => newJob(eventId, { event: 'mention', payload: noteEvent(`event ${eventId}`) });
+    await Promise.all([
+      queue.accept('misskey', 'n1', [newJob('n1')], T0),
+      queue.accept('misskey', 'm1', [mention('m1')], T0),
+      queue.accept('misskey', 'n2', [newJob('n2'), newJob('n2', { sink: 'slack' })], T0),
+    ]);
+    expect((await queue.recentEvents(RECENT_EVENTS)).map(noteText)).toEqual(['event n2', 'event m1']);
+    await queue.accept('misskey', 'n3', [newJob('n3')], T0);
+    expect((await queue.recentEvents(RECENT_EVENTS)).map(noteText)).toEqual(['event n3', 'event n2', 'event m1']);
   });
 
   it('rejects every accept of a turn when the store cannot take the commit', async () => {

@@ -27,8 +27,11 @@ const THREAD_POST_FAILED_CODES = new Set([10003, 50001, 50013, 50083, 160005]);
 const NO_THREAD_POST_CODES = new Set([50001, 50013]);
 /** after a refusal, replies go as plain replies this long before a thread is tried again */
 const NO_THREAD_FOR_MS = 10 * 60_000;
-/** discord.js waits 50 ms past a bucket's reset; a little longer keeps it (and this sink) from pre-empting */
-const BUCKET_MARGIN_MS = 100;
+/**
+ * how long past a spent bucket's reset the lane waits: the REST client itself holds a request
+ * until 50 ms past it, so a little longer means the lane's send goes out at once, never early
+ */
+const BUCKET_MARGIN_MS = 60;
 
 /** Knobs that are not configuration: tests shorten the timeout. */
 export interface DiscordSinkTuning {

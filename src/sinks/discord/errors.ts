@@ -31,10 +31,14 @@ export function redactSecrets(text: string, target: DiscordTarget): string {
   return secret === '' ? text : text.split(secret).join('[redacted]');
 }
 
-/** The rate-limit headers as a pace hint; `marginMs` is added to the reset so a lane waiting it out never arrives early. */
+/**
+ * The rate-limit headers as a pace hint. `marginMs` is added to the reset of a spent bucket, so a
+ * lane waiting it out never arrives early; while sends remain the bucket allows them whenever they
+ * come, and a margin would only slow every send down.
+ */
 export function paceOf(response: ResponseInfo | undefined, marginMs = 0): Pace | undefined {
   if (response?.remaining === undefined || response.resetAfterMs === undefined) return undefined;
-  return { remaining: response.remaining, resetAfterMs: response.resetAfterMs + marginMs };
+  return { remaining: response.remaining, resetAfterMs: response.resetAfterMs + (response.remaining === 0 ? marginMs : 0) };
 }
 
 function apiMessage(error: DiscordAPIError): string {

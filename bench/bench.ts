@@ -24,7 +24,7 @@ import type { Queue } from '../src/queue/queue';
 import { SqliteQueue } from '../src/queue/sqlite';
 import { RATE_LIMIT_PRESETS, startDiscordFake, type DiscordFake, type FakeMessage } from '../test/fakes/discord-fake';
 import { HOOK_HEADERS, mentionBody, noteCorpus, withIdPlaceholder } from './lib/payloads';
-import { transpileSources, type Child } from './lib/process';
+import { transpileSources, type Child, type IpcMessage } from './lib/process';
 import { runWrk, wrkAvailable } from './lib/wrk';
 import { addRenderRows } from './render';
 import { startMatrixFake } from '../test/fakes/matrix-fake';
@@ -88,6 +88,21 @@ function bodyParts(): { head: string; tail: string } {
   return { head, tail };
 }
 
+/**
+ * The measured autocannon run against `server`, with the CPU time per request of the server (all
+ * its threads) and of this process (autocannon, which runs here): on a machine of few cores, what
+ * the two together may spend per request bounds the throughput.
+ */
+async function measuredLoad(server: Child & { url: string }): Promise<{ result: AutocannonResult; serverUs: number; loadUs: number }> {
+  const serverCpu = async () => (await server.request<IpcMessage & { cpu: number }>({ type: 'cpu' })).cpu;
+  const serverBefore = await serverCpu();
+  const loadBefore = process.cpuUsage();
+  const result = await load(server.url, DURATION);
+  const loadUsed = process.cpuUsage(loadBefore);
+  const served = result['2xx'] + result.non2xx;
+  return { result, serverUs: ((await serverCpu()) - serverBefore) / served, loadUs: (loadUsed.user + loadUsed.system) / served };
+}
+
 /** wrk against `url`, when Debian's wrk is installed */
 const wrkLoad = (url: string) => runWrk(dir, url, '/hooks/alice', bodyParts(), HOOK_HEADERS, DURATION, CONNECTIONS);
 
@@ -96,14 +111,14 @@ async function ingestRow(): Promise<void> {
   const withWrk = wrkAvailable();
   const bare = track(await startBare(dir));
   await load(bare.url, WARMUP_S);
-  const bareResult = await load(bare.url, DURATION);
+  const { result: bareResult, serverUs: bareUs, loadUs: bareLoadUs } = await measuredLoad(bare);
   const bareWrk = withWrk ? await wrkLoad(bare.url) : undefined;
   await stopAll(bare);
 
   const bridge = track(await startBridgeProcess({ dir, name: 'ingest', storage: { driver: 'sqlite', path: path.join(dir, 'ingest.db') }, webhookUrl: fake.webhookUrl, events: ['mention'] }));
   await waitReady(bridge.url);
   await load(bridge.url, WARMUP_S);
-  const bridgeResult = await load(bridge.url, DURATION);
+  const { result: bridgeResult, serverUs: bridgeUs, loadUs: bridgeLoadUs } = await measuredLoad(bridge);
   const bridgeWrk = withWrk ? await wrkLoad(bridge.url) : undefined;
   const memory = await bridge.request<{ type: string; rss: number; maxRss: number }>({ type: 'memory' });
   const delivered = await fake.stats();
@@ -112,6 +127,10 @@ async function ingestRow(): Promise<void> {
   const share = rate(bridgeResult) / rate(bareResult);
   table.add('1 ingest throughput, bare Express (autocannon)', `${fmt.int(rate(bareResult))} req/s${failures(bareResult)}`);
   table.add('1 ingest throughput, bridge (SQLite, autocannon)', `${fmt.int(rate(bridgeResult))} req/s = ${fmt.x(share)} bare${failures(bridgeResult)}`, '≥ 0.80× bare', share >= 0.8 && failures(bridgeResult) === '');
+  table.add(
+    '1 CPU time per request (autocannon run), bare / bridge',
+    `server ${fmt.int(bareUs)} / ${fmt.int(bridgeUs)} µs; autocannon ${fmt.int(bareLoadUs)} / ${fmt.int(bridgeLoadUs)} µs; ${os.cpus().length} cores`,
+  );
   table.add('1 answer latency p50, bare / bridge', `${fmt.ms(bareResult.latency.p50)} / ${fmt.ms(bridgeResult.latency.p50)}`);
   const p99Ratio = bridgeResult.latency.p99 / bareResult.latency.p99;
   table.add('1 answer latency p99, bare / bridge', `${fmt.ms(bareResult.latency.p99)} / ${fmt.ms(bridgeResult.latency.p99)} = ${fmt.x(p99Ratio)}`, '≤ 2× bare', p99Ratio <= 2);

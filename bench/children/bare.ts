@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { answerRequests, memory, tellParent } from '../lib/process';
+import { answerRequests, cpuMicros, memory, tellParent } from '../lib/process';
 
 const app = express();
 app.disable('x-powered-by');
@@ -21,6 +21,7 @@ server.keepAliveTimeout = 65_000;
 
 answerRequests((message) => {
   if (message.type === 'memory') return memory();
+  if (message.type === 'cpu') return cpuMicros();
   throw new Error(`unknown request ${message.type}`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { startBridge } from '../../src/app';
 import { loadConfigFile } from '../../src/config/load';
 import { createLogger } from '../../src/observe/logger';
-import { answerRequests, memory, tellParent, wallClock } from '../lib/process';
+import { answerRequests, cpuMicros, memory, tellParent, wallClock } from '../lib/process';
 
 async function main(): Promise<void> {
   // every module is loaded by now: what follows is the bridge's own start-up
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
 
   answerRequests(async (message) => {
     if (message.type === 'memory') return memory();
+    if (message.type === 'cpu') return cpuMicros();
     if (message.type === 'stats') return { lanes: await bridge.queue.stats() };
     throw new Error(`unknown request ${message.type}`);
   });

@@ -181,9 +181,13 @@ export class DeliveryWorker {
   }
 
   private async tick(): Promise<void> {
+    // one instant for the queue's answer and for the next wake-up: a lane the queue still held at
+    // `now` must count as waiting, though the clock may have passed its pause since (a timer fires
+    // up to a millisecond early) — else nothing wakes the worker for it before the next poll
+    const now = this.now();
     let lanes: DueLane[];
     try {
-      lanes = await this.options.queue.dueLanes(this.now());
+      lanes = await this.options.queue.dueLanes(now);
     } catch (error) {
       this.options.logger.error({ err: error }, 'cannot read the queue; will try again');
       return;
@@ -192,7 +196,7 @@ export class DeliveryWorker {
     if (!this.running) return;
     const limit = this.options.maxConcurrentLanes ?? 64;
     // dueLanes leaves out lanes paused in the queue: wake when the first pause this instance set ends
-    this.nextPacedAt = this.pacer.nextReadyAt(this.now());
+    this.nextPacedAt = this.pacer.nextReadyAt(now);
     for (const { lane, due } of lanes) {
       if (this.busy.size >= limit) break;
       if (this.busy.has(lane) || this.pacer.readyAt(lane) > this.now()) continue;

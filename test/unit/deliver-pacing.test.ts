@@ -205,6 +205,29 @@ describe('pace from the platform', () => {
     expect(sends(sink).map((send) => send.at)).toEqual([T0, T0 + 500, T0 + 1000]);
   });
 
+  it('a lane the queue still held when the worker looked is woken when its wait ends, not a poll later', async () => {
+    h = new Harness();
+    const sink = h.sink({ otherwise: delivered(undefined, { remaining: 3, resetAfterMs: 2000 }) });
+    await h.accept(sink, 'p1', 'p2');
+    await h.run();
+    expect(sink.sent).toHaveLength(1);
+
+    // the worker looks a millisecond before the lane may send, and the clock passes that moment
+    // while the queue answers (a timer fired early; a slow read)
+    const dueLanes = h.queue.dueLanes.bind(h.queue);
+    h.queue.dueLanes = async (now) => {
+      const lanes = await dueLanes(now);
+      h.clock = Math.max(h.clock, T0 + 500);
+      return lanes;
+    };
+    h.clock = T0 + 499;
+    h.kick();
+    // the poll is an hour away: only the wake-up for the lane's wait can send p2
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await h.worker.idle();
+    expect(sends(sink).map((send) => send.at)).toEqual([T0, T0 + 500]);
+  });
+
   it('learned from 429s, a gap between sends keeps the lane under the limit', async () => {
     h = new Harness();
     const sink = h.sink({ script: [retry('HTTP 429', 2 * SECOND, true)] });

@@ -148,13 +148,13 @@ export function answerRequests(handle: (message: IpcMessage) => Promise<Record<s
   process.on('disconnect', () => process.exit(0));
 }
 
-/** RSS now and the peak so far, in bytes, of the calling process. */
 /** CPU time this process has used so far, every thread of it (GC helpers included), in µs. */
 export function cpuMicros(): { cpu: number } {
   const { user, system } = process.cpuUsage();
   return { cpu: user + system };
 }
 
+/** RSS now and the peak so far, in bytes, of the calling process. */
 export function memory(): { rss: number; maxRss: number; heapUsed: number } {
   const { rss, heapUsed } = process.memoryUsage();
   return { rss, heapUsed, maxRss: process.resourceUsage().maxRSS * 1024 };

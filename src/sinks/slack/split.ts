@@ -12,7 +12,6 @@ const OPEN_FENCE = '```\n';
 /** a cut at a newline or space is preferred unless it would waste more than this share of the room */
 const MIN_FILL = 0.5;
 
-
 export interface Cut {
   text: string;
   truncated: boolean;

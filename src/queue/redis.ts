@@ -22,7 +22,11 @@
  *   P job:<id>               hash: data (JSON of the job's own fields, the event included), lane, sink,
  *                            pair, createdAt, availableAt, attempts, history (JSON), batch?, seq, and
  *                            hold? (JSON of Job.hold: the summary group a held job returns to on release;
- *                            a dead letter keeps it, a retried one comes back without it)
+ *                            a dead letter keeps it, a retried one comes back without it), subject? (the
+ *                            key of its subject set)
+ *   P subject:<member>       set of ids: a lane's jobs of one sink that will post one note's or report's
+ *                            message (holdsMessage); member = lane, sink, source, subject joined by NUL
+ *   P subjects-indexed       set once every job stored before the subject sets existed is in its set
  *   P ready:<lane>           zset id → seq           the lane's due jobs in FIFO order (see lease)
  *   P later:<lane>           zset id → availableAt   rescheduled and released jobs until they are due
  *   P at:<lane>              zset id → availableAt   every job of the lane: due-ness, counted with ZCOUNT
@@ -211,6 +215,20 @@ const SCRIPTS = {
     -- last: should the script fail half-way (Redis has no rollback), the retry stores the rest
     redis.call('SET', seen, now, 'PX', ttl)
     return 1`,
+
+  // ARGV: P, job ids; puts each job that has no subject field yet (stored before the subject sets) in its set
+  bridgeIndexSubjects: `
+    for i = 2, #ARGV do
+      local key = jobKey(ARGV[i])
+      local lane, sink, data, subject = unpack(redis.call('HMGET', key, 'lane', 'sink', 'data', 'subject'))
+      if lane and not subject then
+        local set = subjectSetOf(lane, sink, data)
+        if set ~= '' then
+          redis.call('HSET', key, 'subject', set)
+          redis.call('SADD', set, ARGV[i])
+        end
+      end
+    end`,
 
   // ARGV: P, subject member (subjectMember), except id; 1 when a job of the lane will still post the subject's message
   bridgeHoldsMessage: `
@@ -561,7 +579,27 @@ export class RedisQueue implements Queue {
     if (options.prefix === '') throw new Error('the Redis queue needs a non-empty key prefix');
     const client = connect(options.url, options.commandTimeoutMs ?? 1000);
     await client.connect().catch(() => undefined);
-    return new RedisQueue(client, options.prefix);
+    const queue = new RedisQueue(client, options.prefix);
+    // unreachable now: the next open tries again; meanwhile old jobs only miss their threading
+    await queue.indexOldSubjects().catch(() => undefined);
+    return queue;
+  }
+
+  /**
+   * Puts the jobs stored before the subject sets existed into theirs, once per store (idempotent,
+   * so instances opening together do no harm): without it a reply to one of them would not wait
+   * for its parent's message.
+   */
+  private async indexOldSubjects(): Promise<void> {
+    const done = `${this.p}subjects-indexed`;
+    if ((await this.client.exists(done)) === 1) return;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.client.scan(cursor, 'MATCH', `${globEscape(this.p)}job:*`, 'COUNT', 500);
+      if (keys.length > 0) await this.scripts.bridgeIndexSubjects(this.p, ...keys.map((key) => key.slice(`${this.p}job:`.length)));
+      cursor = next;
+    } while (cursor !== '0');
+    await this.client.set(done, '1');
   }
 
   /** Deletes every key under `${prefix}:` and nothing else (for tests and for uninstalling). */
@@ -570,7 +608,7 @@ export class RedisQueue implements Queue {
     const client = connect(url, 10_000);
     try {
       await client.connect();
-      const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:*`;
+      const pattern = `${globEscape(prefix)}:*`;
       let cursor = '0';
       do {
         const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
@@ -1021,6 +1059,11 @@ type MoveScripted = Record<keyof typeof MOVE_SCRIPTS, (...args: (string | number
 /** A lane's jobs of one sink for one note or report: the member of its subject set (the same in Lua). */
 function subjectMember(lane: string, sink: string, source: string, subject: string): string {
   return [lane, sink, source, subject].join('\0');
+}
+
+/** `text` matched literally by a SCAN pattern. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
 /** A Lua table literal that holds each of `names` as a key. */

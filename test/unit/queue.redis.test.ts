@@ -124,6 +124,28 @@ describeRedis('RedisQueue', () => {
       expect((await second.deadLetters()).map(({ error }) => error)).toEqual(['HTTP 404']);
     });
 
+    it('puts jobs stored before the subject sets existed into theirs when it opens', async () => {
+      const first = await open();
+      const payload = noteEvent('parent');
+      const parent = newJob('e1', { payload });
+      await first.accept('misskey', 'e1', [parent], T0);
+      const key = { source: 'misskey', subject: `note:${payload.note.id}`, sink: 'discord' };
+      expect(await first.holdsMessage('discord:main', key, 'x')).toBe(true);
+      // as an older version left it: no subject field, no subject sets, not indexed yet
+      await raw.hdel(`${prefix}:job:${parent.id}`, 'subject');
+      for (const set of await raw.keys(`${prefix}:subject:*`)) await raw.del(set);
+      await raw.del(`${prefix}:subjects-indexed`);
+      expect(await first.holdsMessage('discord:main', key, 'x')).toBe(false);
+
+      const second = await open();
+      expect(await second.holdsMessage('discord:main', key, 'x')).toBe(true);
+      expect(await raw.exists(`${prefix}:subjects-indexed`)).toBe(1);
+      // the job leaves its set as any other
+      const [leased] = await second.lease('discord:main', T0, 1, 1000);
+      await second.ack([leased!]);
+      expect(await second.holdsMessage('discord:main', key, 'x')).toBe(false);
+    });
+
     it('answers StoreUnavailableError at once when Redis cannot be reached', async () => {
       const queue = await open({ url: 'redis://127.0.0.1:1' });
       const started = Date.now();

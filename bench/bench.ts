@@ -23,13 +23,13 @@ import { normalize } from '../src/normalize/normalize';
 import type { Queue } from '../src/queue/queue';
 import { SqliteQueue } from '../src/queue/sqlite';
 import { RATE_LIMIT_PRESETS, startDiscordFake, type DiscordFake, type FakeMessage } from '../test/fakes/discord-fake';
-import { HOOK_HEADERS, mentionBody, noteCorpus, withIdPlaceholder } from './lib/payloads';
+import { floorHeaders, HOOK_HEADERS, mentionBody, noteCorpus, withIdPlaceholder } from './lib/payloads';
 import { transpileSources, type Child, type IpcMessage } from './lib/process';
 import { runWrk, wrkAvailable } from './lib/wrk';
 import { addRenderRows } from './render';
 import { startMatrixFake } from '../test/fakes/matrix-fake';
 import { fmt, percentile, Table } from './lib/table';
-import { postHook, startBare, startBridgeProcess, startFakeProcess, waitReady, type BridgeProcess, type Storage } from './lib/servers';
+import { postHook, startBare, startBridgeProcess, startFloor, startFakeProcess, waitReady, type BridgeProcess, type Storage } from './lib/servers';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -63,14 +63,14 @@ let eventCounter = 0;
  * setupRequest body generator: autocannon 8's idReplacement assumes 33-character ids and sends a
  * wrong Content-Length with hyperid's shorter ones). Bare app and bridge get the same bodies.
  */
-function load(url: string, seconds: number, connections = CONNECTIONS): PromiseLike<AutocannonResult> {
+function load(url: string, seconds: number, connections = CONNECTIONS, headers = HOOK_HEADERS): PromiseLike<AutocannonResult> {
   const { head, tail } = bodyParts();
   const run = `${process.pid}-${Date.now()}-`;
   return autocannon({
     url,
     connections,
     duration: seconds,
-    requests: [{ method: 'POST', path: '/hooks/alice', headers: HOOK_HEADERS, setupRequest: (request) => ({ ...request, body: `${head}${run}${eventCounter++}${tail}` }) }],
+    requests: [{ method: 'POST', path: '/hooks/alice', headers, setupRequest: (request) => ({ ...request, body: `${head}${run}${eventCounter++}${tail}` }) }],
   });
 }
 
@@ -106,6 +106,31 @@ async function measuredLoad(server: Child & { url: string }): Promise<{ result: 
 /** wrk against `url`, when Debian's wrk is installed */
 const wrkLoad = (url: string) => runWrk(dir, url, '/hooks/alice', bodyParts(), HOOK_HEADERS, DURATION, CONNECTIONS);
 
+const FLOOR_ROUNDS = Number(process.env.BENCH_FLOOR_ROUNDS ?? 2);
+
+/**
+ * The bridge against the durable floor (bench/durable-floor.cjs: Express, JSON, the secret check
+ * and one SQLite row, answered after its commit), alternating floor, bridge, floor, bridge … so that
+ * a drift of the machine weighs on both alike; every run on a fresh database, after a warm-up.
+ */
+async function floorRounds(webhookUrl: string): Promise<{ floor: number[]; bridge: number[] }> {
+  const floor: number[] = [];
+  const bridge: number[] = [];
+  for (let round = 0; round < FLOOR_ROUNDS; round++) {
+    const reference = track(await startFloor(dir, path.join(dir, `floor-${round}.db`)));
+    await load(reference.url, WARMUP_S, CONNECTIONS, floorHeaders());
+    floor.push(rate(await load(reference.url, DURATION, CONNECTIONS, floorHeaders())));
+    await stopAll(reference);
+    const storage = { driver: 'sqlite' as const, path: path.join(dir, `ingest-floor-${round}.db`) };
+    const measured = track(await startBridgeProcess({ dir, name: `ingest-floor-${round}`, storage, webhookUrl, events: ['mention'] }));
+    await waitReady(measured.url);
+    await load(measured.url, WARMUP_S);
+    bridge.push(rate(await load(measured.url, DURATION)));
+    await stopAll(measured);
+  }
+  return { floor, bridge };
+}
+
 async function ingestRow(): Promise<void> {
   const fake = track(await startFakeProcess(dir, process.env.BENCH_INGEST_LIMITS === 'off' ? {} : { rateLimits: 'discord' }));
   const withWrk = wrkAvailable();
@@ -122,7 +147,9 @@ async function ingestRow(): Promise<void> {
   const bridgeWrk = withWrk ? await wrkLoad(bridge.url) : undefined;
   const memory = await bridge.request<{ type: string; rss: number; maxRss: number }>({ type: 'memory' });
   const delivered = await fake.stats();
-  await stopAll(bridge, fake);
+  await stopAll(bridge);
+  const rounds = await floorRounds(fake.webhookUrl);
+  await stopAll(fake);
 
   const share = rate(bridgeResult) / rate(bareResult);
   table.add('1 ingest throughput, bare Express (autocannon)', `${fmt.int(rate(bareResult))} req/s${failures(bareResult)}`);
@@ -146,6 +173,14 @@ async function ingestRow(): Promise<void> {
     const wrkP99 = bridgeWrk.p99Ms / bareWrk.p99Ms;
     table.add('1 wrk p99, bare / bridge', `${fmt.ms(bareWrk.p99Ms)} / ${fmt.ms(bridgeWrk.p99Ms)} = ${fmt.x(wrkP99)}`, '≤ 2× bare', wrkP99 <= 2);
   } else table.add('1 wrk', 'not installed (apt-get install wrk)');
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const floorShare = mean(rounds.bridge) / mean(rounds.floor);
+  table.add(
+    `1 durable floor / bridge, ${FLOOR_ROUNDS} alternating runs each (autocannon)`,
+    `${rounds.floor.map(fmt.int).join(', ')} / ${rounds.bridge.map(fmt.int).join(', ')} req/s = ${fmt.x(floorShare)} floor`,
+    '≥ 0.80× floor',
+    floorShare >= 0.8,
+  );
   table.add(
     '1 (bridge during the run)',
     `${fmt.int(delivered.embeds)} mentions delivered in ${fmt.int(delivered.messages)} Discord messages; peak RSS ${fmt.mb(memory.maxRss)}`,

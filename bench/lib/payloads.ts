@@ -9,6 +9,9 @@ import { allFixtures, fixture, type Fixture } from '../../test/helpers/fixtures'
 export const SECRET = 'bench-secret-1234';
 
 /** The headers Misskey sends with every webhook. */
+/** The floor's headers (bench/durable-floor.cjs compares with the fixed secret "sec"); the rest as HOOK_HEADERS. */
+export const floorHeaders = (): Record<string, string> => ({ ...HOOK_HEADERS, 'x-misskey-hook-secret': 'sec' });
+
 export const HOOK_HEADERS: Record<string, string> = {
   'content-type': 'application/json',
   'user-agent': 'Misskey-Hooks',

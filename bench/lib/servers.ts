@@ -119,6 +119,13 @@ export async function startBare(dir: string): Promise<Child & { url: string }> {
   return { ...child, url: `http://127.0.0.1:${port}` };
 }
 
+/** The durable floor (bench/durable-floor.cjs) on a free port, storing into `dbFile`. */
+export async function startFloor(dir: string, dbFile: string): Promise<Child & { url: string }> {
+  const child = forkTs('children/floor.ts', [dbFile], path.join(dir, 'floor.out'));
+  const { port } = await child.next<IpcMessage & { port: number }>('listening', 30_000);
+  return { ...child, url: `http://127.0.0.1:${port}` };
+}
+
 export interface FakeProcess extends Child {
   webhookUrl: string;
   wrongTokenUrl: string;

@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/'] },
+  // bench/durable-floor.cjs is the accept path's reference, kept byte for byte as given
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'bench/durable-floor.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -127,6 +127,23 @@ export const deliverySettings = retryPolicy
   })
   .strict();
 
+/** The webhook port, and what one client may hold of it (docs/operations.md, "Limits"). */
+export const serverSettings = z
+  .object({
+    host: z.string().default('0.0.0.0'),
+    port: z.coerce.number().int().min(0).max(65535).default(3000),
+    bodyLimit: byteSize.default(1024 * 1024),
+    /** from connecting to the end of the request's headers */
+    headersTimeout: duration.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
+    /** from the end of the headers to the end of the body */
+    bodyTimeout: duration.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
+    /** how long a kept-alive connection may idle between requests */
+    keepAliveTimeout: duration.default(65_000),
+    /** connections past this many are closed at once */
+    maxConnections: z.number().int().min(1).default(256),
+  })
+  .strict();
+
 function validTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
@@ -138,14 +155,7 @@ function validTimeZone(zone: string): boolean {
 
 export const configSchema = z
   .object({
-    server: z
-      .object({
-        host: z.string().default('0.0.0.0'),
-        port: z.coerce.number().int().min(0).max(65535).default(3000),
-        bodyLimit: byteSize.default(1024 * 1024),
-      })
-      .strict()
-      .default({ host: '0.0.0.0', port: 3000, bodyLimit: 1024 * 1024 }),
+    server: serverSettings.default(serverSettings.parse({})),
     storage: z
       .discriminatedUnion('driver', [
         z
@@ -205,6 +215,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type RouteConfig = z.infer<typeof route>;
 export type RouteFilter = z.infer<typeof routeFilter>;
+export type ServerSettings = z.infer<typeof serverSettings>;
 export type RetryPolicy = z.infer<typeof retryPolicy>;
 export type GroupSettings = z.infer<typeof groupSettings>;
 export type QuietHours = z.infer<typeof quietHours>;

@@ -67,7 +67,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     queue,
     sinks,
     policy: config.delivery,
-    render: templateRenderer(() => templates.get()),
+    render: templateRenderer(() => templates.get(), config.delivery.renderBudget),
     logger: logger.child({ component: 'deliver' }),
     metrics,
     now,

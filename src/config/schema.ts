@@ -124,6 +124,8 @@ export const deliverySettings = retryPolicy
      * sending it; renewed every third of it while the send runs
      */
     leaseTime: duration.refine((ms) => ms >= 1000, 'must be at least 1s').default(15_000),
+    /** a job whose message takes longer than this to render goes to the dead letters */
+    renderBudget: duration.refine((ms) => ms >= 1, 'must be at least 1ms').default(2_000),
   })
   .strict();
 

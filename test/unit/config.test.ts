@@ -26,7 +26,7 @@ routes:
 describe('config', () => {
   it('fills defaults for everything left out', () => {
     const config = parseConfig(minimal, 'config.yaml', {});
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 3000, bodyLimit: 1024 * 1024 });
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 3000, bodyLimit: 1024 * 1024, headersTimeout: 10_000, bodyTimeout: 10_000, keepAliveTimeout: 65_000, maxConnections: 256 });
     expect(config.storage).toEqual({ driver: 'sqlite', path: './data/bridge.db', sync: 'normal' });
     expect(config.routes[0]!.filter).toEqual({});
     expect(config.delivery.maxAttempts).toBe(10);

@@ -90,15 +90,34 @@ export const route = z
  * A Misskey webhook. With `adminToken` (and `server`), moderators act on its abuse reports from
  * chat: the token needs only the permission to resolve reports (write:admin:resolve-abuse-user-report).
  */
+/** Secrets copied from an example and never replaced: `change-me`, `your-secret-here`, `xxxx`, `<secret>`… */
+const PLACEHOLDER_SECRET = /^(?:(?:change|replace)[-_ ]?(?:me|this)(?:[-_ ]?too)?|(?:your|my)?[-_ ]?(?:hook[-_ ]?)?secret(?:[-_ ]?here)?|password|placeholder|example|todo|x{3,}|\*+|\.+|<[^>]*>)$/i;
+
+function checkSecret(value: { secret: string; allowEmptySecret: boolean }, ctx: z.RefinementCtx): void {
+  if (value.secret === '' && !value.allowEmptySecret) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['secret'],
+      message: 'empty: anyone who knows the URL could post events. Set a secret in Misskey and here, or write `allowEmptySecret: true` for a system webhook created without one',
+    });
+  }
+  if (PLACEHOLDER_SECRET.test(value.secret.trim())) {
+    ctx.addIssue({ code: 'custom', path: ['secret'], message: 'a placeholder, not a secret: set the webhook\'s secret, e.g. secret: "${ALICE_HOOK_SECRET}" from the environment' });
+  }
+}
+
 export const source = z
   .object({
     secret: z.string(),
+    /** a system webhook created in Misskey without a secret: accept the empty one */
+    allowEmptySecret: z.boolean().default(false),
     /** origin of the Misskey server, e.g. https://misskey.example: the admin API is called there, never at a host a payload names */
     server: z.url({ protocol: /^https?$/, error: 'server must be the http(s) origin of the Misskey server' }).optional(),
     adminToken: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((value, ctx) => {
+    checkSecret(value, ctx);
     if (value.adminToken !== undefined && value.server === undefined) {
       ctx.addIssue({ code: 'custom', path: ['server'], message: 'adminToken needs server: the origin of the Misskey server to call' });
     }

@@ -24,10 +24,24 @@ const fixtureFiles = allFixtures().map((f) => [f.name, path.join(FIXTURES, f.nam
 
 describe('CLI', () => {
   let dir: string;
+  // config.example.yaml reads its webhook secrets from the environment
+  const EXAMPLE_SECRETS = { ALICE_HOOK_SECRET: 'k2v9Qw7rTz', SYSTEM_HOOK_SECRET: 'Zp4mL8xN1c' };
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'bridge-cli-'));
+    Object.assign(process.env, EXAMPLE_SECRETS);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const name of Object.keys(EXAMPLE_SECRETS)) delete process.env[name];
+  });
+
+  it('check refuses a placeholder secret, naming file:line and key', () => {
+    const file = path.join(dir, 'placeholder.yaml');
+    writeFileSync(file, 'sources:\n  alice: { secret: change-me }\nsinks: { t: { type: console } }\nroutes: []\n');
+    const run = cli('check', '-c', file);
+    expect(run.status).toBe(1);
+    expect(run.stdout + run.stderr).toMatch(/placeholder\.yaml:2 sources\.alice\.secret: a placeholder/);
+  });
 
   it('check passes on config.example.yaml', () => {
     const run = cli('check', '-c', path.join(ROOT, 'config.example.yaml'));

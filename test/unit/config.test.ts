@@ -83,7 +83,7 @@ routes:
 
   it('checks that routes name defined sinks and sources', () => {
     expect(
-      problems(`sources: { alice: { secret: x } }
+      problems(`sources: { alice: { secret: s3cret } }
 sinks: { terminal: { type: console } }
 routes:
   - name: r
@@ -135,8 +135,23 @@ delivery: { initialBackoff: soon }
     expect(config.routes[0]!.filter.text!.test('New RELEASE out')).toBe(true);
   });
 
-  it('accepts the example config', () => {
+  it('accepts the example config once its secrets are in the environment', () => {
     const text = readFileSync(`${__dirname}/../../config.example.yaml`, 'utf8');
-    expect(() => parseConfig(text, 'config.example.yaml', {})).not.toThrow();
+    expect(() => parseConfig(text, 'config.example.yaml', { ALICE_HOOK_SECRET: 'k2v9Qw7rTz', SYSTEM_HOOK_SECRET: 'Zp4mL8xN1c' })).not.toThrow();
+    expect(problems(text).join('\n')).toMatch(/config\.yaml:\d+ sources\.alice\.secret: environment variable ALICE_HOOK_SECRET is not set/);
+  });
+
+  it.each(['change-me', 'CHANGE_ME', 'change-me-too', 'changeme', 'replace-me', 'your-secret-here', 'secret', 'xxxxxxxx', '<secret>', '...'])(
+    'refuses the placeholder secret %s, naming the file:line and key',
+    (placeholder) => {
+      const yaml = minimal.replace('s3cret', JSON.stringify(placeholder));
+      expect(problems(yaml)).toEqual([expect.stringMatching(/^config\.yaml:3 sources\.alice\.secret: .*placeholder/)]);
+    },
+  );
+
+  it('refuses an empty secret unless the source allows it', () => {
+    expect(problems(minimal.replace('s3cret', '""'))).toEqual([expect.stringMatching(/^config\.yaml:3 sources\.alice\.secret: empty.*allowEmptySecret: true/)]);
+    const allowed = parseConfig(minimal.replace('secret: s3cret', 'secret: "", allowEmptySecret: true'), 'config.yaml', {});
+    expect(allowed.sources.alice).toMatchObject({ secret: '', allowEmptySecret: true });
   });
 });

@@ -106,6 +106,12 @@ function checkSecret(value: { secret: string; allowEmptySecret: boolean }, ctx: 
   }
 }
 
+/** https, or http to this machine (a Misskey on the same host, a test server). */
+function sentOverTls(origin: string): boolean {
+  const { protocol, hostname } = new URL(origin);
+  return protocol === 'https:' || hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
 export const source = z
   .object({
     secret: z.string(),
@@ -118,6 +124,9 @@ export const source = z
   .strict()
   .superRefine((value, ctx) => {
     checkSecret(value, ctx);
+    if (value.server !== undefined && !sentOverTls(value.server)) {
+      ctx.addIssue({ code: 'custom', path: ['server'], message: 'the admin token would cross the network in clear: use https (http only to a loopback address)' });
+    }
     if (value.adminToken !== undefined && value.server === undefined) {
       ctx.addIssue({ code: 'custom', path: ['server'], message: 'adminToken needs server: the origin of the Misskey server to call' });
     }

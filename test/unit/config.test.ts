@@ -149,6 +149,14 @@ delivery: { initialBackoff: soon }
     },
   );
 
+  it('refuses a Misskey server reached over plain http unless it is this machine', () => {
+    const withServer = (server: string) => minimal.replace('secret: s3cret', `secret: s3cret, server: "${server}", adminToken: t0ken`);
+    expect(problems(withServer('http://misskey.example'))).toEqual([expect.stringMatching(/^config\.yaml:3 sources\.alice\.server: .*use https/)]);
+    for (const server of ['https://misskey.example', 'http://127.0.0.1:3000', 'http://localhost:3000', 'http://[::1]:3000']) {
+      expect(parseConfig(withServer(server), 'config.yaml', {}).sources.alice!.server).toBe(server);
+    }
+  });
+
   it('refuses an empty secret unless the source allows it', () => {
     expect(problems(minimal.replace('s3cret', '""'))).toEqual([expect.stringMatching(/^config\.yaml:3 sources\.alice\.secret: empty.*allowEmptySecret: true/)]);
     const allowed = parseConfig(minimal.replace('secret: s3cret', 'secret: "", allowEmptySecret: true'), 'config.yaml', {});

@@ -1,17 +1,16 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
 import { templateRenderer } from './deliver/render-jobs';
 import { startHeartbeat } from './deliver/heartbeat';
 import { summaryRenderer } from './deliver/summary';
 import { DeliveryWorker } from './deliver/worker';
-import { ingest, type IngestDeps } from './ingest';
+import { authorize, ingest, type IngestDeps } from './ingest';
 import type { Logger } from './observe/logger';
 import { Metrics } from './observe/metrics';
 import { unroutedReporter } from './observe/unrouted';
 import { openQueue } from './queue/open';
 import type { Queue } from './queue/queue';
-import { createReceiver } from './receive/http';
+import { createReceiver, listen } from './receive/http';
 import { HoldPlanner } from './route/hold';
 import { TemplateStore, missingRouteTemplates, templateFolders } from './render/template-store';
 import { TemplateError } from './render/templates';
@@ -68,7 +67,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     queue,
     sinks,
     policy: config.delivery,
-    render: templateRenderer(() => templates.get()),
+    render: templateRenderer(() => templates.get(), config.delivery.renderBudget),
     logger: logger.child({ component: 'deliver' }),
     metrics,
     now,
@@ -101,6 +100,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const app = createReceiver({
     bodyLimit: config.server.bodyLimit,
     logger,
+    authorize: (request) => authorize(request, config),
     ingest: async (request) => {
       const outcome = await ingest(request, ingestDeps);
       if (outcome.result === 'stored' && outcome.dueLanes.length > 0) worker.wake(outcome.dueLanes);
@@ -116,12 +116,13 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     },
     interactions: moderation.router,
     observe: ({ source, type, outcome, status, seconds }) => {
-      metrics.eventsReceived.inc({ source, type, outcome });
+      // a closed set of labels: any path may be posted to, only configured sources are named
+      metrics.eventsReceived.inc({ source: Object.hasOwn(config.sources, source) ? source : 'unknown', type, outcome });
       metrics.httpDuration.observe({ status: String(status) }, seconds);
     },
   });
 
-  const server = await listen(app, config.server.host, config.server.port);
+  const server = await listen(app, config.server);
   const port = (server.address() as AddressInfo).port;
   // the worker waits for the sinks' first start-up checks, so nothing queued waits on a check in flight
   let stopped = false;
@@ -149,8 +150,9 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       await worker.stop(graceMs);
       await moderation.stop();
       await heartbeat.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
       await Promise.all([...sinks.values()].map((sink) => sink.close().catch(() => undefined)));
       await queue.close();
     },
@@ -192,11 +194,4 @@ async function readiness(queue: Queue, sinks: ReadonlyMap<string, Sink>, started
     checks[`sink:${name}`] = !started.has(name) ? 'starting' : health.ok ? 'ok' : health.reason;
   }
   return { ready: Object.values(checks).every((value) => value === 'ok'), checks };
-}
-
-function listen(app: ReturnType<typeof createReceiver>, host: string, port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
-    server.keepAliveTimeout = 65_000;
-  });
 }

@@ -49,7 +49,7 @@ export type IngestOutcome =
  */
 export async function ingest(request: InboundRequest, deps: IngestDeps): Promise<IngestOutcome> {
   if (!deps.accepting()) throw new IngestError('shutting-down', 'the bridge is shutting down; try again shortly');
-  verify(request, deps);
+  authorize(request, deps.config);
   const event = toEvent(request, parseJson(request.body));
   const jobs = plan(event, deps);
   const result = await store(event, jobs, deps);
@@ -58,8 +58,9 @@ export async function ingest(request: InboundRequest, deps: IngestDeps): Promise
   return { result, event, jobs: jobs.length, dueLanes, knownType: isEventType(eventName(event)) };
 }
 
-function verify(request: InboundRequest, deps: IngestDeps): void {
-  const source = Object.hasOwn(deps.config.sources, request.source) ? deps.config.sources[request.source] : undefined;
+/** The source and its secret, from the headers: checked before the body is read. */
+export function authorize(request: Pick<InboundRequest, 'source' | 'secret'>, config: Pick<Config, 'sources'>): void {
+  const source = Object.hasOwn(config.sources, request.source) ? config.sources[request.source] : undefined;
   if (!source) throw new IngestError('unknown-source', `no source named "${request.source}"`);
   if (!secretMatches(request.secret, source.secret)) throw new IngestError('bad-secret', 'missing or wrong X-Misskey-Hook-Secret');
 }

@@ -1,4 +1,5 @@
 import type { DeadLetterSelector } from '../queue/queue';
+import { printable } from './printable';
 import { withStore } from './store';
 
 export interface DlqOptions {
@@ -24,7 +25,9 @@ export function dlqList(options: DlqOptions): Promise<string> {
           letter.id,
           `  sink ${letter.sink} · event ${letter.event} (${letter.eventId}) · route ${letter.route}`,
           `  failed ${new Date(letter.failedAt).toISOString()} after ${letter.attempts} attempt(s): ${letter.error}`,
-        ].join('\n'),
+        ]
+          .map(printable)
+          .join('\n'),
       )
       .join('\n');
   });

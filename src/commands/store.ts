@@ -1,6 +1,7 @@
 import { resolveConfig, type Config } from '../config';
 import { openQueue } from '../queue/open';
 import type { Queue } from '../queue/queue';
+import { printable } from './printable';
 
 /** Opens the configured store beside a running `serve` (its leases are kept), for one command. */
 export async function withStore<T>(configFile: string | undefined, use: (queue: Queue, config: Config) => Promise<T>): Promise<T> {
@@ -23,8 +24,9 @@ export function formatAge(ms: number): string {
   return `${Math.floor(seconds / 86_400)}d ${Math.floor(seconds / 3600) % 24}h`;
 }
 
-/** Rows as aligned columns; the first row is the heading. */
+/** Rows as aligned columns, control characters escaped; the first row is the heading. */
 export function table(rows: string[][]): string {
+  rows = rows.map((row) => row.map(printable));
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
 }

@@ -90,15 +90,43 @@ export const route = z
  * A Misskey webhook. With `adminToken` (and `server`), moderators act on its abuse reports from
  * chat: the token needs only the permission to resolve reports (write:admin:resolve-abuse-user-report).
  */
+/** Secrets copied from an example and never replaced: `change-me`, `your-secret-here`, `xxxx`, `<secret>`… */
+const PLACEHOLDER_SECRET = /^(?:(?:change|replace)[-_ ]?(?:me|this)(?:[-_ ]?too)?|(?:your|my)?[-_ ]?(?:hook[-_ ]?)?secret(?:[-_ ]?here)?|password|placeholder|example|todo|x{3,}|\*+|\.+|<[^>]*>)$/i;
+
+function checkSecret(value: { secret: string; allowEmptySecret: boolean }, ctx: z.RefinementCtx): void {
+  if (value.secret === '' && !value.allowEmptySecret) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['secret'],
+      message: 'empty: anyone who knows the URL could post events. Set a secret in Misskey and here, or write `allowEmptySecret: true` for a system webhook created without one',
+    });
+  }
+  if (PLACEHOLDER_SECRET.test(value.secret.trim())) {
+    ctx.addIssue({ code: 'custom', path: ['secret'], message: 'a placeholder, not a secret: set the webhook\'s secret, e.g. secret: "${ALICE_HOOK_SECRET}" from the environment' });
+  }
+}
+
+/** https, or http to this machine (a Misskey on the same host, a test server). */
+function sentOverTls(origin: string): boolean {
+  const { protocol, hostname } = new URL(origin);
+  return protocol === 'https:' || hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
 export const source = z
   .object({
     secret: z.string(),
+    /** a system webhook created in Misskey without a secret: accept the empty one */
+    allowEmptySecret: z.boolean().default(false),
     /** origin of the Misskey server, e.g. https://misskey.example: the admin API is called there, never at a host a payload names */
     server: z.url({ protocol: /^https?$/, error: 'server must be the http(s) origin of the Misskey server' }).optional(),
     adminToken: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((value, ctx) => {
+    checkSecret(value, ctx);
+    if (value.server !== undefined && !sentOverTls(value.server)) {
+      ctx.addIssue({ code: 'custom', path: ['server'], message: 'the admin token would cross the network in clear: use https (http only to a loopback address)' });
+    }
     if (value.adminToken !== undefined && value.server === undefined) {
       ctx.addIssue({ code: 'custom', path: ['server'], message: 'adminToken needs server: the origin of the Misskey server to call' });
     }
@@ -124,6 +152,25 @@ export const deliverySettings = retryPolicy
      * sending it; renewed every third of it while the send runs
      */
     leaseTime: duration.refine((ms) => ms >= 1000, 'must be at least 1s').default(15_000),
+    /** a job whose message takes longer than this to render goes to the dead letters */
+    renderBudget: duration.refine((ms) => ms >= 1, 'must be at least 1ms').default(2_000),
+  })
+  .strict();
+
+/** The webhook port, and what one client may hold of it (docs/operations.md, "Limits"). */
+export const serverSettings = z
+  .object({
+    host: z.string().default('0.0.0.0'),
+    port: z.coerce.number().int().min(0).max(65535).default(3000),
+    bodyLimit: byteSize.default(1024 * 1024),
+    /** from connecting to the end of the request's headers */
+    headersTimeout: duration.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
+    /** from the end of the headers to the end of the body */
+    bodyTimeout: duration.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
+    /** how long a kept-alive connection may idle between requests */
+    keepAliveTimeout: duration.default(65_000),
+    /** connections past this many are closed at once */
+    maxConnections: z.number().int().min(1).default(256),
   })
   .strict();
 
@@ -138,14 +185,7 @@ function validTimeZone(zone: string): boolean {
 
 export const configSchema = z
   .object({
-    server: z
-      .object({
-        host: z.string().default('0.0.0.0'),
-        port: z.coerce.number().int().min(0).max(65535).default(3000),
-        bodyLimit: byteSize.default(1024 * 1024),
-      })
-      .strict()
-      .default({ host: '0.0.0.0', port: 3000, bodyLimit: 1024 * 1024 }),
+    server: serverSettings.default(serverSettings.parse({})),
     storage: z
       .discriminatedUnion('driver', [
         z
@@ -205,6 +245,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type RouteConfig = z.infer<typeof route>;
 export type RouteFilter = z.infer<typeof routeFilter>;
+export type ServerSettings = z.infer<typeof serverSettings>;
 export type RetryPolicy = z.infer<typeof retryPolicy>;
 export type GroupSettings = z.infer<typeof groupSettings>;
 export type QuietHours = z.infer<typeof quietHours>;

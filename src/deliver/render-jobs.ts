@@ -6,9 +6,19 @@ import type { TemplateSet } from '../render/templates';
 /** Words a job's message for a platform; throws (naming the template's file:line) when the template fails. */
 export type RenderJob = (job: Pick<NewJob, 'payload' | 'template'>, platform: Platform) => Message;
 
-/** Renders with the templates in use at the moment of the send (they reload while jobs wait). */
-export function templateRenderer(templates: () => TemplateSet): RenderJob {
-  return (job, platform) => renderMessage(job.payload, job.template, platform, templates());
+/**
+ * Renders with the templates in use at the moment of the send (they reload while jobs wait). A
+ * render that takes longer than `budgetMs` fails: its job goes to the dead letters instead of
+ * holding the process again at every retry.
+ */
+export function templateRenderer(templates: () => TemplateSet, budgetMs = Infinity): RenderJob {
+  return (job, platform) => {
+    const started = performance.now();
+    const message = renderMessage(job.payload, job.template, platform, templates());
+    const took = performance.now() - started;
+    if (took > budgetMs) throw new Error(`the render took ${Math.ceil(took)} ms, over the budget of ${budgetMs} ms`);
+    return message;
+  };
 }
 
 export interface RenderedJobs {

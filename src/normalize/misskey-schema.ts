@@ -8,6 +8,7 @@
  * `securityKeys`...) are kept out.
  */
 import { z } from 'zod';
+import { LIMITS, capText } from './limits';
 
 /** Levels of notes read: a note, its renote/reply, theirs. Deeper ones are dropped (hostile chains). */
 export const MAX_NOTE_DEPTH = 3;
@@ -24,17 +25,21 @@ export function isHttpUrl(value: string): boolean {
 }
 
 // Ids: any non-empty string. Length depends on the server's id format; test sends use `dummy-*` (§11).
-const id = z.string().min(1);
+// Bounded all the same: Misskey's are at most 32 characters.
+const id = z.string().min(1).max(256);
 /** Envelope keys we store and index: bounded. */
 const key = z.string().min(1).max(256);
 
 // Optional scalars are read, never validated: whatever is missing, null or of the wrong type reads
 // as the default. One transform each, so a missing key costs no zod issue and no extra layers.
 const read = <T>(convert: (value: unknown) => T) => z.unknown().optional().transform(convert);
-/** Optional text: missing, null or of the wrong type all read as null. */
-const text = read((value) => (typeof value === 'string' ? value : null));
-/** Optional http(s) URL; other schemes (`javascript:`...) read as null. */
-const url = read((value) => (typeof value === 'string' && isHttpUrl(value) ? value : null));
+/** Optional text: missing, null or of the wrong type all read as null; cut to `max`. */
+const textUpTo = (max: number) => read((value) => (typeof value === 'string' ? capText(value, max) : null));
+const text = textUpTo(LIMITS.short);
+/** An http(s) URL no longer than LIMITS.url. */
+const isUsableUrl = (value: string): boolean => value.length <= LIMITS.url && isHttpUrl(value);
+/** Optional http(s) URL; other schemes (`javascript:`...) and overlong ones read as null. */
+const url = read((value) => (typeof value === 'string' && isUsableUrl(value) ? value : null));
 const flag = read((value) => value === true);
 const count = read((value) => (typeof value === 'number' && Number.isFinite(value) ? value : 0));
 const optionalNumber = read((value) => (typeof value === 'number' && Number.isFinite(value) ? value : null));
@@ -42,17 +47,19 @@ const optionalNumber = read((value) => (typeof value === 'number' && Number.isFi
 function orNull<T extends z.ZodType>(schema: T) {
   return schema.nullish().catch(null).transform((value) => value ?? null);
 }
-/** Optional text with a default when missing or unreadable. */
-const textOr = (fallback: string) => read((value) => (typeof value === 'string' ? value : fallback));
+/** Optional text with a default when missing or unreadable; cut to `max`. */
+const textOr = (fallback: string, max: number = LIMITS.short) => read((value) => (typeof value === 'string' ? capText(value, max) : fallback));
+/** Required text, cut to `max`. */
+const requiredText = (max: number) => z.string().min(1).transform((value) => capText(value, max));
 
-/** An array whose unreadable items are dropped instead of failing the whole payload. */
-function lenientArray<T extends z.ZodType>(item: T) {
+/** An array of at most `max` items (the rest is not read), whose unreadable items are dropped instead of failing the whole payload. */
+function lenientArray<T extends z.ZodType>(item: T, max: number) {
   return z
     .array(z.unknown())
     .optional()
     .catch([])
     .transform((items = []) =>
-      items.flatMap((value): z.output<T>[] => {
+      items.slice(0, max).flatMap((value): z.output<T>[] => {
         const result = item.safeParse(value);
         return result.success ? [result.data] : [];
       }),
@@ -66,17 +73,19 @@ const emojiMap = z
   .catch({})
   .transform((map = {}) =>
     Object.fromEntries(
-      Object.entries(map).filter(
+      Object.entries(map)
+        .slice(0, LIMITS.emojis)
+        .filter(
         (entry): entry is [string, string] =>
-          !UNSAFE_KEYS.has(entry[0]) && typeof entry[1] === 'string' && isHttpUrl(entry[1]),
+          !UNSAFE_KEYS.has(entry[0]) && typeof entry[1] === 'string' && isUsableUrl(entry[1]),
       ),
     ),
   );
 
 export const userLite = z.object({
   id,
-  username: z.string().min(1),
-  name: text,
+  username: requiredText(LIMITS.name),
+  name: textUpTo(LIMITS.name),
   host: text,
   avatarUrl: url,
   isBot: flag,
@@ -89,7 +98,7 @@ export const userLite = z.object({
 export const userDetailed = userLite.extend({
   /** remote users: their profile page; local users: the website field */
   url,
-  description: text,
+  description: textUpTo(LIMITS.description),
   followersCount: optionalNumber,
   followingCount: optionalNumber,
   notesCount: optionalNumber,
@@ -97,12 +106,12 @@ export const userDetailed = userLite.extend({
 
 export const driveFile = z.object({
   id,
-  url: z.string().refine(isHttpUrl),
+  url: z.string().refine(isUsableUrl),
   name: textOr(''),
   type: textOr('application/octet-stream'),
   thumbnailUrl: url,
   isSensitive: flag,
-  comment: text,
+  comment: textUpTo(LIMITS.comment),
   size: optionalNumber,
   properties: z
     .object({ width: optionalNumber, height: optionalNumber })
@@ -114,21 +123,21 @@ export const driveFile = z.object({
 export const poll = z.object({
   multiple: flag,
   expiresAt: text,
-  choices: lenientArray(z.object({ text: z.string(), votes: count })),
+  choices: lenientArray(z.object({ text: z.string().transform((value) => capText(value, LIMITS.short)), votes: count }), LIMITS.pollChoices),
 });
 
 const noteBase = z.object({
   id,
   createdAt: text,
   user: userLite,
-  text,
-  cw: text,
+  text: textUpTo(LIMITS.text),
+  cw: textUpTo(LIMITS.cw),
   // An unknown visibility is treated as the most private one.
   visibility: z.enum(['public', 'home', 'followers', 'specified']).catch('specified'),
   localOnly: flag,
-  fileIds: lenientArray(z.string()),
-  files: lenientArray(driveFile),
-  tags: lenientArray(z.string()),
+  fileIds: lenientArray(z.string(), LIMITS.files),
+  files: lenientArray(driveFile, LIMITS.files),
+  tags: lenientArray(z.string().transform((value) => capText(value, LIMITS.short)), LIMITS.tags),
   emojis: emojiMap,
   reactionEmojis: emojiMap,
   poll: orNull(poll),
@@ -162,11 +171,11 @@ export const abuseReport = z.object({
   targetUser: orNull(userLite),
   reporter: orNull(userLite),
   assignee: orNull(userLite),
-  comment: textOr(''),
+  comment: textOr('', LIMITS.comment),
   resolved: flag,
   forwarded: flag,
   resolvedAs: orNull(z.enum(['accept', 'reject'])),
-  moderationNote: textOr(''),
+  moderationNote: textOr('', LIMITS.moderationNote),
 });
 
 export const inactiveModeratorsWarning = z.object({

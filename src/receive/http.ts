@@ -1,4 +1,6 @@
+import { createServer, type Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { ServerSettings } from '../config';
 import type { IngestOutcome, InboundRequest } from '../ingest';
 import type { Logger } from '../observe/logger';
 import { IngestError, STATUS_OF } from './errors';
@@ -15,6 +17,8 @@ export interface WebhookAnswer {
 
 export interface ReceiverDeps {
   ingest: (request: InboundRequest) => Promise<IngestOutcome>;
+  /** checks the source and its secret from the headers alone; throws an IngestError to refuse */
+  authorize: (request: Pick<InboundRequest, 'source' | 'secret'>) => void;
   bodyLimit: number;
   logger: Logger;
   /** null when ready, else why not */
@@ -34,13 +38,20 @@ export function createReceiver(deps: ReceiverDeps): express.Express {
 
   app.post(
     '/hooks/:source',
+    (req: Request<{ source: string }>, res: Response, next: NextFunction) => {
+      res.locals.started = process.hrtime.bigint();
+      try {
+        deps.authorize({ source: req.params.source, secret: req.get('x-misskey-hook-secret') });
+      } catch (error) {
+        // the body is never read: the connection closes instead of draining it
+        res.set('Connection', 'close');
+        return observeAnswer(req, res, handleRefusal(error, res, deps.logger, req.params.source), deps);
+      }
+      next();
+    },
     // Any content type: Misskey before 13.11 sent JSON as text/plain.
     express.raw({ type: () => true, limit: deps.bodyLimit }),
-    async (req: Request<{ source: string }>, res: Response) => {
-      const started = process.hrtime.bigint();
-      const result = await answer(req, res, deps);
-      deps.observe?.({ source: req.params.source, ...result, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
-    },
+    async (req: Request<{ source: string }>, res: Response) => observeAnswer(req, res, await answer(req, res, deps), deps),
   );
 
   if (deps.interactions) app.use(deps.interactions);
@@ -103,15 +114,49 @@ async function answer(req: Request<{ source: string }>, res: Response, deps: Rec
     res.status(204).end();
     return { type, outcome: 'stored', status: 204 };
   } catch (error) {
-    if (!(error instanceof IngestError)) {
-      logger.error({ source, err: error }, 'ingest failed');
-      res.status(500).json({ error: 'internal error' });
-      return { type: '-', outcome: 'error', status: 500 };
-    }
-    const status = STATUS_OF[error.kind];
-    logger.warn({ source, status, reason: error.message, details: error.details }, 'webhook refused');
-    if (status === 503) res.set('Retry-After', '5');
-    res.status(status).json({ error: error.message, ...(error.details.length > 0 ? { details: error.details } : {}) });
-    return { type: '-', outcome: error.kind, status };
+    return handleRefusal(error, res, logger, source);
   }
+}
+
+function observeAnswer(req: Request<{ source: string }>, res: Response, result: Answered, deps: ReceiverDeps): void {
+  const seconds = Number(process.hrtime.bigint() - (res.locals.started as bigint)) / 1e9;
+  deps.observe?.({ source: req.params.source, ...result, seconds });
+}
+
+function handleRefusal(error: unknown, res: Response, logger: Logger, source: string): Answered {
+  if (!(error instanceof IngestError)) {
+    logger.error({ source, err: error }, 'ingest failed');
+    res.status(500).json({ error: 'internal error' });
+    return { type: '-', outcome: 'error', status: 500 };
+  }
+  const status = STATUS_OF[error.kind];
+  logger.warn({ source, status, reason: error.message, details: error.details }, 'webhook refused');
+  if (status === 503) res.set('Retry-After', '5');
+  res.status(status).json({ error: error.message, ...(error.details.length > 0 ? { details: error.details } : {}) });
+  return { type: '-', outcome: error.kind, status };
+}
+
+/**
+ * Listens with the limits of `server:`: a request's headers and its body each have their own
+ * time, idle kept-alive connections are closed, and connections past the cap are refused.
+ */
+export function listen(app: express.Express, settings: ServerSettings): Promise<Server> {
+  const server = createServer(
+    {
+      headersTimeout: settings.headersTimeout,
+      requestTimeout: settings.headersTimeout + settings.bodyTimeout,
+      // how often Node looks for requests past their time; its default (30 s) would let them run that much longer
+      connectionsCheckingInterval: Math.min(1000, settings.headersTimeout / 2),
+    },
+    app,
+  );
+  server.keepAliveTimeout = settings.keepAliveTimeout;
+  server.maxConnections = settings.maxConnections;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, settings.host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
 }

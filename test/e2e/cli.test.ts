@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { checkCommand } from '../../src/commands/check';
+import { auditList } from '../../src/commands/audit';
 import { dlqDrop, dlqList, dlqRetry } from '../../src/commands/dlq';
 import { SqliteQueue } from '../../src/queue/sqlite';
 import { renderCommand, routeTestCommand } from '../../src/commands/inspect';
@@ -24,10 +25,24 @@ const fixtureFiles = allFixtures().map((f) => [f.name, path.join(FIXTURES, f.nam
 
 describe('CLI', () => {
   let dir: string;
+  // config.example.yaml reads its webhook secrets from the environment
+  const EXAMPLE_SECRETS = { ALICE_HOOK_SECRET: 'k2v9Qw7rTz', SYSTEM_HOOK_SECRET: 'Zp4mL8xN1c' };
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'bridge-cli-'));
+    Object.assign(process.env, EXAMPLE_SECRETS);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const name of Object.keys(EXAMPLE_SECRETS)) delete process.env[name];
+  });
+
+  it('check refuses a placeholder secret, naming file:line and key', () => {
+    const file = path.join(dir, 'placeholder.yaml');
+    writeFileSync(file, 'sources:\n  alice: { secret: change-me }\nsinks: { t: { type: console } }\nroutes: []\n');
+    const run = cli('check', '-c', file);
+    expect(run.status).toBe(1);
+    expect(run.stdout + run.stderr).toMatch(/placeholder\.yaml:2 sources\.alice\.secret: a placeholder/);
+  });
 
   it('check passes on config.example.yaml', () => {
     const run = cli('check', '-c', path.join(ROOT, 'config.example.yaml'));
@@ -137,6 +152,28 @@ routes:
     const rendered = JSON.parse(renderCommand(path.join(FIXTURES, 'misskey/mention.local.json'), { config: path.join(ROOT, 'config.example.yaml'), sink: 'discord-mentions' }));
     expect(rendered).toHaveLength(1);
     expect(rendered[0].body).toMatchObject({ allowed_mentions: { parse: [] }, embeds: [expect.objectContaining({ url: expect.stringContaining('/notes/') })] });
+  });
+
+  it('audit list and dlq list show control characters in names and errors escaped, so no line can be forged or hidden', async () => {
+    const db = path.join(dir, 'controls.db');
+    const config = path.join(dir, 'controls.yaml');
+    writeFileSync(config, `storage: { driver: sqlite, path: "${db}" }\nsources: { alice: { secret: x } }\nsinks: { t: { type: console } }\nroutes: []\n`);
+    const queue = SqliteQueue.open({ path: db });
+    const forged = 'mallory\r2026-01-01T00:00:00.000Z  discord   t     admin\u001b[2K\u202e\u0007';
+    await queue.audit({ at: 1000, platform: 'discord', sink: 't', source: 'alice', reportId: 'r1', action: 'resolve', actor: '42', actorName: forged, outcome: 'refused', detail: 'line one\nline two' });
+    await queue.accept('alice', 'e9', [{ id: 'alice:e9:r:t', source: 'alice', eventId: 'e9', event: 'mention', route: 'r', sink: 't', lane: 'console:t', template: 'mention', payload: noteEvent('m9', 'e9') }], 1000);
+    for (const leased of await queue.lease('console:t', 2000, 10, 60_000)) await queue.deadLetter(leased, 'bad\u001b]8;;https://evil.example\u0007link\nforged line', 3000);
+    await queue.close();
+
+    const audit = await auditList({ config });
+    expect(audit.split('\n')).toHaveLength(2);
+    expect(audit.replace(/\n/g, '')).not.toMatch(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u);
+    expect(audit).toContain('mallory\\r2026-01-01');
+    expect(audit).toContain('\\x1b[2K\\u202e\\x07');
+    expect(audit).toContain('line one\\nline two');
+    const letters = await dlqList({ config });
+    expect(letters.split('\n')).toHaveLength(3);
+    expect(letters).toContain('bad\\x1b]8;;https://evil.example\\x07link\\nforged line');
   });
 
   it('dlq lists, retries and drops dead letters of the configured store', async () => {

@@ -26,7 +26,7 @@ routes:
 describe('config', () => {
   it('fills defaults for everything left out', () => {
     const config = parseConfig(minimal, 'config.yaml', {});
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 3000, bodyLimit: 1024 * 1024 });
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 3000, bodyLimit: 1024 * 1024, headersTimeout: 10_000, bodyTimeout: 10_000, keepAliveTimeout: 65_000, maxConnections: 256 });
     expect(config.storage).toEqual({ driver: 'sqlite', path: './data/bridge.db', sync: 'normal' });
     expect(config.routes[0]!.filter).toEqual({});
     expect(config.delivery.maxAttempts).toBe(10);
@@ -83,7 +83,7 @@ routes:
 
   it('checks that routes name defined sinks and sources', () => {
     expect(
-      problems(`sources: { alice: { secret: x } }
+      problems(`sources: { alice: { secret: s3cret } }
 sinks: { terminal: { type: console } }
 routes:
   - name: r
@@ -135,8 +135,31 @@ delivery: { initialBackoff: soon }
     expect(config.routes[0]!.filter.text!.test('New RELEASE out')).toBe(true);
   });
 
-  it('accepts the example config', () => {
+  it('accepts the example config once its secrets are in the environment', () => {
     const text = readFileSync(`${__dirname}/../../config.example.yaml`, 'utf8');
-    expect(() => parseConfig(text, 'config.example.yaml', {})).not.toThrow();
+    expect(() => parseConfig(text, 'config.example.yaml', { ALICE_HOOK_SECRET: 'k2v9Qw7rTz', SYSTEM_HOOK_SECRET: 'Zp4mL8xN1c' })).not.toThrow();
+    expect(problems(text).join('\n')).toMatch(/config\.yaml:\d+ sources\.alice\.secret: environment variable ALICE_HOOK_SECRET is not set/);
+  });
+
+  it.each(['change-me', 'CHANGE_ME', 'change-me-too', 'changeme', 'replace-me', 'your-secret-here', 'secret', 'xxxxxxxx', '<secret>', '...'])(
+    'refuses the placeholder secret %s, naming the file:line and key',
+    (placeholder) => {
+      const yaml = minimal.replace('s3cret', JSON.stringify(placeholder));
+      expect(problems(yaml)).toEqual([expect.stringMatching(/^config\.yaml:3 sources\.alice\.secret: .*placeholder/)]);
+    },
+  );
+
+  it('refuses a Misskey server reached over plain http unless it is this machine', () => {
+    const withServer = (server: string) => minimal.replace('secret: s3cret', `secret: s3cret, server: "${server}", adminToken: t0ken`);
+    expect(problems(withServer('http://misskey.example'))).toEqual([expect.stringMatching(/^config\.yaml:3 sources\.alice\.server: .*use https/)]);
+    for (const server of ['https://misskey.example', 'http://127.0.0.1:3000', 'http://localhost:3000', 'http://[::1]:3000']) {
+      expect(parseConfig(withServer(server), 'config.yaml', {}).sources.alice!.server).toBe(server);
+    }
+  });
+
+  it('refuses an empty secret unless the source allows it', () => {
+    expect(problems(minimal.replace('s3cret', '""'))).toEqual([expect.stringMatching(/^config\.yaml:3 sources\.alice\.secret: empty.*allowEmptySecret: true/)]);
+    const allowed = parseConfig(minimal.replace('secret: s3cret', 'secret: "", allowEmptySecret: true'), 'config.yaml', {});
+    expect(allowed.sources.alice).toMatchObject({ secret: '', allowEmptySecret: true });
   });
 });

@@ -6,6 +6,10 @@ export const ELLIPSIS = '…';
 const WORD_BACKTRACK = 16;
 /** How far back a cut looks for a position that is certainly a grapheme boundary. */
 const SAFE_LOOKBACK = 256;
+/** What a cut's segmentation reads past it, so that marks joining the character before it are seen. */
+const GRAPHEME_LOOKAHEAD = 64;
+/** How much text is segmented at once when every boundary of a text is needed. */
+const SEGMENT_CHUNK = 1024;
 
 let segmenter: Intl.Segmenter | undefined;
 
@@ -29,24 +33,63 @@ function isIsolated(code: number): boolean {
   );
 }
 
-/** The largest grapheme boundary of `text` that is ≤ `cut`. */
-function graphemeBoundaryAtOrBefore(text: string, cut: number): number {
+/** A boundary no grapheme can straddle: between two isolated characters, or at either end. */
+function certainBoundary(text: string, at: number): boolean {
+  return at <= 0 || at >= text.length || (isIsolated(text.charCodeAt(at - 1)) && isIsolated(text.charCodeAt(at)));
+}
+
+/** The nearest certain boundary at or before `at` within SAFE_LOOKBACK, else `at - SAFE_LOOKBACK` (not certain). */
+function segmentStartBefore(text: string, at: number): { start: number; certain: boolean } {
+  for (let p = at; p >= 0 && p >= at - SAFE_LOOKBACK; p--) if (certainBoundary(text, p)) return { start: p, certain: true };
+  return { start: Math.max(0, at - SAFE_LOOKBACK), certain: false };
+}
+
+/** The nearest certain boundary at or after `at` within SAFE_LOOKBACK, else `at` itself. */
+function segmentEndAfter(text: string, at: number): number {
+  for (let p = at; p <= text.length && p <= at + SAFE_LOOKBACK; p++) if (certainBoundary(text, p)) return p;
+  return at;
+}
+
+/** `cut`, moved back off the low half of a surrogate pair. */
+function codePointCut(text: string, cut: number): number {
+  const low = text.charCodeAt(cut);
+  const high = text.charCodeAt(cut - 1);
+  return low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff ? cut - 1 : cut;
+}
+
+/**
+ * The largest grapheme boundary of `text` that is ≤ `cut`. Only a window around the cut is
+ * segmented (Intl.Segmenter slows down more than linearly on long strings); a grapheme longer than
+ * the window (stacked combining marks) is cut between code points.
+ */
+export function graphemeBoundaryAtOrBefore(text: string, cut: number): number {
   if (cut <= 0 || cut >= text.length) return Math.max(0, Math.min(cut, text.length));
-  // Segment from a position that is certainly a boundary, not from the start of the text.
-  let start = 0;
-  for (let p = cut; p > 0 && p >= cut - SAFE_LOOKBACK; p--) {
-    if (isIsolated(text.charCodeAt(p - 1)) && isIsolated(text.charCodeAt(p))) {
-      start = p;
-      break;
+  if (certainBoundary(text, cut)) return cut;
+  const { start, certain } = segmentStartBefore(text, cut);
+  let boundary = certain ? start : -1;
+  for (const { index } of graphemeSegmenter().segment(text.slice(start, cut + GRAPHEME_LOOKAHEAD))) {
+    if (start + index > cut) break;
+    if (index > 0) boundary = start + index;
+  }
+  return boundary >= 0 ? boundary : codePointCut(text, cut);
+}
+
+/**
+ * Which positions of `text` up to `end` are grapheme boundaries (1: a cut there splits no
+ * grapheme). Segmented a chunk at a time, each from a certain boundary, so the work stays linear.
+ */
+export function graphemeBoundaries(text: string, end = text.length): Uint8Array {
+  const last = Math.max(0, Math.min(end, text.length));
+  const boundary = new Uint8Array(last + 1);
+  for (let start = 0; start <= last && start < text.length; ) {
+    const stop = Math.min(text.length, segmentEndAfter(text, start + SEGMENT_CHUNK));
+    for (const { index } of graphemeSegmenter().segment(text.slice(start, stop))) {
+      if (start + index > last) break;
+      boundary[start + index] = 1;
     }
+    start = stop;
   }
-  if (start === cut) return cut;
-  let boundary = start;
-  for (const { index, segment } of graphemeSegmenter().segment(text.slice(start, cut + 64))) {
-    const end = start + index + segment.length;
-    if (end > cut) break;
-    boundary = end;
-  }
+  if (last === text.length) boundary[last] = 1;
   return boundary;
 }
 

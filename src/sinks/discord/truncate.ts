@@ -3,7 +3,7 @@
  * URL, never right after an escaping backslash or inside a grapheme; open code fences, spoilers
  * and bold/underline/strike markers are closed so a cut spoiler still hides its text.
  */
-import { graphemeSegmenter } from '../../render/mfm/graphemes';
+import { graphemeBoundaries } from '../../render/mfm/graphemes';
 
 export const ELLIPSIS = '…';
 
@@ -29,13 +29,6 @@ interface CutMap {
   closers: string[];
 }
 
-function graphemeBoundaries(text: string): Uint8Array {
-  const boundary = new Uint8Array(text.length + 1);
-  boundary[text.length] = 1;
-  for (const { index } of graphemeSegmenter().segment(text)) boundary[index] = 1;
-  return boundary;
-}
-
 function closerOf(open: string[]): string {
   return open
     .slice()
@@ -44,10 +37,12 @@ function closerOf(open: string[]): string {
     .join('');
 }
 
-function mapCuts(text: string): CutMap {
+/** The cut map of the positions up to `limit`: the text past it is read only as far as a construct open there reaches. */
+function mapCuts(text: string, limit: number): CutMap {
   const n = text.length;
-  const allowed = graphemeBoundaries(text);
-  const state = new Uint32Array(n + 1);
+  const end = Math.min(n, limit);
+  const allowed = graphemeBoundaries(text, end);
+  const state = new Uint32Array(end + 1);
   const closers = [''];
   const open: string[] = [];
   const changed = () => {
@@ -55,14 +50,14 @@ function mapCuts(text: string): CutMap {
   };
   /** positions strictly inside [from, to) are not cut points */
   const forbid = (from: number, to: number) => {
-    for (let k = from + 1; k < to; k++) allowed[k] = 0;
+    for (let k = from + 1; k < Math.min(to, end + 1); k++) allowed[k] = 0;
   };
   const stamp = (from: number, to: number) => {
-    for (let k = from; k < to; k++) state[k] = closers.length - 1;
+    for (let k = from; k < Math.min(to, end + 1); k++) state[k] = closers.length - 1;
   };
 
   let i = 0;
-  while (i < n) {
+  while (i < n && i <= end) {
     const inFence = open.includes(FENCE);
     let next = i + 1;
     if (text.startsWith(FENCE, i)) {
@@ -112,7 +107,7 @@ function mapCuts(text: string): CutMap {
     forbid(i, next);
     i = next;
   }
-  state[n] = closers.length - 1;
+  if (end === n) state[n] = closers.length - 1;
   return { allowed, state, closers };
 }
 
@@ -130,7 +125,7 @@ function trimCut(kept: string): string {
 export function truncateMarkdown(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max < ELLIPSIS.length) return '';
-  const { allowed, state, closers } = mapCuts(text);
+  const { allowed, state, closers } = mapCuts(text, max);
   const fits = (i: number) => i + (closers[state[i] ?? 0]?.length ?? 0) + ELLIPSIS.length <= max;
 
   let lastAny = -1;
@@ -158,8 +153,8 @@ export function truncateMarkdown(text: string, max: number): string {
 export function truncatePlain(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max < ELLIPSIS.length) return '';
-  const boundary = graphemeBoundaries(text);
   const limit = max - ELLIPSIS.length;
+  const boundary = graphemeBoundaries(text, limit);
   let cut = -1;
   for (let i = limit; i >= 0; i--) {
     if (!boundary[i]) continue;

@@ -1,12 +1,11 @@
 import { jsonBytes } from './html';
-import { graphemeSegmenter } from '../../render/mfm/graphemes';
+import { graphemeBoundaryAtOrBefore } from '../../render/mfm/graphemes';
 
 /** Clean cuts measured in JSON UTF-8 bytes: at a word or grapheme boundary, never inside a URL, tag or entity. */
 
 export const ELLIPSIS = '…';
 const ELLIPSIS_BYTES = jsonBytes(ELLIPSIS);
 
-const GRAPHEME_WINDOW = 64;
 const URL_LIKE = /\b(?:https?|ftp|mailto|magnet):[^\s<>"]+/gi;
 
 export interface Cut {
@@ -59,21 +58,6 @@ function jsonUnitBytes(unit: number): number {
 
 const isHighSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
 const isLowSurrogate = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdfff;
-
-/**
- * Segments only a window around the cut: Intl.Segmenter slows down quadratically on long strings.
- * A grapheme longer than the window (stacked combining marks) is cut at a code point instead.
- */
-function graphemeBoundaryAtOrBefore(text: string, end: number): number {
-  const from = Math.max(0, end - GRAPHEME_WINDOW);
-  const window = text.slice(from, Math.min(text.length, end + GRAPHEME_WINDOW));
-  let boundary = -1;
-  for (const { index } of graphemeSegmenter().segment(window)) {
-    if (from + index > end) break;
-    if (index > 0 || from === 0) boundary = from + index;
-  }
-  return boundary >= 0 ? boundary : end;
-}
 
 function lastWhitespace(text: string, before: number): number {
   for (let i = before; i >= before / 2 && i > 0; i--) if (/\s/.test(text[i] ?? '')) return i;

@@ -3,7 +3,7 @@
  * grapheme boundary, never inside a `<…>` link or mention nor an `&…;` entity; a code fence left open
  * by a cut is closed (and reopened in the next piece).
  */
-import { graphemeSegmenter } from '../../render/mfm/graphemes';
+import { graphemeBoundaryAtOrBefore } from '../../render/mfm/graphemes';
 
 const ELLIPSIS = '…';
 const FENCE = '```';
@@ -102,16 +102,6 @@ function flattenLeadingConstruct(text: string): string {
   const inner = text.slice(1, end);
   const bar = inner.indexOf('|');
   return (bar >= 0 ? inner.slice(bar + 1) : inner) + text.slice(end + 1);
-}
-
-function graphemeBoundaryAtOrBefore(text: string, index: number): number {
-  const from = Math.max(0, index - 64);
-  let boundary = from;
-  for (const { index: start } of graphemeSegmenter().segment(text.slice(from, index + 64))) {
-    if (from + start > index) break;
-    boundary = from + start;
-  }
-  return boundary;
 }
 
 function hasOpenFence(text: string): boolean {

@@ -4,7 +4,7 @@ import type { Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
 import type { DueLane, Job } from '../store/jobs';
 import type { Store } from '../store/store';
-import type { CardActions, Delivery, Sink, Verdict } from '../sinks/sink';
+import type { CardActions, Delivery, Sink, Verdict } from './sink';
 import { dueSince, isExhausted, retryAt } from './backoff';
 import { Conversations, type ConversationOptions } from './conversation';
 import { LanePacer } from './lane-pacer';

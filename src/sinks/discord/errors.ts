@@ -1,6 +1,6 @@
 import { DiscordAPIError, HTTPError, RateLimitError } from './rest';
 import { verdictForNetworkError, verdictForStatus } from '../http-verdict';
-import { delivered, failed, retry, type Pace, type Verdict } from '../sink';
+import { delivered, failed, retry, type Pace, type Verdict } from '../../deliver/sink';
 import { describeTarget, type DiscordTarget } from './target';
 import type { Exchange, ResponseInfo } from './transport';
 

@@ -1,6 +1,6 @@
 import { ErrorCode, type WebAPICallError } from '@slack/web-api';
 import { parseRetryAfter, verdictForNetworkError, verdictForStatus } from '../http-verdict';
-import { delivered, failed, retry, type Verdict } from '../sink';
+import { delivered, failed, retry, type Verdict } from '../../deliver/sink';
 
 /** What an operator message needs to name: the config keys and the destination. */
 export interface SlackContext {

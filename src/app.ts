@@ -100,15 +100,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const ingestDeps: IngestDeps = { config, lanes, queue, now, accepting: () => accepting, holds };
 
   const unrouted = unroutedReporter({ metrics, logger, now });
-  const status = {
-    readiness: () => readiness(queue, sinks, started),
-    metrics: async () => {
-      metrics.setQueueStats(await queue.stats(), now());
-      metrics.setSinkPauses(sinks.keys(), await queue.pausedSinks());
-      metrics.setInstances(await queue.instances(), now());
-      return metrics.expose();
-    },
-  };
+  const status = statusAnswers(queue, sinks, started, metrics, now);
   const app = createReceiver({
     bodyLimit: config.server.bodyLimit,
     logger,
@@ -163,6 +155,19 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       await Promise.all([server, statusServer].map(closeServer));
       await Promise.all([...sinks.values()].map((sink) => sink.close().catch(() => undefined)));
       await queue.close();
+    },
+  };
+}
+
+/** What `/readyz` and `/metrics` answer, on whichever port serves them. */
+function statusAnswers(queue: Queue, sinks: ReadonlyMap<string, Sink>, started: ReadonlySet<string>, metrics: Metrics, now: () => number) {
+  return {
+    readiness: () => readiness(queue, sinks, started),
+    metrics: async () => {
+      metrics.setQueueStats(await queue.stats(), now());
+      metrics.setSinkPauses(sinks.keys(), await queue.pausedSinks());
+      metrics.setInstances(await queue.instances(), now());
+      return metrics.expose();
     },
   };
 }

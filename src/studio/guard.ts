@@ -56,7 +56,7 @@ function sameOrigin(a: string, b: string): boolean {
  * nothing posted elsewhere. Preview images may load from anywhere, but only after a click
  * (public/looks.js holds them behind a button).
  */
-export function contentSecurityPolicy(importMap: string): string {
+function contentSecurityPolicy(importMap: string): string {
   const hash = createHash('sha256').update(importMap).digest('base64');
   return [
     "default-src 'none'",
@@ -68,4 +68,19 @@ export function contentSecurityPolicy(importMap: string): string {
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
+}
+
+/** On every answer: never cached, never framed, no referrer, and the CSP above. */
+export function securityHeaders(importMap: string) {
+  const headers = {
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    'content-security-policy': contentSecurityPolicy(importMap),
+  };
+  return (_request: Request, response: Response, next: NextFunction) => {
+    response.set(headers);
+    next();
+  };
 }

@@ -12,7 +12,7 @@ import { describeEvent, EventSources, PayloadError, type PayloadChoice } from '.
 import { PathError, TemplateFiles } from './files';
 import { renderPage } from './page';
 import { compileEdited, Previewer, problem } from './preview';
-import { checkHost, checkOrigin, contentSecurityPolicy } from './guard';
+import { checkHost, checkOrigin, securityHeaders } from './guard';
 import { newToken, requireToken } from './token';
 
 export interface StudioOptions {
@@ -56,17 +56,7 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
 
   const app = express();
   app.disable('x-powered-by');
-  const csp = contentSecurityPolicy(assets.importMap);
-  app.use((_request, response, next) => {
-    response.set({
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'x-frame-options': 'DENY',
-      'content-security-policy': csp,
-    });
-    next();
-  });
+  app.use(securityHeaders(assets.importMap));
   app.use(checkHost(options.host));
   app.use(requireToken(token));
   app.use(checkOrigin);

@@ -2,7 +2,7 @@ import { startBridge } from '../app';
 import { resolveConfig } from '../config';
 import { DATA_DIR } from '../config/defaults';
 import { createLogger } from '../observe/logger';
-import { announceStudio } from './studio';
+import { announceStudio } from './studio-address';
 
 /** Runs the receiver and the delivery workers until SIGTERM/SIGINT; SIGHUP reloads templates. */
 export async function serve(configFile: string | undefined): Promise<void> {

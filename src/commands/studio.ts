@@ -1,12 +1,10 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { resolveConfig, type Config } from '../config';
-import { DATA_DIR } from '../config/defaults';
+import { resolveConfig } from '../config';
 import { createLogger } from '../observe/logger';
 import { readRecentEvents } from '../queue/sqlite';
 import type { Queue } from '../queue/queue';
 import { TemplateStore, templateFolders } from '../render/template-store';
-import { startStudio, type RunningStudio } from '../studio/server';
+import { startStudio } from '../studio/server';
+import { announceStudio } from './studio-address';
 
 /** `studio`: the template playground on its own, beside a running bridge or without one. */
 export async function studioCommand(options: { config?: string; host?: string; port?: string }): Promise<void> {
@@ -37,22 +35,4 @@ export async function studioCommand(options: { config?: string; host?: string; p
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-}
-
-/**
- * Where to open the studio. In a terminal: the link with its token. Otherwise (a service, a
- * container whose output is kept in logs) the token goes to a file only its owner can read, in the
- * data folder, and the output says where.
- */
-export function announceStudio(studio: RunningStudio, config: Config, out: NodeJS.WriteStream = process.stdout): void {
-  if (out.isTTY) {
-    out.write(`misskey-bridge studio: ${studio.url}\n`);
-    return;
-  }
-  const folder = config.storage.driver === 'sqlite' ? path.dirname(config.storage.path) : DATA_DIR;
-  const file = path.join(folder, 'studio-token');
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
-  writeFileSync(file, `${studio.token}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  out.write(`misskey-bridge studio: ${studio.origin}/?token=<the token in ${file}>\n`);
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import type { AbuseReportEvent } from '../normalize/event';
-import type { Job } from '../queue/queue';
+import type { Job } from '../store/jobs';
 import type { CardActions, Sink } from '../sinks/sink';
 
 /**

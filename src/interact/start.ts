@@ -1,9 +1,9 @@
 import type express from 'express';
 import type { Config } from '../config';
 import type { Logger } from '../observe/logger';
-import type { Queue } from '../queue/queue';
+import type { AuditStore, ClaimStore } from '../store/audit';
+import type { Job } from '../store/jobs';
 import type { CardActions, Sink } from '../sinks/sink';
-import type { Job } from '../queue/queue';
 import { cardActionsFor, moderatedSink } from './cards';
 import { interactionRoutes } from './http';
 import { MatrixModerationListener } from './matrix';
@@ -18,7 +18,7 @@ export interface RunningModeration {
 }
 
 /** Moderation from chat, wired from the config: nothing runs unless a sink lists moderators. */
-export function startModeration(deps: { config: Config; queue: Queue; logger: Logger; now: () => number }): RunningModeration {
+export function startModeration(deps: { config: Config; claims: ClaimStore; audit: AuditStore; logger: Logger; now: () => number }): RunningModeration {
   const { config } = deps;
   const admins = new Map<string, MisskeyAdmin>();
   for (const [name, source] of Object.entries(config.sources)) {
@@ -27,7 +27,8 @@ export function startModeration(deps: { config: Config; queue: Queue; logger: Lo
   const moderated = Object.entries(config.sinks).filter(([, sink]) => moderatedSink(sink));
   const lists = new Map(moderated.map(([name, sink]) => [name, 'moderators' in sink ? (sink.moderators ?? []) : []]));
   const moderation = new Moderation({
-    queue: deps.queue,
+    claims: deps.claims,
+    audit: deps.audit,
     logger: deps.logger,
     now: deps.now,
     moderators: (sink) => lists.get(sink),

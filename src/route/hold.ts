@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config, GroupSettings, QuietHours, RouteConfig } from '../config';
 import { eventActor, eventName, type Event } from '../normalize/event';
-import type { Hold } from '../queue/queue';
+import type { Hold } from '../store/jobs';
 import { quietUntil, type QuietWindow } from './quiet-hours';
 import type { Match } from './route';
 

@@ -3,44 +3,27 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { RECENT_EVENTS, StoreUnavailableError } from '../../src/queue/queue';
-import { SqliteQueue } from '../../src/queue/sqlite';
+import { RECENT_EVENTS } from '../../src/store/recent';
+import { StoreUnavailableError } from '../../src/store/errors';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/store';
 import { noteEvent, noteText } from '../helpers/events';
-import { expectSameAsMemory, newJob, queueContract, T0 } from './queue-contract';
+import { newJob, T0 } from './contract';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'misskey-bridge-queue-'));
 }
 
 /** the queue's own connection: per-connection state (pragmas) is only visible there */
-function connection(queue: SqliteQueue): Database.Database {
-  return (queue as unknown as { db: Database.Database }).db;
+function connection(queue: SqliteStore): Database.Database {
+  return queue.connection;
 }
 
-queueContract('sqlite', async () => {
-  const dir = tempDir();
-  const file = path.join(dir, 'queue.sqlite');
-  let queue = SqliteQueue.open({ path: file });
-  return {
-    queue,
-    reopen: async () => {
-      await queue.close();
-      queue = SqliteQueue.open({ path: file });
-      return queue;
-    },
-    cleanup: async () => {
-      await queue.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
-
-describe('SqliteQueue', () => {
+describe('Store', () => {
   let dir: string;
   let file: string;
-  const opened: SqliteQueue[] = [];
-  const open = (options: Partial<Parameters<typeof SqliteQueue.open>[0]> = {}) => {
-    const queue = SqliteQueue.open({ path: file, ...options });
+  const opened: SqliteStore[] = [];
+  const open = (options: Partial<Parameters<typeof openSqliteStore>[0]> = {}) => {
+    const queue = openSqliteStore({ path: file, ...options });
     opened.push(queue);
     return queue;
   };
@@ -76,40 +59,40 @@ describe('SqliteQueue', () => {
 
   it('keeps jobs, seen events and dead letters across close and reopen', async () => {
     const first = open();
-    await first.accept('misskey', 'e1', [newJob('e1'), newJob('e1', { sink: 'slack' })], T0);
-    const [slackJob] = await first.lease('slack:main', T0, 10, 1000);
-    await first.deadLetter(slackJob!, 'HTTP 404', T0 + 1);
+    await first.jobs.accept('misskey', 'e1', [newJob('e1'), newJob('e1', { sink: 'slack' })], T0);
+    const [slackJob] = await first.jobs.lease('slack:main', T0, 10, 1000);
+    await first.jobs.deadLetter(slackJob!, 'HTTP 404', T0 + 1);
     await first.close();
 
     const second = open();
-    await expect(second.accept('misskey', 'e1', [newJob('e1')], T0 + 2)).resolves.toBe('duplicate');
-    expect((await second.lease('discord:main', T0 + 2, 10, 1000)).map((job) => job.id)).toEqual([newJob('e1').id]);
-    expect((await second.deadLetters()).map((letter) => letter.error)).toEqual(['HTTP 404']);
+    await expect(second.jobs.accept('misskey', 'e1', [newJob('e1')], T0 + 2)).resolves.toBe('duplicate');
+    expect((await second.jobs.lease('discord:main', T0 + 2, 10, 1000)).map((job) => job.id)).toEqual([newJob('e1').id]);
+    expect((await second.deadLetters.list()).map((letter) => letter.error)).toEqual(['HTTP 404']);
   });
 
   it('commits accepts of one event-loop turn together, each with its own answer', async () => {
     const queue = open();
     const answers = await Promise.all([
-      queue.accept('misskey', 'e1', [newJob('e1')], T0),
-      queue.accept('misskey', 'e2', [newJob('e2')], T0),
-      queue.accept('misskey', 'e1', [newJob('e1')], T0),
-      queue.accept('other', 'e1', [newJob('e1', { id: 'other:e1' })], T0),
+      queue.jobs.accept('misskey', 'e1', [newJob('e1')], T0),
+      queue.jobs.accept('misskey', 'e2', [newJob('e2')], T0),
+      queue.jobs.accept('misskey', 'e1', [newJob('e1')], T0),
+      queue.jobs.accept('other', 'e1', [newJob('e1', { id: 'other:e1' })], T0),
     ]);
     expect(answers).toEqual(['stored', 'stored', 'duplicate', 'stored']);
-    expect((await queue.stats()).map((lane) => lane.depth)).toEqual([3]);
+    expect((await queue.jobs.stats()).map((lane) => lane.depth)).toEqual([3]);
   });
 
   it('records, of a burst sharing one commit, the newest event of each type as recent events, in their order', async () => {
     const queue = open();
     const mention = (eventId: string) => newJob(eventId, { event: 'mention', payload: noteEvent(`event ${eventId}`) });
     await Promise.all([
-      queue.accept('misskey', 'n1', [newJob('n1')], T0),
-      queue.accept('misskey', 'm1', [mention('m1')], T0),
-      queue.accept('misskey', 'n2', [newJob('n2'), newJob('n2', { sink: 'slack' })], T0),
+      queue.jobs.accept('misskey', 'n1', [newJob('n1')], T0),
+      queue.jobs.accept('misskey', 'm1', [mention('m1')], T0),
+      queue.jobs.accept('misskey', 'n2', [newJob('n2'), newJob('n2', { sink: 'slack' })], T0),
     ]);
-    expect((await queue.recentEvents(RECENT_EVENTS)).map(noteText)).toEqual(['event n2', 'event m1']);
-    await queue.accept('misskey', 'n3', [newJob('n3')], T0);
-    expect((await queue.recentEvents(RECENT_EVENTS)).map(noteText)).toEqual(['event n3', 'event n2', 'event m1']);
+    expect((await queue.recent.list(RECENT_EVENTS)).map(noteText)).toEqual(['event n2', 'event m1']);
+    await queue.jobs.accept('misskey', 'n3', [newJob('n3')], T0);
+    expect((await queue.recent.list(RECENT_EVENTS)).map(noteText)).toEqual(['event n3', 'event n2', 'event m1']);
   });
 
   it('rejects every accept of a turn when the store cannot take the commit', async () => {
@@ -117,47 +100,47 @@ describe('SqliteQueue', () => {
     const locker = new Database(file);
     locker.exec('BEGIN EXCLUSIVE');
     try {
-      const answers = await Promise.allSettled([queue.accept('misskey', 'e1', [newJob('e1')], T0), queue.accept('misskey', 'e2', [newJob('e2')], T0)]);
+      const answers = await Promise.allSettled([queue.jobs.accept('misskey', 'e1', [newJob('e1')], T0), queue.jobs.accept('misskey', 'e2', [newJob('e2')], T0)]);
       expect(answers.map((answer) => answer.status === 'rejected' && answer.reason instanceof StoreUnavailableError)).toEqual([true, true]);
     } finally {
       locker.exec('ROLLBACK');
       locker.close();
     }
-    await expect(queue.accept('misskey', 'e1', [newJob('e1')], T0)).resolves.toBe('stored');
+    await expect(queue.jobs.accept('misskey', 'e1', [newJob('e1')], T0)).resolves.toBe('stored');
   });
 
   it('clears leases on open, so a restarted process redelivers the same group at once', async () => {
     const first = open();
-    await first.accept('misskey', 'e1', [newJob('e1'), newJob('e1', { route: 'other' })], T0);
-    const group = await first.lease('discord:main', T0, 10, 60 * 60 * 1000);
-    expect(await first.dueLanes(T0 + 1)).toEqual([]);
+    await first.jobs.accept('misskey', 'e1', [newJob('e1'), newJob('e1', { route: 'other' })], T0);
+    const group = await first.jobs.lease('discord:main', T0, 10, 60 * 60 * 1000);
+    expect(await first.jobs.dueLanes(T0 + 1)).toEqual([]);
     await first.close();
 
     const second = open();
-    expect(await second.dueLanes(T0 + 1)).toEqual([{ lane: 'discord:main', due: 2 }]);
-    expect(await second.lease('discord:main', T0 + 1, 1, 1000)).toEqual(group);
+    expect(await second.jobs.dueLanes(T0 + 1)).toEqual([{ lane: 'discord:main', due: 2 }]);
+    expect(await second.jobs.lease('discord:main', T0 + 1, 1, 1000)).toEqual(group);
   });
 
   it('keeps the leases on open while another serving process of this store still runs', async () => {
     const first = open();
-    await first.accept('misskey', 'e1', [newJob('e1')], T0);
-    await first.lease('discord:main', T0, 10, 60 * 60 * 1000);
+    await first.jobs.accept('misskey', 'e1', [newJob('e1')], T0);
+    await first.jobs.lease('discord:main', T0, 10, 60 * 60 * 1000);
     // this test process stands for the other one: its pid lives and its heartbeat is fresh
-    await first.heartbeat({ id: 'other', host: os.hostname(), pid: process.pid, since: Date.now(), leases: 1, heartbeatAt: Date.now() });
+    await first.instances.heartbeat({ id: 'other', host: os.hostname(), pid: process.pid, since: Date.now(), leases: 1, heartbeatAt: Date.now() });
 
     const second = open();
-    expect(await second.dueLanes(T0 + 1)).toEqual([]);
+    expect(await second.jobs.dueLanes(T0 + 1)).toEqual([]);
   });
 
   it('takes the leases over at once when the process that held them is gone, though its heartbeat is fresh', async () => {
     const first = open();
-    await first.accept('misskey', 'e1', [newJob('e1')], T0);
-    await first.lease('discord:main', T0, 10, 60 * 60 * 1000);
+    await first.jobs.accept('misskey', 'e1', [newJob('e1')], T0);
+    await first.jobs.lease('discord:main', T0, 10, 60 * 60 * 1000);
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
-    await first.heartbeat({ id: 'gone', host: os.hostname(), pid: Number(gone.stdout), since: Date.now(), leases: 1, heartbeatAt: Date.now() });
+    await first.instances.heartbeat({ id: 'gone', host: os.hostname(), pid: Number(gone.stdout), since: Date.now(), leases: 1, heartbeatAt: Date.now() });
 
     const second = open();
-    expect(await second.dueLanes(T0 + 1)).toEqual([{ lane: 'discord:main', due: 1 }]);
+    expect(await second.jobs.dueLanes(T0 + 1)).toEqual([{ lane: 'discord:main', due: 1 }]);
   });
 
   it('is unavailable while another connection holds the write lock, and recovers when it is released', async () => {
@@ -165,7 +148,7 @@ describe('SqliteQueue', () => {
     const other = new Database(file);
     try {
       other.exec('BEGIN EXCLUSIVE');
-      const rejection = await queue.accept('misskey', 'e1', [newJob('e1')], T0).catch((error: unknown) => error);
+      const rejection = await queue.jobs.accept('misskey', 'e1', [newJob('e1')], T0).catch((error: unknown) => error);
       expect(rejection).toBeInstanceOf(StoreUnavailableError);
       expect((rejection as StoreUnavailableError).cause).toMatchObject({ code: 'SQLITE_BUSY' });
       await expect(queue.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
@@ -173,15 +156,11 @@ describe('SqliteQueue', () => {
       other.exec('COMMIT');
       await expect(queue.ping()).resolves.toBeUndefined();
       // the failed accept left nothing behind: the retry is not a duplicate
-      await expect(queue.accept('misskey', 'e1', [newJob('e1')], T0)).resolves.toBe('stored');
-      expect(await queue.dueLanes(T0)).toEqual([{ lane: 'discord:main', due: 1 }]);
+      await expect(queue.jobs.accept('misskey', 'e1', [newJob('e1')], T0)).resolves.toBe('stored');
+      expect(await queue.jobs.dueLanes(T0)).toEqual([{ lane: 'discord:main', due: 1 }]);
     } finally {
       other.close();
     }
-  });
-
-  it('behaves like MemoryQueue over a long random run', async () => {
-    await expectSameAsMemory(open());
   });
 
   // running as root ignores file permissions, so the conditions are produced on the connection itself
@@ -193,12 +172,12 @@ describe('SqliteQueue', () => {
     const db = connection(queue);
     const big = newJob('e1', { payload: noteEvent('x'.repeat(100_000)) });
     db.pragma(set);
-    const rejection = await queue.accept('misskey', 'e1', [big], T0).catch((error: unknown) => error);
+    const rejection = await queue.jobs.accept('misskey', 'e1', [big], T0).catch((error: unknown) => error);
     expect(rejection).toBeInstanceOf(StoreUnavailableError);
     expect((rejection as StoreUnavailableError).cause).toMatchObject({ code });
 
     db.pragma(reset);
-    await expect(queue.accept('misskey', 'e1', [big], T0)).resolves.toBe('stored');
+    await expect(queue.jobs.accept('misskey', 'e1', [big], T0)).resolves.toBe('stored');
     await expect(queue.ping()).resolves.toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import type { MessageRef } from '../sinks/sink';
-import type { NewJob } from './queue';
+import type { NewJob } from './jobs';
 
 /**
  * The message map: which platform message a sink made for a Misskey note or abuse report, so that a
@@ -19,8 +19,8 @@ export const REPORT_POSTING_EVENTS: readonly string[] = ['abuseReport'];
 /**
  * The subject a job's message stands for, or null when its message is never replied to or
  * edited (follows, digests of those, notices). Used by every store to find a waiting parent, so
- * the Redis script (`subjectOf` in redis.ts) and SQLite's indexed column (`subjectSql` in
- * sqlite.ts) repeat this logic.
+ * the Redis scripts (`subjectSetOf` in redis/scripts/common.lua) and SQLite's indexed column
+ * (`subjectSql` in sqlite/schema.ts) are built from the same lists.
  */
 export function subjectOf(job: Pick<NewJob, 'event' | 'payload'>): string | null {
   const payload = job.payload as { note?: { id?: unknown } | null; report?: { id?: unknown } | null };
@@ -33,4 +33,14 @@ export interface StoredMessage {
   ref: MessageRef;
   /** when the entry is forgotten (`conversations.keep` after it was recorded) */
   expiresAt: number;
+}
+
+/** The message map, per sink. Whether a waiting job will still post a key's message: JobStore.holdsMessage. */
+export interface MessageStore {
+  /** remembers the sink's message for the key until `now + keepMs` (a later record replaces it) */
+  record(key: MessageKey, ref: MessageRef, now: number, keepMs: number): Promise<void>;
+  /** the message recorded for the key, unless it expired before `now` */
+  find(key: MessageKey, now: number): Promise<MessageRef | null>;
+  /** forgets the entries expired before `now`; returns how many */
+  prune(now: number): Promise<number>;
 }

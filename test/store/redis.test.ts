@@ -1,10 +1,13 @@
 import net from 'node:net';
 import Redis from 'ioredis';
-import { StoreUnavailableError, type Job, type Queue } from '../../src/queue/queue';
-import { isStoreUnavailable, RedisQueue } from '../../src/queue/redis';
+import { StoreUnavailableError } from '../../src/store/errors';
+import type { Job } from '../../src/store/jobs';
+import type { Store } from '../../src/store/store';
+import { isStoreUnavailable } from '../../src/store/redis/client';
+import { destroyRedisStore, openRedisStore } from '../../src/store/redis/store';
 import { describeRedis, newPrefix, REDIS_URL } from '../helpers/redis';
 import { noteEvent } from '../helpers/events';
-import { expectSameAsMemory, newJob, queueContract, T0 } from './queue-contract';
+import { expectSameAsSqlite, newJob, T0 } from './contract';
 
 /** a TCP proxy to Redis that can stop passing anything on, like a Redis that hangs */
 async function freezableProxy(target: string): Promise<{ url: string; freeze: () => void; close: () => Promise<void> }> {
@@ -37,30 +40,13 @@ async function freezableProxy(target: string): Promise<{ url: string; freeze: ()
   };
 }
 
-describeRedis('RedisQueue', () => {
-  queueContract('redis', async () => {
-    const prefix = newPrefix();
-    let queue = await RedisQueue.open({ url: REDIS_URL, prefix });
-    return {
-      queue,
-      reopen: async () => {
-        await queue.close();
-        queue = await RedisQueue.open({ url: REDIS_URL, prefix });
-        return queue;
-      },
-      cleanup: async () => {
-        await queue.close();
-        await RedisQueue.destroy(REDIS_URL, prefix);
-      },
-    };
-  });
-
+describeRedis('Store', () => {
   describe('with its own Redis connections', () => {
     let prefix: string;
     let raw: Redis;
-    const opened: Queue[] = [];
-    const open = async (options: Partial<Parameters<typeof RedisQueue.open>[0]> = {}) => {
-      const queue = await RedisQueue.open({ url: REDIS_URL, prefix, ...options });
+    const opened: Store[] = [];
+    const open = async (options: Partial<Parameters<typeof openRedisStore>[0]> = {}) => {
+      const queue = await openRedisStore({ url: REDIS_URL, prefix, ...options });
       opened.push(queue);
       return queue;
     };
@@ -72,7 +58,7 @@ describeRedis('RedisQueue', () => {
 
     afterEach(async () => {
       for (const queue of opened.splice(0)) await queue.close();
-      await RedisQueue.destroy(REDIS_URL, prefix);
+      await destroyRedisStore(REDIS_URL, prefix);
       raw.disconnect();
     });
 
@@ -81,10 +67,10 @@ describeRedis('RedisQueue', () => {
       for (let i = 0; i < 50; i++) {
         const eventId = `e${i}`;
         const jobs = [newJob(eventId), newJob(eventId, { sink: 'slack' })];
-        const results = await Promise.all([a.accept('misskey', eventId, jobs, T0), b.accept('misskey', eventId, jobs, T0)]);
+        const results = await Promise.all([a.jobs.accept('misskey', eventId, jobs, T0), b.jobs.accept('misskey', eventId, jobs, T0)]);
         expect(results.sort()).toEqual(['duplicate', 'stored']);
       }
-      expect((await a.stats()).map(({ lane, depth }) => [lane, depth])).toEqual([
+      expect((await a.jobs.stats()).map(({ lane, depth }) => [lane, depth])).toEqual([
         ['discord:main', 50],
         ['slack:main', 50],
       ]);
@@ -92,64 +78,64 @@ describeRedis('RedisQueue', () => {
 
     it('holds a lane leased by one instance against the other until the lease expires', async () => {
       const [a, b] = await Promise.all([open(), open()]);
-      await a.accept('misskey', 'e1', [newJob('e1'), newJob('e1', { route: 'other' })], T0);
-      const group = await a.lease('discord:main', T0, 10, 1000);
+      await a.jobs.accept('misskey', 'e1', [newJob('e1'), newJob('e1', { route: 'other' })], T0);
+      const group = await a.jobs.lease('discord:main', T0, 10, 1000);
       expect(group).toHaveLength(2);
-      expect(await b.dueLanes(T0 + 1000)).toEqual([]);
-      expect(await b.lease('discord:main', T0 + 1000, 10, 1000)).toEqual([]);
+      expect(await b.jobs.dueLanes(T0 + 1000)).toEqual([]);
+      expect(await b.jobs.lease('discord:main', T0 + 1000, 10, 1000)).toEqual([]);
 
       // the first instance dies mid-send: the other takes over the same group, nothing is lost
       await a.close();
-      expect(await b.dueLanes(T0 + 1001)).toEqual([{ lane: 'discord:main', due: 2 }]);
-      expect(await b.lease('discord:main', T0 + 1001, 1, 1000)).toEqual(group);
+      expect(await b.jobs.dueLanes(T0 + 1001)).toEqual([{ lane: 'discord:main', due: 2 }]);
+      expect(await b.jobs.lease('discord:main', T0 + 1001, 1, 1000)).toEqual(group);
     });
 
     it('keeps jobs as JSON, seen events, leases and dead letters across close and reopen', async () => {
       const first = await open();
       const job = newJob('e1', { payload: noteEvent('kept') });
-      await first.accept('misskey', 'e1', [job, newJob('e1', { sink: 'slack' })], T0);
-      const [slackJob] = await first.lease('slack:main', T0, 10, 1000);
-      await first.deadLetter(slackJob!, 'HTTP 404', T0 + 1);
-      await first.lease('discord:main', T0, 10, 1000);
+      await first.jobs.accept('misskey', 'e1', [job, newJob('e1', { sink: 'slack' })], T0);
+      const [slackJob] = await first.jobs.lease('slack:main', T0, 10, 1000);
+      await first.jobs.deadLetter(slackJob!, 'HTTP 404', T0 + 1);
+      await first.jobs.lease('discord:main', T0, 10, 1000);
       await first.close();
 
       const { payload: stored } = JSON.parse((await raw.hget(`${prefix}:job:${job.id}`, 'data'))!) as Job;
       expect(stored).toEqual(job.payload);
 
       const second = await open();
-      await expect(second.accept('misskey', 'e1', [newJob('e1')], T0 + 2)).resolves.toBe('duplicate');
+      await expect(second.jobs.accept('misskey', 'e1', [newJob('e1')], T0 + 2)).resolves.toBe('duplicate');
       // other instances may be alive: a lease is only given up when it expires
-      expect(await second.lease('discord:main', T0 + 2, 10, 1000)).toEqual([]);
-      expect((await second.lease('discord:main', T0 + 1001, 10, 1000)).map(({ id }) => id)).toEqual([job.id]);
-      expect((await second.deadLetters()).map(({ error }) => error)).toEqual(['HTTP 404']);
+      expect(await second.jobs.lease('discord:main', T0 + 2, 10, 1000)).toEqual([]);
+      expect((await second.jobs.lease('discord:main', T0 + 1001, 10, 1000)).map(({ id }) => id)).toEqual([job.id]);
+      expect((await second.deadLetters.list()).map(({ error }) => error)).toEqual(['HTTP 404']);
     });
 
     it('puts jobs stored before the subject sets existed into theirs when it opens', async () => {
       const first = await open();
       const payload = noteEvent('parent');
       const parent = newJob('e1', { payload });
-      await first.accept('misskey', 'e1', [parent], T0);
+      await first.jobs.accept('misskey', 'e1', [parent], T0);
       const key = { source: 'misskey', subject: `note:${payload.note.id}`, sink: 'discord' };
-      expect(await first.holdsMessage('discord:main', key, 'x')).toBe(true);
+      expect(await first.jobs.holdsMessage('discord:main', key, 'x')).toBe(true);
       // as an older version left it: no subject field, no subject sets, not indexed yet
       await raw.hdel(`${prefix}:job:${parent.id}`, 'subject');
       for (const set of await raw.keys(`${prefix}:subject:*`)) await raw.del(set);
       await raw.del(`${prefix}:subjects-indexed`);
-      expect(await first.holdsMessage('discord:main', key, 'x')).toBe(false);
+      expect(await first.jobs.holdsMessage('discord:main', key, 'x')).toBe(false);
 
       const second = await open();
-      expect(await second.holdsMessage('discord:main', key, 'x')).toBe(true);
+      expect(await second.jobs.holdsMessage('discord:main', key, 'x')).toBe(true);
       expect(await raw.exists(`${prefix}:subjects-indexed`)).toBe(1);
       // the job leaves its set as any other
-      const [leased] = await second.lease('discord:main', T0, 1, 1000);
-      await second.ack([leased!]);
-      expect(await second.holdsMessage('discord:main', key, 'x')).toBe(false);
+      const [leased] = await second.jobs.lease('discord:main', T0, 1, 1000);
+      await second.jobs.ack([leased!]);
+      expect(await second.jobs.holdsMessage('discord:main', key, 'x')).toBe(false);
     });
 
     it('answers StoreUnavailableError at once when Redis cannot be reached', async () => {
       const queue = await open({ url: 'redis://127.0.0.1:1' });
       const started = Date.now();
-      await expect(queue.accept('misskey', 'e1', [newJob('e1')], T0)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(queue.jobs.accept('misskey', 'e1', [newJob('e1')], T0)).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(queue.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
       expect(Date.now() - started).toBeLessThan(1000);
     });
@@ -158,10 +144,10 @@ describeRedis('RedisQueue', () => {
       const proxy = await freezableProxy(REDIS_URL);
       try {
         const queue = await open({ url: proxy.url, commandTimeoutMs: 500 });
-        await expect(queue.accept('misskey', 'e1', [newJob('e1')], T0)).resolves.toBe('stored');
+        await expect(queue.jobs.accept('misskey', 'e1', [newJob('e1')], T0)).resolves.toBe('stored');
         proxy.freeze();
         const started = Date.now();
-        await expect(queue.accept('misskey', 'e2', [newJob('e2')], T0)).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(queue.jobs.accept('misskey', 'e2', [newJob('e2')], T0)).rejects.toBeInstanceOf(StoreUnavailableError);
         await expect(queue.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
         expect(Date.now() - started).toBeLessThan(1500);
       } finally {
@@ -188,11 +174,11 @@ describeRedis('RedisQueue', () => {
       await raw.set(sibling, '1');
       try {
         const queue = await open();
-        await queue.accept('misskey', 'e1', [newJob('e1')], T0);
+        await queue.jobs.accept('misskey', 'e1', [newJob('e1')], T0);
         await queue.ping();
         expect(await raw.exists(`${prefix}:job:${newJob('e1').id}`)).toBe(1);
 
-        await RedisQueue.destroy(REDIS_URL, prefix);
+        await destroyRedisStore(REDIS_URL, prefix);
         expect(await raw.exists(`${prefix}:job:${newJob('e1').id}`, `${prefix}:seq`, `${prefix}:lanes`)).toBe(0);
         expect(await raw.get(sibling)).toBe('1');
       } finally {
@@ -200,8 +186,8 @@ describeRedis('RedisQueue', () => {
       }
     });
 
-    it('behaves like MemoryQueue over a long random run', async () => {
-      await expectSameAsMemory(await open());
+    it('behaves like the SQLite store over a long random run', async () => {
+      await expectSameAsSqlite(await open());
     });
   });
 });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SqliteQueue } from '../../src/queue/sqlite';
+import { openSqliteStore } from '../../src/store/sqlite/store';
 
 const CHILD = path.join(__dirname, '..', 'helpers', 'sqlite-accept-child.js');
 
@@ -26,7 +26,7 @@ function acceptUntilKilled(file: string, count: number): Promise<string[]> {
   });
 }
 
-describe('SqliteQueue after a crash', () => {
+describe('Store after a crash', () => {
   let dir: string;
 
   beforeEach(() => {
@@ -42,17 +42,17 @@ describe('SqliteQueue after a crash', () => {
     const reported = await acceptUntilKilled(file, 300);
     expect(reported.length).toBeGreaterThanOrEqual(300);
 
-    const queue = SqliteQueue.open({ path: file });
+    const queue = openSqliteStore({ path: file });
     try {
       const later = Date.now() + 60_000;
       const stored = new Set<string>();
       for (const lane of ['discord:main', 'slack:main']) {
-        for (const job of await queue.lease(lane, later, 1_000_000, 1000)) stored.add(job.id);
+        for (const job of await queue.jobs.lease(lane, later, 1_000_000, 1000)) stored.add(job.id);
       }
       for (const eventId of reported) {
         expect(stored).toContain(`${eventId}:discord`);
         expect(stored).toContain(`${eventId}:slack`);
-        await expect(queue.accept('misskey', eventId, [], later)).resolves.toBe('duplicate');
+        await expect(queue.jobs.accept('misskey', eventId, [], later)).resolves.toBe('duplicate');
       }
     } finally {
       await queue.close();

@@ -17,7 +17,7 @@ import { TemplateStore, missingRouteTemplates, templateFolders } from './render/
 import { TemplateError } from './render/templates';
 import { PLATFORMS, type Platform } from './render/message';
 import { createSink, SINKS } from './sinks/registry';
-import type { Sink } from './sinks/sink';
+import type { Sink } from './deliver/sink';
 import type { RunningStudio } from './studio/server';
 import { startModeration } from './interact/start';
 

@@ -2,6 +2,7 @@ import type { Config } from './config';
 import { eventName, isEventType, type Event } from './normalize/event';
 import { InvalidPayloadError, normalize } from './normalize/normalize';
 import { IngestError, parseJson } from './receive/errors';
+import type { InboundRequest } from './receive/inbound';
 import { secretMatches } from './receive/secret';
 import type { HoldPlanner } from './route/hold';
 import { route, type Match } from './route/route';
@@ -24,14 +25,6 @@ export interface IngestDeps extends PlanDeps {
   accepting: () => boolean;
 }
 
-export interface InboundRequest {
-  source: string;
-  /** X-Misskey-Hook-Secret */
-  secret: string | undefined;
-  /** X-Misskey-Host, the fallback for envelopes without `server` */
-  misskeyHost: string | undefined;
-  body: Buffer;
-}
 
 export type IngestOutcome =
   | {

@@ -8,7 +8,7 @@ import type { Message } from '../render/message';
 import { TemplateSet } from '../render/templates';
 import { templateFolders } from '../render/template-store';
 import { createSink } from '../sinks/registry';
-import type { Sink } from '../sinks/sink';
+import type { Sink } from '../deliver/sink';
 
 /** The bridge's pipeline without HTTP, store or network: for render, check and send-test. */
 export class OfflineBridge {

@@ -2,7 +2,8 @@ import type { Logger } from '../observe/logger';
 import { type MessageKey, subjectOf } from '../store/messages';
 import type { Job } from '../store/jobs';
 import type { Store } from '../store/store';
-import type { Delivery, MessageRef, Sink, Verdict } from '../sinks/sink';
+import type { Delivery, Sink, Verdict } from './sink';
+import type { MessageRef } from '../store/messages';
 
 /**
  * Conversations: a reply goes into its parent's thread, a resolved report or an edited note edits

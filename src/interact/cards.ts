@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { AbuseReportEvent } from '../normalize/event';
 import type { Job } from '../store/jobs';
-import type { CardActions, Sink } from '../sinks/sink';
+import type { CardActions, Sink } from '../deliver/sink';
 
 /**
  * Whether moderators act from this sink: a moderator list, and on Discord bot mode with the

@@ -1,6 +1,6 @@
 import type { Logger } from '../observe/logger';
 import { linkRow } from '../sinks/discord/actions';
-import { parseActionId } from './actions';
+import { parseActionId } from '../sinks/actions';
 import type { ActOutcome, Moderation } from './moderate';
 
 /** Interaction and callback types of Discord's interactions API. */

@@ -1,6 +1,6 @@
 import type { Logger } from '../observe/logger';
 import type { AuditEntry, AuditStore, ClaimStore } from '../store/audit';
-import type { ModerationAction } from './actions';
+import type { ModerationAction } from '../sinks/actions';
 import { describeFailure, MisskeyAdmin } from './misskey-admin';
 
 /** An action a moderator asked for from chat, once its request is verified and parsed. */

@@ -1,7 +1,7 @@
 import type { Logger } from '../observe/logger';
 import { ACTIONS_BLOCK_ID, linkButton } from '../sinks/slack/actions';
 import { escapeMrkdwn } from '../sinks/slack/mrkdwn';
-import { parseActionId } from './actions';
+import { parseActionId } from '../sinks/actions';
 import type { InteractionAnswer } from './discord';
 import type { ActOutcome, Moderation } from './moderate';
 

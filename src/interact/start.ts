@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Logger } from '../observe/logger';
 import type { AuditStore, ClaimStore } from '../store/audit';
 import type { Job } from '../store/jobs';
-import type { CardActions, Sink } from '../sinks/sink';
+import type { CardActions, Sink } from '../deliver/sink';
 import { cardActionsFor, moderatedSink } from './cards';
 import { interactionRoutes } from './http';
 import { MatrixModerationListener } from './matrix';

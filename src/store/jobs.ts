@@ -1,4 +1,5 @@
 import type { Event } from '../normalize/event';
+import type { Hold } from '../route/hold';
 import type { MessageKey } from './messages';
 
 /**
@@ -23,22 +24,6 @@ export interface NewJob {
   payload: Event;
   /** set when the job waits for a summary (grouping, quiet hours): see Hold */
   hold?: Hold;
-}
-
-/**
- * A job stored held: due at `until`, already in the lease group `group`, so that every job of one
- * summary becomes due at the same instant and is leased, retried and settled together as one
- * message. The group survives `release` (rate-limit waits), so a summary is never split.
- */
-export interface Hold {
-  /** when the summary is due */
-  until: number;
-  /** the lease group (Job.batch) the job starts in */
-  group: string;
-  /** why it waits: a group's summary, or the end of quiet hours */
-  kind?: 'group' | 'quiet';
-  /** what the summary groups (the planner's group key), so that a restart can pick it up again */
-  key?: string;
 }
 
 export interface Attempt {

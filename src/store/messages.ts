@@ -1,5 +1,23 @@
-import type { MessageRef } from '../sinks/sink';
-import type { NewJob } from './jobs';
+import type { Event } from '../normalize/event';
+
+/**
+ * Where a delivered message lives on its platform, so that a later message can reply in its thread
+ * or edit it. Plain data: it is stored in the message map and survives restarts.
+ */
+export interface MessageRef {
+  platform: 'discord' | 'slack' | 'matrix';
+  /** Discord message id, Slack `ts`, Matrix event id */
+  id: string;
+  /** Discord channel (the thread's own id when posted in one), Slack channel id, Matrix room id */
+  channel: string;
+  /**
+   * the thread the message itself sits in: Discord thread id, Slack parent `ts`, Matrix thread root
+   * event id. A Discord message a thread was started from has the thread's id here (the same as its own).
+   */
+  thread?: string;
+  /** Discord: the server (guild) id, for message links */
+  guild?: string;
+}
 
 /**
  * The message map: which platform message a sink made for a Misskey note or abuse report, so that a
@@ -22,7 +40,7 @@ export const REPORT_POSTING_EVENTS: readonly string[] = ['abuseReport'];
  * the Redis scripts (`subjectSetOf` in redis/scripts/common.lua) and SQLite's indexed column
  * (`subjectSql` in sqlite/schema.ts) are built from the same lists.
  */
-export function subjectOf(job: Pick<NewJob, 'event' | 'payload'>): string | null {
+export function subjectOf(job: { event: string; payload: Event }): string | null {
   const payload = job.payload as { note?: { id?: unknown } | null; report?: { id?: unknown } | null };
   if (NOTE_POSTING_EVENTS.includes(job.event) && typeof payload.note?.id === 'string') return `note:${payload.note.id}`;
   if (REPORT_POSTING_EVENTS.includes(job.event) && typeof payload.report?.id === 'string') return `report:${payload.report.id}`;

@@ -1,4 +1,4 @@
-import { sampleEvents } from '../commands/payload';
+import { sampleEvents } from '../normalize/samples';
 import { eventActor, eventName, type Event } from '../normalize/event';
 import { InvalidPayloadError, normalize } from '../normalize/normalize';
 import { RECENT_EVENTS } from '../store/recent';

@@ -317,6 +317,18 @@ describe('Discord end to end (HTTP in → queue → worker → discord.js → fa
       expect(fake.messages).toEqual([]);
     });
 
+    it('a 2xx answer whose body cannot be read counts as delivered: no second post', async () => {
+      const hook = fake.addWebhook();
+      await start(`{ type: discord, webhookUrl: "${hook.url}" }`, { extra: FAST_RETRY });
+      fake.inject({ kind: 'status', status: 200, body: '<html>proxied</html>', headers: { 'content-type': 'application/json' }, route: 'webhook-execute' });
+      await postFixture(bridge!, fixture('note.basic.json'));
+
+      await eventually(async () => expect(await bridge!.store.jobs.stats()).toEqual([]));
+      await bridge!.worker.idle();
+      expect(fake.requests.filter((r) => r.route === 'webhook-execute').map((r) => r.status)).toEqual([200]);
+      expect(await bridge!.store.deadLetters.list()).toEqual([]);
+    });
+
     it('a transient 502, then success: delivered exactly once', async () => {
       const hook = fake.addWebhook();
       await start(`{ type: discord, webhookUrl: "${hook.url}" }`, { extra: FAST_RETRY });

@@ -286,6 +286,17 @@ describe('Slack end to end (HTTP in → queue → worker → @slack/web-api / fe
       expect(ready.checks['sink:slack']).not.toContain(fake.webhookUrl);
     });
 
+    it('bot: a 2xx answer whose body cannot be read counts as delivered: no second post', async () => {
+      await start(botSink(), { extra: FAST_RETRY });
+      fake.inject('chat.postMessage', { kind: 'status', status: 200, body: '<html>proxied</html>', headers: { 'content-type': 'application/json' } });
+      await postFixture(bridge!, fixture('note.basic.json'));
+
+      await eventually(async () => expect(await bridge!.store.jobs.stats()).toEqual([]));
+      await bridge!.worker.idle();
+      expect(fake.requests.filter((r) => r.route === 'chat.postMessage').map((r) => r.status)).toEqual([200]);
+      expect(await bridge!.store.deadLetters.list()).toEqual([]);
+    });
+
     it.each(['bot', 'webhook'] as const)('%s: a transient 503, then success: delivered exactly once', async (mode) => {
       await start(mode === 'bot' ? botSink() : webhookSink(), { extra: FAST_RETRY });
       fake.inject(mode === 'bot' ? 'chat.postMessage' : 'webhook', { kind: 'status', status: 503, body: 'service unavailable' });

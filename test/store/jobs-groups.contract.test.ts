@@ -1,4 +1,5 @@
-import type { Hold, Job } from '../../src/store/jobs';
+import type { Job } from '../../src/store/jobs';
+import type { Hold } from '../../src/route/hold';
 import { describeStores, fresh, newJob, T0 } from './contract';
 
 describeStores('JobStore groups and holds', (t) => {

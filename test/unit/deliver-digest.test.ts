@@ -1,4 +1,4 @@
-import { delivered, failed, retry, type Delivery, type Verdict } from '../../src/sinks/sink';
+import { delivered, failed, retry, type Delivery, type Verdict } from '../../src/deliver/sink';
 import type { RenderJob } from '../../src/deliver/render-jobs';
 import { noteText } from '../helpers/events';
 import { Harness, renderText, SECOND, T0, summary, texts } from './deliver-harness';

@@ -2,7 +2,7 @@ import type { Store } from '../../src/store/store';
 import { DeliveryWorker } from '../../src/deliver/worker';
 import { silentLogger } from '../../src/observe/logger';
 import { openSqliteStore } from '../../src/store/sqlite/store';
-import { delivered, retry, type Verdict } from '../../src/sinks/sink';
+import { delivered, retry, type Verdict } from '../../src/deliver/sink';
 import { ScriptedSink } from '../helpers/scripted-sink';
 import { MINUTE, newJob, POLICY, renderText, SECOND, T0 } from './deliver-harness';
 

@@ -1,4 +1,4 @@
-import { delivered, failed, type Verdict } from '../../src/sinks/sink';
+import { delivered, failed, type Verdict } from '../../src/deliver/sink';
 import { deferred } from '../helpers/scripted-sink';
 import { Harness, MINUTE, SECOND, T0, flush, summary, until } from './deliver-harness';
 

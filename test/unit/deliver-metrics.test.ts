@@ -1,5 +1,5 @@
 import { Metrics } from '../../src/observe/metrics';
-import { failed, retry } from '../../src/sinks/sink';
+import { failed, retry } from '../../src/deliver/sink';
 import { Harness, POLICY, SECOND, texts } from './deliver-harness';
 
 /** The worker's counters: deliveries by outcome, dead letters, rate limits. */

@@ -1,4 +1,4 @@
-import { delivered, retry, type Verdict } from '../../src/sinks/sink';
+import { delivered, retry, type Verdict } from '../../src/deliver/sink';
 import { deferred, type Step } from '../helpers/scripted-sink';
 import { Harness, POLICY, SECOND, T0, summary, texts, until } from './deliver-harness';
 

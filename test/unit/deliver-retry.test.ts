@@ -1,4 +1,4 @@
-import { delivered, failed, retry, type Verdict } from '../../src/sinks/sink';
+import { delivered, failed, retry, type Verdict } from '../../src/deliver/sink';
 import { Harness, MINUTE, POLICY, SECOND, T0, summary } from './deliver-harness';
 
 /** Retries, exhaustion, permanent failures and dead letters, through a real worker and an in-memory SQLite store. */

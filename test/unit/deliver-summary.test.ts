@@ -1,7 +1,8 @@
 import type { RenderSummary } from '../../src/deliver/summary';
 import { deliveryKey } from '../../src/deliver/worker';
-import type { Hold, Job } from '../../src/store/jobs';
-import { delivered, failed, retry } from '../../src/sinks/sink';
+import type { Job } from '../../src/store/jobs';
+import type { Hold } from '../../src/route/hold';
+import { delivered, failed, retry } from '../../src/deliver/sink';
 import { noteText } from '../helpers/events';
 import type { ScriptedSink } from '../helpers/scripted-sink';
 import { Harness, newJob, POLICY, SECOND, T0 } from './deliver-harness';

@@ -1,5 +1,5 @@
-import { actionId, LABELS } from '../../interact/actions';
-import type { CardActions } from '../sink';
+import { actionId, LABELS } from '../actions';
+import type { CardActions } from '../../deliver/sink';
 
 /** A message component: an action row of buttons (Discord component types 1 and 2). */
 export interface DiscordActionRow {

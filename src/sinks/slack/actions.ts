@@ -1,5 +1,5 @@
-import { actionId, LABELS } from '../../interact/actions';
-import type { CardActions } from '../sink';
+import { actionId, LABELS } from '../actions';
+import type { CardActions } from '../../deliver/sink';
 
 export interface SlackButton {
   type: 'button';

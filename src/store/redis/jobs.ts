@@ -1,4 +1,5 @@
-import { DUE_COUNT_CAP, type DueLane, type Hold, type Job, type JobStore, type LaneStats, type NewJob } from '../jobs';
+import { DUE_COUNT_CAP, type DueLane, type Job, type JobStore, type LaneStats, type NewJob } from '../jobs';
+import type { Hold } from '../../route/hold';
 import { RECENT_EVENTS } from '../recent';
 import { subjectOf, type MessageKey } from '../messages';
 import { compare, type RedisContext } from './client';

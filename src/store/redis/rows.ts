@@ -1,5 +1,6 @@
 import type { DeadLetter } from '../dead-letters';
-import type { Attempt, Hold, Job, NewJob } from '../jobs';
+import type { Attempt, Job, NewJob } from '../jobs';
+import type { Hold } from '../../route/hold';
 import { DEAD_FIELDS } from './client';
 
 /** how long an event counts as seen (a redelivery within it is a duplicate) */

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { DUE_COUNT_CAP, type DueLane, type Hold, type Job, type JobStore, type LaneStats, type NewJob } from '../jobs';
+import { DUE_COUNT_CAP, type DueLane, type Job, type JobStore, type LaneStats, type NewJob } from '../jobs';
+import type { Hold } from '../../route/hold';
 import type { MessageKey } from '../messages';
 import { prepareJobStatements } from './job-statements';
 import type { SqliteRecentEvents } from './recent';

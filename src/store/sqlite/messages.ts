@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { MessageKey, MessageStore } from '../messages';
-import type { MessageRef } from '../../sinks/sink';
+import type { MessageRef } from '../messages';
 
 export class SqliteMessages implements MessageStore {
   private readonly s;

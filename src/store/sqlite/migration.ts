@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { MigrationStore, StoreRecord } from '../migration';
 import type { PauseStore } from '../pauses';
-import type { MessageRef } from '../../sinks/sink';
+import type { MessageRef } from '../messages';
 import { columns, DEAD_COLUMNS, guard, JOB_COLUMNS, SEEN_TTL_MS, toDeadLetter, toJob, type Columns, type DeadRow, type JobRow } from './rows';
 
 export class SqliteMigration implements MigrationStore {

@@ -1,5 +1,6 @@
 import type { Message, Platform } from '../render/message';
 import type { Logger } from '../observe/logger';
+import type { MessageRef } from '../store/messages';
 
 /** What a send came to. Only the queue retries: a sink reports, it never loops. */
 export type Verdict =
@@ -30,24 +31,6 @@ export const delivered = (ref?: string, pace?: Pace, message?: MessageRef, answe
   ...(answered ? { answered } : {}),
 });
 
-/**
- * Where a delivered message lives on its platform, so that a later message can reply in its thread
- * or edit it. Plain data: it is stored with the queue (the message map) and survives restarts.
- */
-export interface MessageRef {
-  platform: 'discord' | 'slack' | 'matrix';
-  /** Discord message id, Slack `ts`, Matrix event id */
-  id: string;
-  /** Discord channel (the thread's own id when posted in one), Slack channel id, Matrix room id */
-  channel: string;
-  /**
-   * the thread the message itself sits in: Discord thread id, Slack parent `ts`, Matrix thread root
-   * event id. A Discord message a thread was started from has the thread's id here (the same as its own).
-   */
-  thread?: string;
-  /** Discord: the server (guild) id, for message links */
-  guild?: string;
-}
 export const retry = (reason: string, afterMs?: number, rateLimited = false): Verdict => ({
   kind: 'retry',
   reason,

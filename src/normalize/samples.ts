@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { normalize } from '../normalize/normalize';
-import type { Event } from '../normalize/event';
+import { normalize } from './normalize';
+import type { Event } from './event';
 
 /** Sample payloads shipped with the bridge, one per event type. */
 export const SAMPLES = path.resolve(__dirname, '../../samples');

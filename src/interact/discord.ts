@@ -25,6 +25,8 @@ export interface DiscordInteraction {
   type?: unknown;
   token?: unknown;
   application_id?: unknown;
+  guild_id?: unknown;
+  channel_id?: unknown;
   data?: { custom_id?: unknown };
   member?: { user?: DiscordUser; roles?: unknown };
   user?: DiscordUser;
@@ -40,6 +42,8 @@ export interface InteractionAnswer {
 
 export interface DiscordContext {
   sink: string;
+  /** where the sink's cards are: a click from another server or channel is refused */
+  place: { guildId: string; channelId: string };
   /** the sink's API base, e.g. https://discord.com/api */
   apiBase: string;
   moderation: Moderation;
@@ -63,6 +67,12 @@ export async function answerDiscord(interaction: DiscordInteraction, ctx: Discor
   const name = typeof user.global_name === 'string' ? user.global_name : typeof user.username === 'string' ? user.username : undefined;
   const roles = Array.isArray(interaction.member?.roles) ? interaction.member.roles.filter((r): r is string => typeof r === 'string') : [];
   const request = { platform: 'discord' as const, sink: ctx.sink, ...parsed, actor: { id: user.id, name, roles } };
+  // signed by the application, but the application may be in other servers: roles there mean nothing here
+  const elsewhere = wrongPlace(interaction, ctx.place);
+  if (elsewhere) {
+    await ctx.moderation.refuse(request, elsewhere);
+    return ephemeral('This card was not posted where this bridge posts its cards: nothing done. (This attempt was recorded.)');
+  }
   if (!ctx.moderation.allowed(ctx.sink, request.actor)) {
     await ctx.moderation.refuse(request);
     return ephemeral('You are not allowed to act on abuse reports from here. (This attempt was recorded.)');
@@ -93,6 +103,12 @@ export async function answerDiscord(interaction: DiscordInteraction, ctx: Discor
       }
     },
   };
+}
+
+function wrongPlace(interaction: DiscordInteraction, place: DiscordContext['place']): string | undefined {
+  if (interaction.guild_id !== place.guildId) return `clicked in another server (${String(interaction.guild_id ?? 'a direct message')})`;
+  if (interaction.channel_id !== place.channelId) return `clicked in another channel (${String(interaction.channel_id)})`;
+  return undefined;
 }
 
 type Embed = Record<string, unknown> & { fields?: { name: string; value: string; inline?: boolean }[] };

@@ -94,7 +94,13 @@ export function interactionRoutes(deps: InteractionDeps): Interactions {
     }
     const id = typeof interaction.id === 'string' ? `discord:${interaction.id}` : undefined;
     await handle(res, name, 'discord', id, () =>
-      answerDiscord(interaction, { sink: name, apiBase: discordApiBase(sink), moderation: deps.moderation, logger: log }),
+      answerDiscord(interaction, {
+        sink: name,
+        place: { guildId: sink.guildId ?? '', channelId: sink.threadId ?? sink.channelId ?? '' },
+        apiBase: discordApiBase(sink),
+        moderation: deps.moderation,
+        logger: log,
+      }),
     );
   });
 
@@ -117,7 +123,13 @@ export function interactionRoutes(deps: InteractionDeps): Interactions {
     }
     const origins = [SLACK_RESPONSE_ORIGIN, ...(sink.apiUrl ? [new URL(sink.apiUrl).origin] : [])];
     await handle(res, name, 'slack', slackReplayKey(payload), () =>
-      answerSlack(payload, { sink: name, moderation: deps.moderation, logger: log, responseOrigins: origins }),
+      answerSlack(payload, {
+        sink: name,
+        place: { teamId: sink.teamId ?? '', channel: sink.channel },
+        moderation: deps.moderation,
+        logger: log,
+        responseOrigins: origins,
+      }),
     );
   });
 

@@ -12,10 +12,14 @@ export interface SlackInteraction {
   actions?: { action_id?: unknown; action_ts?: unknown }[];
   response_url?: unknown;
   message?: { text?: unknown; blocks?: unknown };
+  team?: { id?: unknown };
+  channel?: { id?: unknown; name?: unknown };
 }
 
 export interface SlackContext {
   sink: string;
+  /** where the sink's cards are: its workspace, and its channel (an id, or `#name`) when it posts with a token */
+  place: { teamId: string; channel?: string };
   moderation: Moderation;
   logger: Logger;
   /** origins a response_url may point at: Slack's, and the configured apiUrl's (a test double) */
@@ -65,12 +69,17 @@ export async function answerSlack(payload: SlackInteraction, ctx: SlackContext):
     }
   };
   const whisper = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-  if (!ctx.moderation.allowed(ctx.sink, request.actor)) {
+  const elsewhere = wrongPlace(payload, ctx.place);
+  if (elsewhere || !ctx.moderation.allowed(ctx.sink, request.actor)) {
     return {
       status: 200,
       after: async () => {
-        await ctx.moderation.refuse(request);
-        await whisper('You are not allowed to act on abuse reports from here. (This attempt was recorded.)');
+        await ctx.moderation.refuse(request, elsewhere);
+        await whisper(
+          elsewhere
+            ? 'This card was not posted where this bridge posts its cards: nothing done. (This attempt was recorded.)'
+            : 'You are not allowed to act on abuse reports from here. (This attempt was recorded.)',
+        );
       },
     };
   }
@@ -82,6 +91,15 @@ export async function answerSlack(payload: SlackInteraction, ctx: SlackContext):
       await respond({ replace_original: true, ...updatedCard(payload.message ?? {}, outcome, userId, parsed.action) });
     },
   };
+}
+
+/** the app may be installed in other workspaces, and its signature is the same there */
+function wrongPlace(payload: SlackInteraction, place: SlackContext['place']): string | undefined {
+  if (payload.team?.id !== place.teamId) return `clicked in another workspace (${String(payload.team?.id)})`;
+  const { channel } = place;
+  if (channel === undefined) return undefined;
+  const here = channel.startsWith('#') ? payload.channel?.name === channel.slice(1) : payload.channel?.id === channel;
+  return here ? undefined : `clicked in another channel (${String(payload.channel?.id)})`;
 }
 
 type Block = Record<string, unknown> & { block_id?: unknown; elements?: unknown };

@@ -15,6 +15,14 @@ export const serverSettings = z
     keepAliveTimeout: duration.default(65_000),
     /** connections past this many are closed at once */
     maxConnections: z.number().int().min(1).default(256),
+    /** `/readyz` and `/metrics` on a port of their own (then not on this one) */
+    metrics: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.coerce.number().int().min(0).max(65535).default(9464),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -36,6 +36,8 @@ export const discordSinkConfig = z
     suppressEmbeds: z.boolean().default(false),
     /** moderation from chat (bot mode): user or role ids allowed to act on abuse report cards */
     moderators: moderatorsField,
+    /** moderation from chat: the server (guild) of channelId; clicks from any other are refused */
+    guildId: quotedId('guildId').optional(),
     /** moderation from chat: the application's public key (Developer Portal → General Information), hex */
     publicKey: z
       .string()
@@ -59,6 +61,17 @@ export const discordSinkConfig = z
     if ((config.moderators === undefined) !== (config.publicKey === undefined)) {
       const missing = config.moderators === undefined ? 'moderators' : 'publicKey';
       ctx.addIssue({ code: 'custom', path: [missing], message: `moderation from chat needs both moderators and publicKey (${missing} is missing)` });
+    }
+    if (config.moderators !== undefined && config.guildId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['guildId'], message: 'moderation from chat needs guildId: the id of the server the channel is in (right-click the server → Copy Server ID)' });
+    }
+    const everyone = config.moderators?.findIndex((id) => id === config.guildId) ?? -1;
+    if (everyone >= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['moderators', everyone],
+        message: `"${config.guildId}" is the server's id, which is also its @everyone role: every member could act on reports. List user ids, or the id of a moderator role`,
+      });
     }
     if (webhook && config.moderators !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['moderators'], message: 'moderation from chat needs bot mode (botToken + channelId): webhook messages cannot carry buttons' });

@@ -32,6 +32,8 @@ export const slackSinkConfigSchema = z
     moderators: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U024BE7LH')).min(1).optional(),
     /** moderation from chat: the app's signing secret (Basic Information → App Credentials) */
     signingSecret: z.string().min(1).optional(),
+    /** moderation from chat: the workspace (T…, or E… on Enterprise Grid); clicks from any other are refused */
+    teamId: z.string().regex(/^[TE][A-Z0-9]{2,}$/, 'a Slack workspace id such as T024BE7LD').optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -48,6 +50,9 @@ export const slackSinkConfigSchema = z
     if ((config.moderators === undefined) !== (config.signingSecret === undefined)) {
       const missing = config.moderators === undefined ? 'moderators' : 'signingSecret';
       ctx.addIssue({ code: 'custom', path: [missing], message: `moderation from chat needs both moderators and signingSecret (${missing} is missing)` });
+    }
+    if (config.moderators !== undefined && config.teamId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['teamId'], message: 'moderation from chat needs teamId: the id of the workspace (T…, shown by auth.test or in the workspace URL)' });
     }
     if (config.webhookUrl !== undefined) {
       for (const key of ['apiUrl', 'username', 'iconUrl'] as const) {

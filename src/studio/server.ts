@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config';
 import type { Event } from '../normalize/event';
@@ -12,7 +10,8 @@ import { describeEvent, EventSources, PayloadError, type PayloadChoice } from '.
 import { PathError, TemplateFiles } from './files';
 import { renderPage } from './page';
 import { compileEdited, Previewer, problem } from './preview';
-import { newToken, requireToken } from './token';
+import { listenPage, pageHeaders, type RunningPage } from '../web/local-server';
+import { newToken, requireToken } from '../web/token';
 
 export interface StudioOptions {
   config: Config;
@@ -27,13 +26,7 @@ export interface StudioOptions {
   token?: string;
 }
 
-export interface RunningStudio {
-  /** the page's URL, token included */
-  url: string;
-  port: number;
-  token: string;
-  close(): Promise<void>;
-}
+export type RunningStudio = RunningPage;
 
 interface EditedBody {
   path?: unknown;
@@ -53,11 +46,8 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
 
   const app = express();
   app.disable('x-powered-by');
-  app.use((_request, response, next) => {
-    response.set({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' });
-    next();
-  });
-  app.use(requireToken(token));
+  app.use(pageHeaders());
+  app.use(requireToken(token, { cookie: 'studio_token', header: 'x-studio-token', refusal: 'token required: open the URL the studio printed' }));
   app.use(express.json({ limit: '1mb' }));
   app.use(assets.router);
 
@@ -143,19 +133,5 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
     }
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(options.port, options.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
-  });
-  const port = (server.address() as AddressInfo).port;
-  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return {
-    url: `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${port}/?token=${token}`,
-    port,
-    token,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenPage(app, options.host, options.port, token);
 }

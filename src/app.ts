@@ -104,6 +104,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     ingest: async (request) => {
       const outcome = await ingest(request, ingestDeps);
       if (outcome.result === 'stored' && outcome.dueLanes.length > 0) worker.wake(outcome.dueLanes);
+      if (outcome.result === 'stored') metrics.activity.eventStored(outcome.event.source, outcome.sinks, now());
       if (outcome.result === 'stored' && outcome.jobs === 0) unrouted(outcome.event);
       return outcome;
     },

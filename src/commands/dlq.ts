@@ -1,4 +1,4 @@
-import type { DeadLetterSelector } from '../queue/queue';
+import type { DeadLetterSelector, Queue } from '../queue/queue';
 import { printable } from './printable';
 import { withStore } from './store';
 
@@ -33,10 +33,20 @@ export function dlqList(options: DlqOptions): Promise<string> {
   });
 }
 
+/** Queues dead letters again; answers what the operator is told (the CLI and the operations page). */
+export async function retryDeadLetters(store: Pick<Queue, 'retryDead'>, selected: DeadLetterSelector): Promise<string> {
+  return `${await store.retryDead(selected, Date.now())} dead letter(s) queued again`;
+}
+
+/** Deletes dead letters; answers what the operator is told. */
+export async function dropDeadLetters(store: Pick<Queue, 'dropDead'>, selected: DeadLetterSelector): Promise<string> {
+  return `${await store.dropDead(selected)} dead letter(s) dropped`;
+}
+
 export function dlqRetry(ids: string[], options: DlqOptions): Promise<string> {
-  return withStore(options.config, async (queue) => `${await queue.retryDead(selector(ids, options), Date.now())} dead letter(s) queued again`);
+  return withStore(options.config, (queue) => retryDeadLetters(queue, selector(ids, options)));
 }
 
 export function dlqDrop(ids: string[], options: DlqOptions): Promise<string> {
-  return withStore(options.config, async (queue) => `${await queue.dropDead(selector(ids, options))} dead letter(s) dropped`);
+  return withStore(options.config, (queue) => dropDeadLetters(queue, selector(ids, options)));
 }

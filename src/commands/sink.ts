@@ -25,7 +25,7 @@ function pausedState(pause: SinkPause, now: number): string {
   return `paused since ${new Date(pause.since).toISOString()} (${formatAge(now - pause.since)} ago)${by}`;
 }
 
-async function waiting(queue: Queue, sink: string): Promise<{ count: number; oldestAt: number | null }> {
+async function waiting(queue: Pick<Queue, 'stats'>, sink: string): Promise<{ count: number; oldestAt: number | null }> {
   let count = 0;
   let oldestAt: number | null = null;
   for (const lane of await queue.stats()) {
@@ -62,35 +62,44 @@ export function sinkStatus(options: SinkOptions): Promise<string> {
   });
 }
 
-function knownSink(config: Config, name: string): void {
+function knownSink(config: Pick<Config, 'sinks'>, name: string): void {
   if (name in config.sinks) return;
   const known = Object.keys(config.sinks);
   throw new Error(`no sink named "${name}" (configured: ${known.length > 0 ? known.join(', ') : 'none'})`);
 }
 
+/** What pausing and resuming needs of the store: the CLI and the operations page pass theirs. */
+export type SinkControl = Pick<Queue, 'stats' | 'pausedSinks' | 'pauseSink' | 'resumeSink'>;
+
+/** Pauses the sink unless it is paused already; answers what the operator is told. */
+export async function pauseSinkIn(store: SinkControl, config: Pick<Config, 'sinks'>, name: string, by: string | undefined): Promise<string> {
+  knownSink(config, name);
+  const already = (await store.pausedSinks()).find((pause) => pause.sink === name);
+  if (already) return `sink "${name}" was already ${pausedState(already, Date.now())}`;
+  await store.pauseSink(name, Date.now(), by);
+  const { count } = await waiting(store, name);
+  return `sink "${name}" paused: its messages wait (${count} waiting now) until \`sink resume ${name}\``;
+}
+
+/** Resumes the sink when it is paused; answers what the operator is told. */
+export async function resumeSinkIn(store: SinkControl, config: Pick<Config, 'sinks'>, name: string): Promise<string> {
+  const paused = (await store.pausedSinks()).some((pause) => pause.sink === name);
+  // a pause left on a sink since removed from the config can still be lifted
+  if (!paused) {
+    knownSink(config, name);
+    return `sink "${name}" was not paused`;
+  }
+  await store.resumeSink(name);
+  const { count } = await waiting(store, name);
+  return `sink "${name}" resumed: ${count} waiting message(s) go out now`;
+}
+
 /** `sink pause NAME`: hold the sink's messages, for every instance, until `sink resume NAME`. */
 export function sinkPause(name: string, options: SinkOptions): Promise<string> {
-  return withStore(options.config, async (queue, config) => {
-    knownSink(config, name);
-    const already = (await queue.pausedSinks()).find((pause) => pause.sink === name);
-    if (already) return `sink "${name}" was already ${pausedState(already, Date.now())}`;
-    await queue.pauseSink(name, Date.now(), operator());
-    const { count } = await waiting(queue, name);
-    return `sink "${name}" paused: its messages wait (${count} waiting now) until \`sink resume ${name}\``;
-  });
+  return withStore(options.config, (queue, config) => pauseSinkIn(queue, config, name, operator()));
 }
 
 /** `sink resume NAME`: release a paused sink's messages, in their order. */
 export function sinkResume(name: string, options: SinkOptions): Promise<string> {
-  return withStore(options.config, async (queue, config) => {
-    const paused = (await queue.pausedSinks()).some((pause) => pause.sink === name);
-    // a pause left on a sink since removed from the config can still be lifted
-    if (!paused) {
-      knownSink(config, name);
-      return `sink "${name}" was not paused`;
-    }
-    await queue.resumeSink(name);
-    const { count } = await waiting(queue, name);
-    return `sink "${name}" resumed: ${count} waiting message(s) go out now`;
-  });
+  return withStore(options.config, (queue, config) => resumeSinkIn(queue, config, name));
 }

@@ -227,6 +227,15 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: false, host: '127.0.0.1', port: 3001 }),
+    /** the operations page: a live view of sources, sinks, dead letters and instances, with the buttons `sink` and `dlq` offer */
+    ops: z
+      .object({
+        enabled: z.boolean().default(false),
+        host: z.string().default('127.0.0.1'),
+        port: z.coerce.number().int().min(0).max(65535).default(3002),
+      })
+      .strict()
+      .default({ enabled: false, host: '127.0.0.1', port: 3002 }),
     /** replies in threads, edits in place: how long the bridge remembers which message it made for a note or report */
     conversations: z
       .object({ keep: duration.refine((ms) => ms >= 60_000, 'must be at least 1m').default(30 * 24 * 3_600_000) })

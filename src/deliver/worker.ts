@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RetryPolicy } from '../config';
 import type { Logger } from '../observe/logger';
+import { attemptRecords, type AttemptOutcome } from '../observe/activity';
 import type { Metrics } from '../observe/metrics';
 import type { DueLane, Job, Queue } from '../queue/queue';
 import type { CardActions, Delivery, Sink, Verdict } from '../sinks/sink';
@@ -258,6 +259,7 @@ export class DeliveryWorker {
   private async settle(sink: Sink, lane: string, jobs: Job[], verdict: Verdict): Promise<void> {
     const { queue, metrics, logger, policy } = this.options;
     const now = this.now();
+    metrics?.activity.settled(attemptRecords(jobs, attemptOutcome(verdict), verdict.kind === 'delivered' ? undefined : verdict.reason, now));
     const log = logger.child({ sink: sink.name, lane, jobs: jobs.map((job) => job.id) });
     switch (verdict.kind) {
       case 'delivered': {
@@ -370,6 +372,11 @@ async function send(sink: Sink, delivery: Delivery): Promise<Verdict> {
     // anything may be thrown: reading `.message` of null would throw again and strand the lease
     return { kind: 'retry', reason: `sink error: ${error instanceof Error ? error.message : String(error)}` };
   }
+}
+
+function attemptOutcome(verdict: Verdict): AttemptOutcome {
+  if (verdict.kind === 'retry' && verdict.rateLimited) return 'rate_limited';
+  return verdict.kind;
 }
 
 /** Stable for the same set of jobs, so a retried message keeps its platform idempotency key. */

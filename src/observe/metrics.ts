@@ -1,9 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Activity } from './activity';
 import type { InstanceInfo, LaneStats, SinkPause } from '../queue/queue';
 
 /** The bridge's Prometheus metrics (documented in docs/operations.md). Labels never carry secrets. */
 export class Metrics {
   readonly registry = new Registry();
+  /** the same counts, per minute and per attempt, for the operations page */
+  readonly activity = new Activity();
   readonly eventsReceived = new Counter({
     name: 'misskey_bridge_events_received_total',
     help: 'Webhook requests by source, event type and outcome (stored, duplicate, refused status)',

@@ -1,4 +1,5 @@
 import { eventActor, eventNote } from '../normalize/event';
+import { subjectOf } from '../queue/message-map';
 import type { Job } from '../queue/queue';
 
 /**
@@ -28,6 +29,8 @@ export interface AttemptRecord {
   /** the note the event is about, and who acted: to find the attempts of an event later */
   noteId?: string;
   actor?: string;
+  /** what the message stands for in the message map (subjectOf), if anything */
+  subject?: string;
 }
 
 /** One record per job of a settled send. */
@@ -43,6 +46,7 @@ export function attemptRecords(jobs: readonly Job[], outcome: AttemptOutcome, re
     ...(reason === undefined ? {} : { reason }),
     ...(eventNote(job.payload) ? { noteId: eventNote(job.payload)!.id } : {}),
     ...(eventActor(job.payload) ? { actor: eventActor(job.payload)!.acct } : {}),
+    ...(subjectOf(job) ? { subject: subjectOf(job)! } : {}),
   }));
 }
 

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import type { Config } from './config';
 import { templateRenderer } from './deliver/render-jobs';
 import { startHeartbeat } from './deliver/heartbeat';
@@ -18,6 +19,7 @@ import { PLATFORMS, type Platform } from './render/message';
 import { createSink, SINKS } from './sinks/registry';
 import type { Sink } from './sinks/sink';
 import type { RunningStudio } from './studio/server';
+import type { RunningPage } from './web/local-server';
 import { startModeration } from './interact/start';
 
 export interface BridgeOptions {
@@ -42,6 +44,8 @@ export interface RunningBridge {
   metrics: Metrics;
   /** the template playground, when `studio.enabled` */
   studio?: RunningStudio;
+  /** the operations page, when `ops.enabled` */
+  ops?: RunningPage;
   /** stop accepting (503), let sends in flight finish within `graceMs`, close everything */
   stop(graceMs?: number): Promise<void>;
 }
@@ -132,6 +136,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const studio = config.studio.enabled
     ? await (await import('./studio/server')).startStudio({ ...config.studio, config, logger, templates: () => templates.get(), recentEvents: (limit) => queue.recentEvents(limit) })
     : undefined;
+  const ops = config.ops.enabled ? await startOpsPage({ config, logger, queue, sinks, started, metrics, templates }) : undefined;
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -142,9 +147,11 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     sinks,
     metrics,
     studio,
+    ops,
     async stop(graceMs = 10_000) {
       accepting = false;
       await studio?.close();
+      await ops?.close();
       stopped = true;
       starting.forEach((start) => clearInterval(start.timer));
       templates.close();
@@ -158,6 +165,28 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       await queue.close();
     },
   };
+}
+
+interface OpsWiring {
+  config: Config;
+  logger: Logger;
+  queue: Queue;
+  sinks: ReadonlyMap<string, Sink>;
+  started: ReadonlySet<string>;
+  metrics: Metrics;
+  templates: TemplateStore;
+}
+
+/** The operations page, reading the store through its own interface and this process's activity. */
+async function startOpsPage(wiring: OpsWiring): Promise<RunningPage> {
+  const [{ startOps }, { opsStoreFromQueue }] = await Promise.all([import('./ops/server'), import('./ops/queue-adapter')]);
+  const { config, templates, started } = wiring;
+  return startOps({
+    ...config.ops,
+    logger: wiring.logger,
+    store: opsStoreFromQueue(wiring.queue),
+    live: { config, sinks: wiring.sinks, isReady: (name) => started.has(name), activity: wiring.metrics.activity, templates: () => templates.get(), host: os.hostname() },
+  });
 }
 
 /** The platforms whose templates the bridge loads: its sinks' (every one for the studio). */

@@ -130,7 +130,7 @@ function sinkView(name: string, facts: SinkFacts, live: OpsLive, now: number): S
     held: held.length,
     heldUntil: held.length > 0 ? Math.min(...held.map((job) => job.availableAt)) : null,
     oldestAt: oldest.length > 0 ? Math.min(...oldest) : null,
-    nextAttemptAt: due.length > 0 ? Math.max(now, Math.min(...due)) : null,
+    nextAttemptAt: due.length > 0 ? Math.min(...due) : null,
     pace: { lastMinute: series.delivered.at(-1)!, limitPerMinute: LIMIT_PER_MINUTE[sink?.platform ?? ''] ?? null },
     lastError,
     pause,

@@ -1,0 +1,95 @@
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from '../observe/logger';
+import { listenPage, pageHeaders, type RunningPage } from '../web/local-server';
+import { newToken, requireToken } from '../web/token';
+import { actionRoutes } from './actions';
+import { CsrfGuard } from './csrf';
+import { findEvent } from './find';
+import type { OpsStore } from './ops-store';
+import { renderOpsPage } from './page';
+import { readState, type OpsLive } from './state';
+
+/** The page's own script and styles, shipped as they are. */
+const PUBLIC_DIR = path.resolve(__dirname, '../../src/ops/public');
+const COOKIE = 'ops_token';
+/** Nothing but this server's own files: no inline script or style, no other origin. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+export interface OpsOptions {
+  store: OpsStore;
+  live: OpsLive;
+  logger: Logger;
+  host: string;
+  port: number;
+  /** default: a fresh random one */
+  token?: string;
+  /** how often the page gets a fresh picture */
+  pushMs?: number;
+  now?: () => number;
+}
+
+/** The operations page: a live view of the bridge and the buttons of `sink` and `dlq`, behind the token. */
+export async function startOps(options: OpsOptions): Promise<RunningPage> {
+  const { store, live, logger } = options;
+  const now = options.now ?? Date.now;
+  const token = options.token ?? newToken();
+  const guard = new CsrfGuard(COOKIE);
+  const streams = new Set<() => void>();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(pageHeaders({ 'content-security-policy': CSP }));
+  app.use(requireToken(token, { cookie: COOKIE, header: 'x-ops-token', refusal: 'token required: open the URL the bridge printed for the operations page' }));
+  app.use(guard.middleware());
+  app.use('/static', express.static(PUBLIC_DIR, { index: false, dotfiles: 'deny', fallthrough: false }));
+
+  app.get('/', (request, response) => {
+    response.type('html').send(renderOpsPage(guard.tokenFor(guard.session(request) ?? '')));
+  });
+  app.get('/api/state', async (_request, response) => {
+    response.json(await readState(store, live, now()));
+  });
+  app.get('/api/find', async (request, response) => {
+    response.json(await findEvent(String(request.query.q ?? ''), store, live.activity, now()));
+  });
+  app.get('/api/stream', (request, response) => {
+    response.set({ 'content-type': 'text/event-stream', connection: 'keep-alive' }).flushHeaders();
+    let reading = false;
+    const push = async () => {
+      if (reading) return;
+      reading = true;
+      try {
+        response.write(`data: ${JSON.stringify(await readState(store, live, now()))}\n\n`);
+      } catch (error) {
+        logger.warn({ err: error }, 'the operations page could not read the store');
+      } finally {
+        reading = false;
+      }
+    };
+    const timer = setInterval(() => void push(), options.pushMs ?? 1000);
+    const stop = () => {
+      clearInterval(timer);
+      streams.delete(stop);
+      response.end();
+    };
+    streams.add(stop);
+    request.on('close', stop);
+    void push();
+  });
+  app.use(actionRoutes(store, live.config));
+
+  app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
+    logger.error({ err: error }, 'operations page request failed');
+    response.status(500).json({ error: (error as Error).message });
+  });
+
+  const running = await listenPage(app, options.host, options.port, token);
+  return {
+    ...running,
+    close: () => {
+      for (const stop of [...streams]) stop();
+      return running.close();
+    },
+  };
+}

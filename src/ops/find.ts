@@ -46,6 +46,7 @@ export async function findEvent(query: string, store: OpsStore, activity: Activi
   const [waiting, dead] = await Promise.all([store.waitingJobs(now), store.deadLetters()]);
   const found = new Map<string, FoundDelivery>();
   const subjects = new Map<string, string>();
+  const fromStore = new Set<object>();
   const stored: { job: Job; state: DeliveryState; diedAt?: number }[] = [
     ...waiting.filter((job) => matches(jobFields(job))).map((job) => ({ job, state: (job.hold && job.availableAt > now ? 'held' : 'waiting') as DeliveryState })),
     ...dead.filter((letter) => matches(jobFields(letter))).map((letter) => ({ job: letter, state: 'dead' as DeliveryState, diedAt: letter.failedAt })),
@@ -53,12 +54,13 @@ export async function findEvent(query: string, store: OpsStore, activity: Activi
   for (const { job, state, diedAt } of stored) {
     // a dead letter's history ends with the failure that killed it
     const attempts = job.history.map((attempt) => ({ at: attempt.at, outcome: attempt.at === diedAt ? 'failed' : 'retry', reason: attempt.error }));
+    for (const attempt of attempts) fromStore.add(attempt);
     found.set(job.id, { jobId: job.id, source: job.source, eventId: job.eventId, event: job.event, route: job.route, sink: job.sink, state, attempts });
     const subject = subjectOf(job);
     if (subject) subjects.set(job.id, subject);
   }
   for (const attempt of activity.findAttempts(matches)) {
-    addAttempt(found, attempt);
+    addAttempt(found, attempt, fromStore);
     if (attempt.subject) subjects.set(attempt.jobId, attempt.subject);
   }
   const deliveries = [...found.values()].slice(0, FOUND_MAX);
@@ -72,16 +74,19 @@ export async function findEvent(query: string, store: OpsStore, activity: Activi
   return deliveries;
 }
 
-/** Adds one of this process's attempts; the store's record of the same attempt (same job, same instant) gets its outcome. */
-function addAttempt(found: Map<string, FoundDelivery>, attempt: AttemptRecord): void {
+/** Adds one of this process's attempts; the store's record of the same attempt gets its outcome instead. */
+function addAttempt(found: Map<string, FoundDelivery>, attempt: AttemptRecord, fromStore: Set<object>): void {
   let delivery = found.get(attempt.jobId);
   if (!delivery) {
     delivery = { jobId: attempt.jobId, source: attempt.source, eventId: attempt.eventId, event: attempt.event, sink: attempt.sink, state: 'unknown', attempts: [] };
     found.set(attempt.jobId, delivery);
   }
-  const same = delivery.attempts.find((known) => sameAttempt(known, attempt));
-  if (same && same.outcome !== 'failed') same.outcome = attempt.outcome;
-  else delivery.attempts.push({ at: attempt.at, outcome: attempt.outcome, ...(attempt.reason ? { reason: attempt.reason } : {}) });
+  const same = delivery.attempts.find((known) => fromStore.has(known) && sameAttempt(known, attempt));
+  if (same) {
+    // each of the store's records stands for one send
+    fromStore.delete(same);
+    if (same.outcome !== 'failed') same.outcome = attempt.outcome;
+  } else delivery.attempts.push({ at: attempt.at, outcome: attempt.outcome, ...(attempt.reason ? { reason: attempt.reason } : {}) });
   if (attempt.outcome === 'delivered') delivery.state = 'delivered';
 }
 

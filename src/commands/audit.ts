@@ -1,14 +1,20 @@
+import type { OpsAuditEntry } from '../ops/ops-store';
 import { table, withStore } from './store';
 
-/** `audit list`: moderation actions taken from chat, newest first. */
+/** `audit list`: moderation actions taken from chat and operators' actions on the operations page, newest first. */
 export function auditList(options: { config?: string; limit?: string }): Promise<string> {
   const limit = options.limit === undefined ? 50 : Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a whole number of at least 1');
   return withStore(options.config, async (queue) => {
-    const entries = await queue.auditLog(limit);
+    // the store keeps the operations page's entries in the same log (see src/ops/queue-adapter.ts)
+    const entries = (await queue.auditLog(limit)) as OpsAuditEntry[];
     if (entries.length === 0) return 'no moderation action has been taken from chat';
     const rows = [['TIME', 'PLATFORM', 'SINK', 'WHO', 'ACTION', 'REPORT', 'OUTCOME', 'DETAIL']];
     for (const entry of entries) {
+      if (entry.platform === 'ops') {
+        rows.push([new Date(entry.at).toISOString(), 'ops page', entry.sink, entry.actor, entry.action, entry.ids?.join(' ') ?? '', entry.outcome, entry.detail]);
+        continue;
+      }
       rows.push([
         new Date(entry.at).toISOString(),
         entry.platform,

@@ -98,9 +98,12 @@ function sameAttempt(known: FoundDelivery['attempts'][number], attempt: AttemptR
   return attempt.reason !== undefined && Math.abs(known.at - attempt.at) <= SETTLE_SLACK_MS && (known.reason ?? '').endsWith(attempt.reason);
 }
 
-/** A link that opens the message in its platform's client; Slack's needs the workspace's domain, which the bridge does not know. */
+/**
+ * A link that opens the message in its platform's client: Discord's needs the server (guild), which
+ * a webhook's answer does not name, and Slack's the workspace's domain, which the bridge does not know.
+ */
 export function messageLink(ref: MessageRef): string | undefined {
-  if (ref.platform === 'discord') return `https://discord.com/channels/${ref.guild ?? '@me'}/${ref.channel}/${ref.id}`;
+  if (ref.platform === 'discord') return ref.guild ? `https://discord.com/channels/${ref.guild}/${ref.channel}/${ref.id}` : undefined;
   if (ref.platform === 'matrix') return `https://matrix.to/#/${encodeURIComponent(ref.channel)}/${encodeURIComponent(ref.id)}`;
   return undefined;
 }

@@ -36,7 +36,7 @@ export function renderOpsPage(csrfToken: string): string {
   <h2>Sources</h2>
   <table id="sources"><thead><tr><th scope="col">Source</th><th scope="col">Last event</th><th scope="col">Events/min</th><th scope="col">Unrouted</th></tr></thead><tbody></tbody></table>
   <h2>Sinks</h2>
-  <table id="sinks"><thead><tr><th scope="col">Sink</th><th scope="col">State</th><th scope="col">Waiting</th><th scope="col">Next attempt</th><th scope="col">Pace</th><th scope="col">Last error</th><th scope="col">Last 30 min</th><th scope="col">Action</th></tr></thead><tbody></tbody></table>
+  <table id="sinks"><thead><tr><th scope="col">Sink</th><th scope="col">State</th><th scope="col">Waiting</th><th scope="col">Next attempt</th><th scope="col">Pace</th><th scope="col">Last error</th><th scope="col">Per minute, last 30 min <span class="legend"><span class="key-accepted">accepted</span> <span class="key-delivered">delivered</span></span></th><th scope="col">Action</th></tr></thead><tbody></tbody></table>
 </section>
 <section id="view-dead" role="tabpanel" aria-labelledby="tab-dead" hidden>
   <h2>Dead letters <span id="dead-count"></span></h2>

@@ -154,8 +154,8 @@ function lastErrorOf(name: string, live: OpsLive, jobs: Job[]): SinkView['lastEr
 function describeState(name: string, pause: SinkPause | null, lastError: SinkView['lastError'], live: OpsLive): { state: SinkState; stateText: string } {
   if (pause) return { state: 'paused', stateText: `paused since ${new Date(pause.since).toISOString()}${pause.by ? ` by ${pause.by}` : ''}` };
   if (live.sinks.has(name) && !live.isReady(name)) return { state: 'starting', stateText: 'starting: its start-up check has not passed yet' };
-  if (lastError && live.activity.lastAttempt(name)?.outcome !== 'rate_limited') return { state: 'failing', stateText: `failing: ${lastError.text}` };
-  return { state: 'running', stateText: 'running' };
+  if (lastError && live.activity.lastAttempt(name)?.outcome !== 'rate_limited') return { state: 'failing', stateText: 'its sends fail: see the last error' };
+  return { state: 'running', stateText: '' };
 }
 
 function deadLetterView(letter: DeadLetter, live: OpsLive): DeadLetterView {

@@ -15,7 +15,7 @@ const el = (tag, attrs = {}, ...children) => {
   return node;
 };
 const cell = (text, attrs = {}) => el('td', { text: String(text), ...attrs });
-const time = (ms) => (ms === null || ms === undefined ? '–' : new Date(ms).toLocaleTimeString());
+const time = (ms) => (ms === null || ms === undefined ? '–' : new Date(ms).toLocaleTimeString(undefined, { hour12: false }));
 function relative(ms, now) {
   if (ms === null || ms === undefined) return '–';
   const seconds = Math.round((ms - now) / 1000);
@@ -158,7 +158,7 @@ function found(deliveries) {
       'article',
       { class: 'delivery', 'data-job': d.jobId },
       el('h3', { text: `${d.event} ${d.eventId} → ${d.sink}${d.route ? ` (route ${d.route})` : ''}: ${d.state}` }),
-      d.message ? el('p', {}, d.message.link ? el('a', { href: d.message.link, rel: 'noreferrer', text: 'open the message' }) : el('span', { text: `message ${d.message.ref.id} in ${d.message.ref.channel}` })) : null,
+      d.message ? el('p', { class: 'message' }, d.message.link ? el('a', { href: d.message.link, rel: 'noreferrer', text: 'open the message' }) : el('span', { text: `message ${d.message.ref.id} in ${d.message.ref.channel}` })) : null,
       el('ol', { class: 'attempts' }, ...d.attempts.map((a) => el('li', { text: `${time(a.at)} ${a.outcome}${a.reason ? `: ${a.reason}` : ''}` }))),
     ),
   );
@@ -197,7 +197,7 @@ function setUp() {
   const stream = new EventSource('/api/stream');
   stream.onmessage = (message) => {
     state = JSON.parse(message.data);
-    live.textContent = `live · ${new Date(state.now).toLocaleTimeString()}`;
+    live.textContent = `live · ${time(state.now)}`;
     render();
   };
   stream.onerror = () => (live.textContent = 'reconnecting…');

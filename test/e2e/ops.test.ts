@@ -23,9 +23,7 @@ const describeWithChromium = existsSync(CHROMIUM) || process.env.CI === 'true' ?
 /** a mention routed to one sink: its text names the sink, and a marker to find it at the fake */
 function mentionFor(sink: 'good' | 'denied', n: number) {
   const mention = mentionNumber(n);
-  const note = (mention.body.note ?? (mention.body as { body?: { note?: unknown } }).body?.note) as { text: string } | undefined;
-  if (!note) throw new Error('the mention fixture has no note');
-  note.text = `@alice to-${sink} ${mention.marker}`;
+  (mention.body.body as { note: { text: string } }).note.text = `@alice to-${sink} ${mention.marker}`;
   return mention;
 }
 

@@ -110,7 +110,8 @@ export class Activity {
       if (record.outcome === 'delivered') this.counts(this.delivered, record.sink).add(record.at, 1);
       this.attempts.push(record);
     }
-    if (this.attempts.length > ATTEMPTS_KEPT) this.attempts.splice(0, this.attempts.length - ATTEMPTS_KEPT);
+    // trimmed by the thousand: not a shift of the whole list per send
+    if (this.attempts.length >= ATTEMPTS_KEPT + 1000) this.attempts.splice(0, this.attempts.length - ATTEMPTS_KEPT);
   }
 
   sourceActivity(source: string, now: number): SourceActivity {

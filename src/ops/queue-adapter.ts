@@ -4,22 +4,41 @@ import type { LanePause, OperatorAction, OpsAuditEntry, OpsStore } from './ops-s
 
 /** Records read per page of a snapshot. */
 const SNAPSHOT_PAGE = 500;
+/**
+ * The Queue lists waiting jobs and lane pauses only in its snapshot, which reads the whole store
+ * (the duplicate window and the message map too): one reading serves every call for this long.
+ */
+const SNAPSHOT_FRESH_MS = 1000;
 
-/** The records of one kind in the store's snapshot: the only way the Queue lists waiting jobs and lane pauses. */
-async function snapshotOf<K extends StoreRecord['kind']>(queue: Queue, kind: K, now: number): Promise<Extract<StoreRecord, { kind: K }>[]> {
-  const found: Extract<StoreRecord, { kind: K }>[] = [];
+interface Waiting {
+  at: number;
+  jobs: Job[];
+  lanePauses: LanePause[];
+}
+
+async function readWaiting(queue: Queue, now: number): Promise<Waiting> {
+  const waiting: Waiting = { at: now, jobs: [], lanePauses: [] };
   for await (const page of queue.snapshot(now, SNAPSHOT_PAGE)) {
-    for (const record of page) if (record.kind === kind) found.push(record as Extract<StoreRecord, { kind: K }>);
+    for (const record of page as StoreRecord[]) {
+      if (record.kind === 'job') waiting.jobs.push(record.job);
+      else if (record.kind === 'lane-pause') waiting.lanePauses.push({ lane: record.lane, until: record.until });
+    }
   }
-  return found;
+  return waiting;
 }
 
 /** The operations page's view of the store, over the Queue interface. */
 export function opsStoreFromQueue(queue: Queue): OpsStore {
+  let last: Promise<Waiting> | undefined;
+  const waiting = async (now: number): Promise<Waiting> => {
+    const known = last && (await last.catch(() => undefined));
+    if (!known || Math.abs(now - known.at) >= SNAPSHOT_FRESH_MS) last = readWaiting(queue, now);
+    return (await last)!;
+  };
   return {
     stats: () => queue.stats(),
-    waitingJobs: async (now): Promise<Job[]> => (await snapshotOf(queue, 'job', now)).map((record) => record.job),
-    lanePauses: async (now): Promise<LanePause[]> => (await snapshotOf(queue, 'lane-pause', now)).map(({ lane, until }) => ({ lane, until })),
+    waitingJobs: async (now) => (await waiting(now)).jobs,
+    lanePauses: async (now) => (await waiting(now)).lanePauses.filter((pause) => pause.until > now),
     pendingHolds: () => queue.pendingHolds(),
     pausedSinks: () => queue.pausedSinks(),
     pauseSink: (sink, now, by) => queue.pauseSink(sink, now, by),

@@ -35,7 +35,7 @@ export async function startOps(options: OpsOptions): Promise<RunningPage> {
   const now = options.now ?? Date.now;
   const token = options.token ?? newToken();
   const guard = new CsrfGuard(COOKIE);
-  const streams = new Set<() => void>();
+  const stream = new StateStream(async () => JSON.stringify(await readState(store, live, now())), options.pushMs ?? 1000, logger);
 
   const app = express();
   app.disable('x-powered-by');
@@ -55,27 +55,12 @@ export async function startOps(options: OpsOptions): Promise<RunningPage> {
   });
   app.get('/api/stream', (request, response) => {
     response.set({ 'content-type': 'text/event-stream', connection: 'keep-alive' }).flushHeaders();
-    let reading = false;
-    const push = async () => {
-      if (reading) return;
-      reading = true;
-      try {
-        response.write(`data: ${JSON.stringify(await readState(store, live, now()))}\n\n`);
-      } catch (error) {
-        logger.warn({ err: error }, 'the operations page could not read the store');
-      } finally {
-        reading = false;
-      }
-    };
-    const timer = setInterval(() => void push(), options.pushMs ?? 1000);
     const stop = () => {
-      clearInterval(timer);
-      streams.delete(stop);
+      stream.leave(response);
       response.end();
     };
-    streams.add(stop);
     request.on('close', stop);
-    void push();
+    stream.join(response);
   });
   app.use(actionRoutes(store, live.config));
 
@@ -88,8 +73,54 @@ export async function startOps(options: OpsOptions): Promise<RunningPage> {
   return {
     ...running,
     close: () => {
-      for (const stop of [...streams]) stop();
+      stream.close();
       return running.close();
     },
   };
+}
+
+/** One reading of the state a push, sent to every open page: the cost does not grow with the pages. */
+class StateStream {
+  private readonly clients = new Set<Response>();
+  private timer: NodeJS.Timeout | undefined;
+  private reading = false;
+
+  constructor(
+    private readonly read: () => Promise<string>,
+    private readonly everyMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  join(client: Response): void {
+    this.clients.add(client);
+    this.timer ??= setInterval(() => void this.push(), this.everyMs);
+    void this.push();
+  }
+
+  leave(client: Response): void {
+    this.clients.delete(client);
+    if (this.clients.size > 0) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  close(): void {
+    for (const client of [...this.clients]) {
+      this.leave(client);
+      client.end();
+    }
+  }
+
+  private async push(): Promise<void> {
+    if (this.reading) return;
+    this.reading = true;
+    try {
+      const data = await this.read();
+      for (const client of this.clients) client.write(`data: ${data}\n\n`);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'the operations page could not read the store');
+    } finally {
+      this.reading = false;
+    }
+  }
 }

@@ -23,6 +23,7 @@ export interface AttemptRecord {
   source: string;
   sink: string;
   event: string;
+  route: string;
   outcome: AttemptOutcome;
   /** the platform's or the bridge's words, for anything but delivered */
   reason?: string;
@@ -42,6 +43,7 @@ export function attemptRecords(jobs: readonly Job[], outcome: AttemptOutcome, re
     source: job.source,
     sink: job.sink,
     event: job.event,
+    route: job.route,
     outcome,
     ...(reason === undefined ? {} : { reason }),
     ...(eventNote(job.payload) ? { noteId: eventNote(job.payload)!.id } : {}),

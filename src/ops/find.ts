@@ -8,14 +8,15 @@ import type { OpsStore } from './ops-store';
 /** How many deliveries one search lists. */
 const FOUND_MAX = 100;
 
-export type DeliveryState = 'waiting' | 'held' | 'dead' | 'delivered' | 'unknown';
+/** gone: no longer in the store (dropped, or delivered by another instance) */
+export type DeliveryState = 'waiting' | 'held' | 'dead' | 'delivered' | 'gone';
 
 export interface FoundDelivery {
   jobId: string;
   source: string;
   eventId: string;
   event: string;
-  route?: string;
+  route: string;
   sink: string;
   state: DeliveryState;
   /** every attempt known, oldest first: this process's own, and those the store recorded */
@@ -78,7 +79,8 @@ export async function findEvent(query: string, store: OpsStore, activity: Activi
 function addAttempt(found: Map<string, FoundDelivery>, attempt: AttemptRecord, fromStore: Set<object>): void {
   let delivery = found.get(attempt.jobId);
   if (!delivery) {
-    delivery = { jobId: attempt.jobId, source: attempt.source, eventId: attempt.eventId, event: attempt.event, sink: attempt.sink, state: 'unknown', attempts: [] };
+    const { jobId, source, eventId, event, route, sink } = attempt;
+    delivery = { jobId, source, eventId, event, route, sink, state: 'gone', attempts: [] };
     found.set(attempt.jobId, delivery);
   }
   const same = delivery.attempts.find((known) => fromStore.has(known) && sameAttempt(known, attempt));

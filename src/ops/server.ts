@@ -54,7 +54,8 @@ export async function startOps(options: OpsOptions): Promise<RunningPage> {
     response.json(await findEvent(String(request.query.q ?? ''), store, live.activity, now()));
   });
   app.get('/api/stream', (request, response) => {
-    response.set({ 'content-type': 'text/event-stream', connection: 'keep-alive' }).flushHeaders();
+    // x-accel-buffering: a proxy in front (nginx) passes each update on at once
+    response.set({ 'content-type': 'text/event-stream', connection: 'keep-alive', 'x-accel-buffering': 'no' }).flushHeaders();
     const stop = () => {
       stream.leave(response);
       response.end();

@@ -158,15 +158,29 @@ function describeState(name: string, pause: SinkPause | null, lastError: SinkVie
   return { state: 'running', stateText: '' };
 }
 
-function deadLetterView(letter: DeadLetter, live: OpsLive): DeadLetterView {
+/** Previews by dead letter id, for one version of the templates (a reload makes a new set): the page asks every second. */
+const previews = new WeakMap<TemplateSet, Map<string, string>>();
+
+function preview(letter: DeadLetter, live: OpsLive): string {
+  const templates = live.templates();
+  let known = previews.get(templates);
+  if (!known) previews.set(templates, (known = new Map()));
+  let text = known.get(letter.id);
+  if (text !== undefined) return text;
   const platform: Platform = live.sinks.get(letter.sink)?.platform ?? 'console';
-  let preview: string;
   try {
-    const message = renderMessage(letter.payload, letter.template, platform, live.templates());
-    preview = [message.title, message.plain].filter(Boolean).join('\n');
+    const message = renderMessage(letter.payload, letter.template, platform, templates);
+    text = [message.title, message.plain].filter(Boolean).join('\n');
   } catch (error) {
-    preview = `cannot be rendered now: ${(error as Error).message}`;
+    text = `cannot be rendered now: ${(error as Error).message}`;
   }
+  // the letters listed are few; forget them all rather than track which went
+  if (known.size >= LISTED * 2) known.clear();
+  known.set(letter.id, text);
+  return text;
+}
+
+function deadLetterView(letter: DeadLetter, live: OpsLive): DeadLetterView {
   const { id, sink, source, event, eventId, route, failedAt, attempts, error } = letter;
-  return { id, sink, source, event, eventId, route, failedAt, attempts, error, preview };
+  return { id, sink, source, event, eventId, route, failedAt, attempts, error, preview: preview(letter, live) };
 }

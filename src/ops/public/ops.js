@@ -151,13 +151,21 @@ function selectedAction(url) {
   };
 }
 
+const STATES = {
+  waiting: 'waiting',
+  held: 'held for a summary',
+  dead: 'in the dead letters',
+  delivered: 'delivered',
+  gone: 'no longer in the store (dropped, or delivered by another instance)',
+};
+
 function found(deliveries) {
   if (deliveries.length === 0) return [el('p', { text: 'nothing found: no waiting or dead delivery, and none this process sent, for that event' })];
   return deliveries.map((d) =>
     el(
       'article',
       { class: 'delivery', 'data-job': d.jobId },
-      el('h3', { text: `${d.event} ${d.eventId} → ${d.sink}${d.route ? ` (route ${d.route})` : ''}: ${d.state}` }),
+      el('h3', { text: `${d.event} ${d.eventId} → ${d.sink} (route ${d.route}): ${STATES[d.state]}` }),
       d.message ? el('p', { class: 'message' }, d.message.link ? el('a', { href: d.message.link, rel: 'noreferrer', text: 'open the message' }) : el('span', { text: `message ${d.message.ref.id} in ${d.message.ref.channel}` })) : null,
       el('ol', { class: 'attempts' }, ...d.attempts.map((a) => el('li', { text: `${time(a.at)} ${a.outcome}${a.reason ? `: ${a.reason}` : ''}` }))),
     ),

@@ -167,14 +167,14 @@ function opsPageSuite(storeName: string, openStore: () => Promise<TestStore>): v
       ]);
     }, 30_000);
 
-    it('finds every attempt of a retried event, by eventId and by note id', async () => {
+    it('finds every attempt of a retried event, by eventId, note id and user', async () => {
       fake.inject({ kind: 'status', status: 502, route: 'webhook-execute', times: 2 });
       const mention = mentionFor('good', 6);
       expect((await bridge.post('alice', mention.body)).status).toBe(204);
       await eventually(() => expect(shownAtFake(mention.marker)).toBe(1), 10_000);
 
       await view('Find an event');
-      for (const query of [String(mention.body.eventId), mention.noteId]) {
+      for (const query of [String(mention.body.eventId), mention.noteId, '@bob']) {
         await page.getByLabel('eventId, note id or user').fill(query);
         await page.getByLabel('eventId, note id or user').press('Enter');
         const found = page.locator('#found .delivery', { hasText: String(mention.body.eventId) });

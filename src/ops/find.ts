@@ -1,9 +1,7 @@
 import type { Activity, AttemptRecord } from '../observe/activity';
 import { eventActor, eventNote } from '../normalize/event';
-import { subjectOf } from '../queue/message-map';
-import type { Job } from '../queue/queue';
 import type { MessageRef } from '../sinks/sink';
-import type { OpsStore } from './ops-store';
+import { subjectOf, type Job, type OpsStore } from './ops-store';
 
 /** How many deliveries one search lists. */
 const FOUND_MAX = 100;

@@ -3,6 +3,12 @@ import type { MessageKey } from '../queue/message-map';
 import type { DeadLetter, DeadLetterSelector, Hold, InstanceInfo, Job, LaneStats, SinkPause } from '../queue/queue';
 import type { MessageRef } from '../sinks/sink';
 
+// The page names the store's types and helpers only here and in its adapter: when the store's
+// modules move, these lines and the adapter are what changes.
+export type { DeadLetter, Job, LaneStats, SinkPause };
+export { subjectOf } from '../queue/message-map';
+export { isInstanceAlive, processAlive } from '../queue/queue';
+
 /** What an operator did on the operations page, as the audit log keeps it. */
 export interface OperatorAction {
   at: number;

@@ -1,11 +1,10 @@
 import type { Config } from '../config';
 import type { Activity } from '../observe/activity';
-import { isInstanceAlive, processAlive, type DeadLetter, type Job, type LaneStats, type SinkPause } from '../queue/queue';
 import { renderMessage } from '../render/render';
 import type { Platform } from '../render/message';
 import type { TemplateSet } from '../render/templates';
 import type { Sink } from '../sinks/sink';
-import type { LanePause, OpsAuditEntry, OpsStore } from './ops-store';
+import { isInstanceAlive, processAlive, type DeadLetter, type Job, type LaneStats, type LanePause, type OpsAuditEntry, type OpsStore, type SinkPause } from './ops-store';
 
 /**
  * What a platform allows one destination per minute, as docs/platforms.md describes it: Discord

@@ -27,7 +27,7 @@ export function renderOpsPage(csrfToken: string): string {
 <body>
 <header>
   <h1>misskey-bridge operations</h1>
-  <p id="live" role="status">connecting…</p>
+  <p id="live">connecting…</p>
 </header>
 <nav role="tablist" aria-label="views">${tabs}</nav>
 <p id="result" role="status" aria-live="polite"></p>

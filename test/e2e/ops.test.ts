@@ -190,8 +190,12 @@ function opsPageSuite(storeName: string, openStore: () => Promise<TestStore>): v
       await page.screenshot({ path: path.join(screenshots, 'find.png'), fullPage: true });
     }, 30_000);
 
-    it('lists the instance and its heartbeat', async () => {
-      await view('Instances');
+    it('lists the instance and its heartbeat; the views are reached with the arrow keys', async () => {
+      await view('Overview');
+      await page.getByRole('tab', { name: 'Overview' }).focus();
+      await page.keyboard.press('ArrowLeft');
+      await page.locator('#view-instances:not([hidden])').waitFor();
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('tab-instances');
       await page.locator('#instances tbody tr', { hasText: 'live' }).waitFor({ timeout: 10_000 });
       expect(await page.locator('#instances tbody tr').first().textContent()).toContain(os.hostname());
       await page.screenshot({ path: path.join(screenshots, 'instances.png'), fullPage: true });

@@ -195,7 +195,7 @@ function opsPageSuite(storeName: string, openStore: () => Promise<TestStore>): v
       await page.getByRole('tab', { name: 'Overview' }).focus();
       await page.keyboard.press('ArrowLeft');
       await page.locator('#view-instances:not([hidden])').waitFor();
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe('tab-instances');
+      expect(await page.locator('#tab-instances:focus').count()).toBe(1);
       await page.locator('#instances tbody tr', { hasText: 'live' }).waitFor({ timeout: 10_000 });
       expect(await page.locator('#instances tbody tr').first().textContent()).toContain(os.hostname());
       await page.screenshot({ path: path.join(screenshots, 'instances.png'), fullPage: true });

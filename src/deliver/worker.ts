@@ -374,8 +374,9 @@ async function send(sink: Sink, delivery: Delivery): Promise<Verdict> {
   }
 }
 
+/** A wait for the platform's limit (a 429, or the client's own bucket running dry) is no failure. */
 function attemptOutcome(verdict: Verdict): AttemptOutcome {
-  if (verdict.kind === 'retry' && verdict.rateLimited) return 'rate_limited';
+  if (verdict.kind === 'retry' && (verdict.rateLimited || verdict.pace)) return 'rate_limited';
   return verdict.kind;
 }
 

@@ -19,4 +19,11 @@ export default tseslint.config(
       globals: { document: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', DOMParser: 'readonly', Node: 'readonly', FormData: 'readonly', URL: 'readonly' },
     },
   },
+  {
+    files: ['src/ops/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { document: 'readonly', fetch: 'readonly', EventSource: 'readonly', CSS: 'readonly' },
+    },
+  },
 );

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import type { Config } from './config';
 import { templateRenderer } from './deliver/render-jobs';
 import { startHeartbeat } from './deliver/heartbeat';
@@ -19,6 +20,7 @@ import { PLATFORMS, type Platform } from './render/message';
 import { createSink, SINKS } from './sinks/registry';
 import type { Sink } from './deliver/sink';
 import type { RunningStudio } from './studio/server';
+import type { RunningPage } from './web/local-server';
 import { startModeration } from './interact/start';
 
 export interface BridgeOptions {
@@ -45,6 +47,8 @@ export interface RunningBridge {
   metrics: Metrics;
   /** the template playground, when `studio.enabled` */
   studio?: RunningStudio;
+  /** the operations page, when `ops.enabled` */
+  ops?: RunningPage;
   /** stop accepting (503), let sends in flight finish within `graceMs`, close everything */
   stop(graceMs?: number): Promise<void>;
 }
@@ -108,6 +112,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     ingest: async (request) => {
       const outcome = await ingest(request, ingestDeps);
       if (outcome.result === 'stored' && outcome.dueLanes.length > 0) worker.wake(outcome.dueLanes);
+      if (outcome.result === 'stored') metrics.activity.eventStored(outcome.event.source, outcome.sinks, now());
       if (outcome.result === 'stored' && outcome.jobs === 0) unrouted(outcome.event);
       return outcome;
     },
@@ -132,6 +137,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const studio = config.studio.enabled
     ? await (await import('./studio/server')).startStudio({ ...config.studio, config, logger, templates: () => templates.get(), recentEvents: (limit) => store.recent.list(limit) })
     : undefined;
+  const ops = config.ops.enabled ? await startOpsPage({ config, logger, store, sinks, started, metrics, templates }) : undefined;
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -143,9 +149,11 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     sinks,
     metrics,
     studio,
+    ops,
     async stop(graceMs = 10_000) {
       accepting = false;
       await studio?.close();
+      await ops?.close();
       stopped = true;
       starting.forEach((start) => clearInterval(start.timer));
       templates.close();
@@ -177,6 +185,28 @@ function closeServer(server: Server | undefined): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
   return closed;
+}
+
+interface OpsWiring {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  sinks: ReadonlyMap<string, Sink>;
+  started: ReadonlySet<string>;
+  metrics: Metrics;
+  templates: TemplateStore;
+}
+
+/** The operations page, reading the store through its own interface and this process's activity. */
+async function startOpsPage(wiring: OpsWiring): Promise<RunningPage> {
+  const [{ startOps }, { opsStoreOf }] = await Promise.all([import('./ops/server'), import('./ops/store-adapter')]);
+  const { config, templates, started } = wiring;
+  return startOps({
+    ...config.ops,
+    logger: wiring.logger,
+    store: opsStoreOf(wiring.store),
+    live: { config, sinks: wiring.sinks, isReady: (name) => started.has(name), activity: wiring.metrics.activity, templates: () => templates.get(), host: os.hostname() },
+  });
 }
 
 /** The platforms whose templates the bridge loads: its sinks' (every one for the studio). */

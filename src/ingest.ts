@@ -31,6 +31,8 @@ export type IngestOutcome =
       result: 'stored';
       event: Event;
       jobs: number;
+      /** the sink of each job */
+      sinks: string[];
       /** the lanes that have a job due now (held jobs wait for their summary) */
       dueLanes: string[];
       knownType: boolean;
@@ -49,7 +51,7 @@ export async function ingest(request: InboundRequest, deps: IngestDeps): Promise
   const result = await store(event, jobs, deps);
   if (result === 'duplicate') return { result, event };
   const dueLanes = [...new Set(jobs.filter((job) => !job.hold).map((job) => job.lane))];
-  return { result, event, jobs: jobs.length, dueLanes, knownType: isEventType(eventName(event)) };
+  return { result, event, jobs: jobs.length, sinks: jobs.map((job) => job.sink), dueLanes, knownType: isEventType(eventName(event)) };
 }
 
 /** The source and its secret, from the headers: checked before the body is read. */

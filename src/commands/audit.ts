@@ -1,6 +1,6 @@
 import { table, withStore } from './store';
 
-/** `audit list`: moderation actions taken from chat, newest first. */
+/** `audit list`: moderation actions taken from chat and operators' actions on the operations page, newest first. */
 export function auditList(options: { config?: string; limit?: string }): Promise<string> {
   const limit = options.limit === undefined ? 50 : Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a whole number of at least 1');
@@ -9,6 +9,10 @@ export function auditList(options: { config?: string; limit?: string }): Promise
     if (entries.length === 0) return 'no moderation action has been taken from chat';
     const rows = [['TIME', 'PLATFORM', 'SINK', 'WHO', 'ACTION', 'REPORT', 'OUTCOME', 'DETAIL']];
     for (const entry of entries) {
+      if (entry.platform === 'ops') {
+        rows.push([new Date(entry.at).toISOString(), 'ops page', entry.sink, entry.actor, entry.action, entry.ids?.join(' ') ?? '', entry.outcome, entry.detail]);
+        continue;
+      }
       rows.push([
         new Date(entry.at).toISOString(),
         entry.platform,

@@ -1,5 +1,6 @@
 import type { DeadLetterSelector } from '../store/dead-letters';
 import { printable } from './printable';
+import { dropDeadLetters, retryDeadLetters } from '../ops/operator';
 import { withStore } from './store';
 
 export interface DlqOptions {
@@ -34,9 +35,9 @@ export function dlqList(options: DlqOptions): Promise<string> {
 }
 
 export function dlqRetry(ids: string[], options: DlqOptions): Promise<string> {
-  return withStore(options.config, async (store) => `${await store.deadLetters.retry(selector(ids, options), Date.now())} dead letter(s) queued again`);
+  return withStore(options.config, (store) => retryDeadLetters(store, selector(ids, options)));
 }
 
 export function dlqDrop(ids: string[], options: DlqOptions): Promise<string> {
-  return withStore(options.config, async (store) => `${await store.deadLetters.drop(selector(ids, options))} dead letter(s) dropped`);
+  return withStore(options.config, (store) => dropDeadLetters(store, selector(ids, options)));
 }

@@ -6,7 +6,8 @@ import { openStore } from '../store/open';
 import { isInstanceAlive, processAlive } from '../store/instances';
 import { STORE_RECORD_KINDS, type StoreRecordKind } from '../store/migration';
 import type { Store } from '../store/store';
-import { formatAge, table } from './store';
+import { formatAge } from '../shared/format';
+import { table } from './store';
 
 export interface MigrateOptions {
   config?: string;

@@ -2,7 +2,7 @@ import { startBridge } from '../app';
 import { resolveConfig } from '../config';
 import { DATA_DIR } from '../config/defaults';
 import { createLogger } from '../observe/logger';
-import { announceStudio } from './studio-address';
+import { announcePage } from './page-address';
 
 /** Runs the receiver and the delivery workers until SIGTERM/SIGINT; SIGHUP reloads templates. */
 export async function serve(configFile: string | undefined): Promise<void> {
@@ -10,7 +10,8 @@ export async function serve(configFile: string | undefined): Promise<void> {
   const logger = createLogger();
   const bridge = await startBridge({ config, logger });
   logger.info({ config: file ?? 'built-in default', port: bridge.port }, 'misskey-bridge is listening');
-  if (bridge.studio) announceStudio(bridge.studio, config);
+  if (bridge.studio) announcePage('studio', bridge.studio, config);
+  if (bridge.ops) announcePage('operations page', bridge.ops, config);
   if (!file) printWelcome(bridge.port, config.sources.default!.secret, generatedSecret);
   for (const [name, source] of Object.entries(config.sources)) {
     if (source.secret === '') logger.warn({ source: name }, 'this source has an empty secret: anyone who knows the URL can post events');

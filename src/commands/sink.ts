@@ -1,8 +1,7 @@
 import os from 'node:os';
-import type { Config } from '../config';
-import type { Store } from '../store/store';
-import type { SinkPause } from '../store/pauses';
-import { formatAge, table, withStore } from './store';
+import { pausedState, pauseSinkIn, resumeSinkIn } from '../ops/operator';
+import { formatAge } from '../shared/format';
+import { table, withStore } from './store';
 
 /**
  * `sink status | pause | resume`: a pause lives in the store, so a running `serve` (every instance
@@ -19,22 +18,6 @@ function operator(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function pausedState(pause: SinkPause, now: number): string {
-  const by = pause.by === undefined ? '' : ` by ${pause.by}`;
-  return `paused since ${new Date(pause.since).toISOString()} (${formatAge(now - pause.since)} ago)${by}`;
-}
-
-async function waiting(store: Store, sink: string): Promise<{ count: number; oldestAt: number | null }> {
-  let count = 0;
-  let oldestAt: number | null = null;
-  for (const lane of await store.jobs.stats()) {
-    if (lane.sink !== sink) continue;
-    count += lane.depth;
-    if (lane.oldestAt !== null) oldestAt = oldestAt === null ? lane.oldestAt : Math.min(oldestAt, lane.oldestAt);
-  }
-  return { count, oldestAt };
 }
 
 /** `sink status`: each configured sink's type, state, waiting count, oldest waiting age and dead letters. */
@@ -63,35 +46,12 @@ export function sinkStatus(options: SinkOptions): Promise<string> {
   });
 }
 
-function knownSink(config: Config, name: string): void {
-  if (name in config.sinks) return;
-  const known = Object.keys(config.sinks);
-  throw new Error(`no sink named "${name}" (configured: ${known.length > 0 ? known.join(', ') : 'none'})`);
-}
-
 /** `sink pause NAME`: hold the sink's messages, for every instance, until `sink resume NAME`. */
 export function sinkPause(name: string, options: SinkOptions): Promise<string> {
-  return withStore(options.config, async (store, config) => {
-    knownSink(config, name);
-    const already = (await store.pauses.list()).find((pause) => pause.sink === name);
-    if (already) return `sink "${name}" was already ${pausedState(already, Date.now())}`;
-    await store.pauses.pause(name, Date.now(), operator());
-    const { count } = await waiting(store, name);
-    return `sink "${name}" paused: its messages wait (${count} waiting now) until \`sink resume ${name}\``;
-  });
+  return withStore(options.config, (store, config) => pauseSinkIn(store, config, name, operator()));
 }
 
 /** `sink resume NAME`: release a paused sink's messages, in their order. */
 export function sinkResume(name: string, options: SinkOptions): Promise<string> {
-  return withStore(options.config, async (store, config) => {
-    const paused = (await store.pauses.list()).some((pause) => pause.sink === name);
-    // a pause left on a sink since removed from the config can still be lifted
-    if (!paused) {
-      knownSink(config, name);
-      return `sink "${name}" was not paused`;
-    }
-    await store.pauses.resume(name);
-    const { count } = await waiting(store, name);
-    return `sink "${name}" resumed: ${count} waiting message(s) go out now`;
-  });
+  return withStore(options.config, (store, config) => resumeSinkIn(store, config, name));
 }

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { isInstanceAlive, processAlive } from '../store/instances';
-import { formatAge, table, withStore } from './store';
+import { formatAge } from '../shared/format';
+import { table, withStore } from './store';
 
 /** `status`: every bridge instance sharing the store, its leases and heartbeat; a dead one shows as such. */
 export function statusCommand(options: { config?: string }): Promise<string> {

@@ -4,7 +4,7 @@ import { readRecentEvents } from '../store/sqlite/recent';
 import type { Store } from '../store/store';
 import { TemplateStore, templateFolders } from '../render/template-store';
 import { startStudio } from '../studio/server';
-import { announceStudio } from './studio-address';
+import { announcePage } from './page-address';
 
 /** `studio`: the template playground on its own, beside a running bridge or without one. */
 export async function studioCommand(options: { config?: string; host?: string; port?: string }): Promise<void> {
@@ -28,7 +28,7 @@ export async function studioCommand(options: { config?: string; host?: string; p
     host: options.host ?? config.studio.host,
     port: options.port === undefined ? config.studio.port : Number(options.port),
   });
-  announceStudio(studio, config);
+  announcePage('studio', studio, config);
   const stop = () => {
     templates.close();
     void Promise.all([studio.close(), redis?.close()]).then(() => process.exit(0));

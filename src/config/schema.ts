@@ -51,6 +51,17 @@ export const source = z
     }
   });
 
+/** A local web page the bridge serves: off by default, on localhost unless told otherwise. */
+const localPage = (port: number) =>
+  z
+    .object({
+      enabled: z.boolean().default(false),
+      host: z.string().default('127.0.0.1'),
+      port: z.coerce.number().int().min(0).max(65535).default(port),
+    })
+    .strict()
+    .default({ enabled: false, host: '127.0.0.1', port });
+
 export const configSchema = z
   .object({
     server: serverSettings.default(serverSettings.parse({})),
@@ -87,14 +98,9 @@ export const configSchema = z
       .default({ timeZone: 'UTC', locale: 'en', slackCw: 'link' }),
     delivery: deliverySettings.default(deliverySettings.parse({})),
     /** the template playground: `studio` runs it alone; `serve` runs it too when enabled */
-    studio: z
-      .object({
-        enabled: z.boolean().default(false),
-        host: z.string().default('127.0.0.1'),
-        port: z.coerce.number().int().min(0).max(65535).default(3001),
-      })
-      .strict()
-      .default({ enabled: false, host: '127.0.0.1', port: 3001 }),
+    studio: localPage(3001),
+    /** the operations page: a live view of sources, sinks, dead letters and instances, with the buttons `sink` and `dlq` offer */
+    ops: localPage(3002),
     /** replies in threads, edits in place: how long the bridge remembers which message it made for a note or report */
     conversations: z
       .object({ keep: duration.refine((ms) => ms >= 60_000, 'must be at least 1m').default(30 * 24 * 3_600_000) })

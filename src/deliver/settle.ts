@@ -1,4 +1,5 @@
 import type { RetryPolicy } from './policy';
+import { attemptRecords, type AttemptOutcome } from '../observe/activity';
 import type { Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
 import type { Job } from '../store/jobs';
@@ -51,6 +52,7 @@ export class Settler {
   async settle(sink: Sink, lane: string, jobs: Job[], verdict: Verdict): Promise<void> {
     const { store, metrics, logger, policy } = this.deps;
     const now = this.now();
+    metrics?.activity.settled(attemptRecords(jobs, attemptOutcome(verdict), verdict.kind === 'delivered' ? undefined : verdict.reason, now));
     const log = logger.child({ sink: sink.name, lane, jobs: jobs.map((job) => job.id) });
     switch (verdict.kind) {
       case 'delivered': {
@@ -136,4 +138,10 @@ export class Settler {
     this.deps.metrics?.deadLetters.inc({ sink: sink.name }, jobs.length);
     this.deps.logger.error({ sink: sink.name, jobs: jobs.map((job) => job.id), reason }, 'delivery failed for good; moved to the dead-letter list');
   }
+}
+
+/** A wait for the platform's limit (a 429, or the client's own bucket running dry) is no failure. */
+function attemptOutcome(verdict: Verdict): AttemptOutcome {
+  if (verdict.kind === 'retry' && (verdict.rateLimited || verdict.pace)) return 'rate_limited';
+  return verdict.kind;
 }

@@ -2,10 +2,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { InstanceInfo } from '../store/instances';
 import type { LaneStats } from '../store/jobs';
 import type { SinkPause } from '../store/pauses';
+import { Activity } from './activity';
 
 /** The bridge's Prometheus metrics (documented in docs/operations.md). Labels never carry secrets. */
 export class Metrics {
   readonly registry = new Registry();
+  /** the same counts, per minute and per attempt, for the operations page */
+  readonly activity = new Activity();
   readonly eventsReceived = new Counter({
     name: 'misskey_bridge_events_received_total',
     help: 'Webhook requests by source, event type and outcome (stored, duplicate, refused status)',

@@ -44,6 +44,7 @@ export function unroutedReporter(deps: UnroutedDeps): (event: Event) => void {
     const name = eventName(event);
     // types this bridge does not know share one label, as in events_received_total
     deps.metrics.eventsUnrouted.inc({ source: event.source, type: event.type });
+    deps.metrics.activity.eventUnrouted(event.source);
     const heldBack = once.take(`${event.source}:${name}`);
     if (heldBack === null) return;
     deps.logger.warn(

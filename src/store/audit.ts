@@ -23,14 +23,33 @@ export interface AuditEntry {
   detail?: string;
 }
 
+/** What an operator did on the operations page, as the audit log keeps it. */
+export interface OperatorAction {
+  at: number;
+  platform: 'ops';
+  action: 'sink-pause' | 'sink-resume' | 'dlq-replay' | 'dlq-discard';
+  /** who: the page has one token, so this is the address the request came from */
+  actor: string;
+  /** the sink paused or resumed, or the dead letters' sinks */
+  sink: string;
+  /** the dead letters acted on, by id */
+  ids?: string[];
+  outcome: 'done' | 'failed';
+  /** what the action answered, in the words the CLI prints */
+  detail: string;
+}
+
+/** An entry of the audit log: an action tried from chat, or one done on the operations page. */
+export type LoggedAction = AuditEntry | OperatorAction;
+
 /** How many entries the stores keep (the oldest go first); the log is for review, not an archive. */
 export const AUDIT_KEEP = 100_000;
 
 export interface AuditStore {
   /** appends an entry (the oldest beyond AUDIT_KEEP are dropped) */
-  append(entry: AuditEntry): Promise<void>;
+  append(entry: LoggedAction): Promise<void>;
   /** the last `limit` entries, newest first */
-  list(limit: number): Promise<AuditEntry[]>;
+  list(limit: number): Promise<LoggedAction[]>;
 }
 
 /** A guard against doing an action twice, for every instance sharing the store. */

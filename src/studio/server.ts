@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config';
 import type { Event } from '../normalize/event';
@@ -12,8 +10,9 @@ import { describeEvent, EventSources, PayloadError, type PayloadChoice } from '.
 import { PathError, TemplateFiles } from './files';
 import { renderPage } from './page';
 import { compileEdited, Previewer, problem } from './preview';
-import { checkHost, checkOrigin, securityHeaders } from './guard';
-import { newToken, requireToken } from './token';
+import { checkHost, checkOrigin, securityHeaders } from '../web/guard';
+import { listenPage, type RunningPage } from '../web/local-server';
+import { newToken, requireToken } from '../web/token';
 
 export interface StudioOptions {
   config: Config;
@@ -28,15 +27,7 @@ export interface StudioOptions {
   token?: string;
 }
 
-export interface RunningStudio {
-  /** the page's URL, token included */
-  url: string;
-  /** the page's URL without the token */
-  origin: string;
-  port: number;
-  token: string;
-  close(): Promise<void>;
-}
+export type RunningStudio = RunningPage;
 
 interface EditedBody {
   path?: unknown;
@@ -58,7 +49,7 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
   app.disable('x-powered-by');
   app.use(securityHeaders(assets.importMap));
   app.use(checkHost(options.host));
-  app.use(requireToken(token));
+  app.use(requireToken(token, { cookie: 'studio', header: 'x-studio-token', refusal: 'token required: open the URL the studio printed' }));
   app.use(checkOrigin);
   app.use(express.json({ limit: '1mb' }));
   app.use(assets.router);
@@ -145,21 +136,5 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
     }
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(options.port, options.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
-  });
-  const port = (server.address() as AddressInfo).port;
-  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const origin = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${port}`;
-  return {
-    url: `${origin}/?token=${token}`,
-    origin,
-    port,
-    token,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenPage(app, options.host, options.port, token);
 }

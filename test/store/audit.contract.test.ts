@@ -1,5 +1,7 @@
-import type { AuditEntry } from '../../src/store/audit';
+import type { AuditEntry, LoggedAction } from '../../src/store/audit';
 import { describeStores, HOSTILE, T0 } from './contract';
+
+const reportIds = (entries: LoggedAction[]) => entries.map((e) => ('reportId' in e ? e.reportId : e.action));
 
 const entry = (n: number, overrides: Partial<AuditEntry> = {}): AuditEntry => ({
   at: T0 + n,
@@ -17,9 +19,9 @@ describeStores('AuditStore and ClaimStore', (t) => {
   describe('audit log', () => {
     it('lists the newest entries first, at most `limit`, and keeps them across a reopen', async () => {
       for (let n = 0; n < 5; n++) await t.store.audit.append(entry(n));
-      expect((await t.store.audit.list(3)).map((e) => e.reportId)).toEqual(['r4', 'r3', 'r2']);
+      expect(reportIds(await t.store.audit.list(3))).toEqual(['r4', 'r3', 'r2']);
       await t.reopen();
-      expect((await t.store.audit.list(10)).map((e) => e.reportId)).toEqual(['r4', 'r3', 'r2', 'r1', 'r0']);
+      expect(reportIds(await t.store.audit.list(10))).toEqual(['r4', 'r3', 'r2', 'r1', 'r0']);
       expect(await t.store.audit.list(0)).toEqual([]);
     });
 

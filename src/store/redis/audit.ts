@@ -1,20 +1,20 @@
-import { AUDIT_KEEP, type AuditEntry, type AuditStore, type ClaimStore } from '../audit';
+import { AUDIT_KEEP, type AuditStore, type LoggedAction, type ClaimStore } from '../audit';
 import type { RedisContext } from './client';
 
 /** a stream, field `e` = JSON AuditEntry, trimmed to about AUDIT_KEEP */
 export class RedisAudit implements AuditStore {
   constructor(private readonly r: RedisContext) {}
 
-  async append(entry: AuditEntry): Promise<void> {
+  async append(entry: LoggedAction): Promise<void> {
     await this.r.run(() => this.r.client.xadd(`${this.r.p}audit`, 'MAXLEN', '~', AUDIT_KEEP, '*', 'e', JSON.stringify(entry)));
   }
 
-  async list(limit: number): Promise<AuditEntry[]> {
+  async list(limit: number): Promise<LoggedAction[]> {
     if (limit <= 0) return [];
     const rows = await this.r.run(() => this.r.client.xrevrange(`${this.r.p}audit`, '+', '-', 'COUNT', limit));
     return rows.flatMap(([, fields]) => {
       const at = fields.indexOf('e');
-      return at >= 0 && fields[at + 1] !== undefined ? [JSON.parse(fields[at + 1]!) as AuditEntry] : [];
+      return at >= 0 && fields[at + 1] !== undefined ? [JSON.parse(fields[at + 1]!) as LoggedAction] : [];
     });
   }
 }

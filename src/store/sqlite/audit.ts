@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { AUDIT_KEEP, type AuditEntry, type AuditStore, type ClaimStore } from '../audit';
+import { AUDIT_KEEP, type AuditStore, type LoggedAction, type ClaimStore } from '../audit';
 import { guard } from './rows';
 
 export class SqliteAudit implements AuditStore {
@@ -12,19 +12,19 @@ export class SqliteAudit implements AuditStore {
       trim: db.prepare<[number]>('DELETE FROM audit WHERE seq <= (SELECT max(seq) FROM audit) - ?'),
       list: db.prepare<[number], string>('SELECT data FROM audit ORDER BY seq DESC LIMIT ?').pluck(),
     };
-    this.appendTransaction = db.transaction((entry: AuditEntry) => {
+    this.appendTransaction = db.transaction((entry: LoggedAction) => {
       const { lastInsertRowid } = this.s.append.run(entry.at, JSON.stringify(entry));
       if (Number(lastInsertRowid) % 1000 === 0) this.s.trim.run(AUDIT_KEEP);
     });
   }
 
-  async append(entry: AuditEntry): Promise<void> {
+  async append(entry: LoggedAction): Promise<void> {
     guard(this.db, () => this.appendTransaction(entry));
   }
 
-  async list(limit: number): Promise<AuditEntry[]> {
+  async list(limit: number): Promise<LoggedAction[]> {
     if (limit <= 0) return [];
-    return this.s.list.all(limit).map((data) => JSON.parse(data) as AuditEntry);
+    return this.s.list.all(limit).map((data) => JSON.parse(data) as LoggedAction);
   }
 }
 

@@ -1,7 +1,8 @@
-/** What keeps other web pages out of the studio: Host and Origin checks, and the page's CSP. */
+/** What keeps other web pages out of the local pages (studio, operations page): Host and Origin checks, the studio's CSP. */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
+import { pageHeaders } from './local-server';
 
 /**
  * DNS rebinding: a hostile site can point its own name at 127.0.0.1, and its page then reaches the
@@ -72,15 +73,5 @@ function contentSecurityPolicy(importMap: string): string {
 
 /** On every answer: never cached, never framed, no referrer, and the CSP above. */
 export function securityHeaders(importMap: string) {
-  const headers = {
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'x-frame-options': 'DENY',
-    'content-security-policy': contentSecurityPolicy(importMap),
-  };
-  return (_request: Request, response: Response, next: NextFunction) => {
-    response.set(headers);
-    next();
-  };
+  return pageHeaders({ 'content-security-policy': contentSecurityPolicy(importMap) });
 }

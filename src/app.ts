@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
+import { readerOf, renderSettings } from './config/locale';
 import { templateRenderer } from './deliver/render-jobs';
 import { startHeartbeat } from './deliver/heartbeat';
 import { summaryRenderer } from './deliver/summary';
@@ -54,7 +55,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const { config, logger } = options;
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
-  const templates = new TemplateStore(templateFolders(config.templates), config.render, logger, templatePlatforms(config));
+  const templates = new TemplateStore(templateFolders(config.templates), renderSettings(config), logger, templatePlatforms(config));
+  const readers = (sink: string | undefined) => readerOf(config, sink);
   const missing = missingRouteTemplates(config.routes, templates.get());
   if (missing.length > 0) throw new TemplateError(missing.join('\n'));
   const queue = options.queue ?? (await openQueue(config.storage));
@@ -67,7 +69,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     queue,
     sinks,
     policy: config.delivery,
-    render: templateRenderer(() => templates.get(), config.delivery.renderBudget),
+    render: templateRenderer(() => templates.get(), config.delivery.renderBudget, readers),
     logger: logger.child({ component: 'deliver' }),
     metrics,
     now,
@@ -79,7 +81,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       keepMs: config.conversations.keep,
       threadsOff: new Set(Object.entries(config.sinks).filter(([, sink]) => sink.threads === 'off').map(([name]) => name)),
     },
-    renderSummary: summaryRenderer(() => templates.get()),
+    renderSummary: summaryRenderer(() => templates.get(), readers),
     cardActions: moderation.cardActions,
   });
 

@@ -1,4 +1,5 @@
 import { resolveConfig, type Config } from '../config';
+import { readerOf } from '../config/locale';
 import { summaryRenderer } from '../deliver/summary';
 import type { Event } from '../normalize/event';
 import { eventName } from '../normalize/event';
@@ -51,7 +52,7 @@ export function checkCommand(configFile: string | undefined): CheckReport {
 
 /** Routes that group events or keep quiet hours send summaries: one of all the samples, per sink. */
 function checkSummaries(config: Config, bridge: OfflineBridge, events: Event[], problems: string[]): number {
-  const render = summaryRenderer(() => bridge.templates);
+  const render = summaryRenderer(() => bridge.templates, (sink) => readerOf(config, sink));
   const sinks = new Set(
     config.routes
       .filter((route) => route.group || (!route.urgent && route.quiet !== false && (route.quiet ?? config.quiet)))
@@ -61,7 +62,7 @@ function checkSummaries(config: Config, bridge: OfflineBridge, events: Event[], 
     const sink = bridge.sinks.get(name)!;
     const where = `a summary of ${events.length} sample events → sink "${name}"`;
     try {
-      const message = render(events.map((payload) => ({ payload, hold: { until: 0, group: 'check', kind: 'group' } })), sink.platform);
+      const message = render(events.map((payload) => ({ payload, sink: name, hold: { until: 0, group: 'check', kind: 'group' } })), sink.platform);
       const limit = SINKS[config.sinks[name]!.type].textLimit;
       if (message.text.length > limit) problems.push(`${where}: the digest message is ${message.text.length} characters; the platform shows at most ${limit} (it will be cut)`);
       sink.build({ key: 'check', messages: [message] });

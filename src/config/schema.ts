@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES, VISIBILITIES } from '../normalize/event';
 import { sinkConfig } from '../sinks/schemas';
+import { localeName, timeZoneName } from './locale';
 import { byteSize, duration } from './units';
 
 /** Event types of Misskey forks that routes may name besides Misskey's own. */
@@ -63,8 +64,8 @@ export const quietHours = z
   .object({
     from: clockTime,
     to: clockTime,
-    /** IANA zone the times are in; default `render.timeZone` */
-    timeZone: z.string().refine(validTimeZone, 'unknown time zone (use an IANA name such as Europe/Berlin)').optional(),
+    /** IANA zone the times are in; default the top-level `timezone` (else `render.timeZone`) */
+    timeZone: timeZoneName.optional(),
   })
   .strict()
   .refine((quiet) => quiet.from !== quiet.to, { message: '"from" and "to" must differ', path: ['to'] });
@@ -174,15 +175,6 @@ export const serverSettings = z
   })
   .strict();
 
-function validTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export const configSchema = z
   .object({
     server: serverSettings.default(serverSettings.parse({})),
@@ -206,12 +198,16 @@ export const configSchema = z
       ])
       .default({ driver: 'sqlite', path: './data/bridge.db', sync: 'normal' }),
     templates: z.string().default('./templates'),
+    /** the language of the messages (and their dates) for every sink that sets none; default `render.locale`, else `en` */
+    locale: localeName.optional(),
+    /** IANA zone of the times in messages and of quiet hours; default `render.timeZone`, else UTC */
+    timezone: timeZoneName.optional(),
     render: z
       .object({
-        /** IANA zone for absolute times, e.g. Europe/Berlin */
-        timeZone: z.string().refine(validTimeZone, 'unknown time zone (use an IANA name such as Europe/Berlin)').default('UTC'),
-        /** BCP 47 locale for dates and numbers */
-        locale: z.string().default('en'),
+        /** older name of the top-level `timezone`, which wins when both are set */
+        timeZone: timeZoneName.default('UTC'),
+        /** older name of the top-level `locale`, which wins when both are set */
+        locale: localeName.default('en'),
         /** Slack has no spoilers: `link` hides a CW'd note's text behind a link to the note, `reveal` shows it under the CW */
         slackCw: z.enum(['link', 'reveal']).default('link'),
       })

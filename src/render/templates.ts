@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
+import { Catalogs, type Reader, type Wording } from './catalog';
 import { PLATFORMS, type Platform } from './message';
 import { createEnvironment, HelperFailure, renderFunction, type Environment } from './environment';
 import { splitFrontMatter } from './front-matter';
@@ -14,7 +15,7 @@ export const BUNDLED_TEMPLATES = path.resolve(__dirname, '../../templates');
 /** Name of the template used for event types that have none of their own. */
 export const FALLBACK_TEMPLATE = 'unknown';
 
-type Render = (view: TemplateView) => string;
+type Render = (view: TemplateView, wording: Wording) => string;
 
 /** One template compiled for one platform: its markup and the plain text beside it. */
 export interface PlatformTemplate {
@@ -39,8 +40,8 @@ export const PLATFORM_TARGET: Record<Platform, MfmTarget> = {
   console: 'plain',
 };
 
-
-export type RenderSettings = Omit<HelperSettings, 'target'>;
+/** How the helpers write (HelperSettings but the markup), and whom a message is for unless told. */
+export type RenderSettings = Omit<HelperSettings, 'target'> & Reader;
 
 /**
  * Every template of every platform, each file read, parsed and checked at load so that a broken
@@ -50,7 +51,13 @@ export type RenderSettings = Omit<HelperSettings, 'target'>;
 export class TemplateSet {
   private readonly compiled = new Map<string, PlatformTemplate>();
 
-  private constructor(private readonly templates: Map<string, CheckedTemplate>) {}
+  private constructor(
+    private readonly templates: Map<string, CheckedTemplate>,
+    /** the message catalogs read with the templates, from the same folders */
+    readonly catalogs: Catalogs,
+    /** whom a message is for when the caller names no reader */
+    private readonly reader: Reader,
+  ) {}
 
   /**
    * Loads the bundled templates, then the operator's folder over them, for these platforms (all
@@ -68,15 +75,20 @@ export class TemplateSet {
         if (file) templates.set(key(name, platform), checkFile(name, file, envs, PLATFORM_TARGET[platform], parts));
       }
     }
-    return new TemplateSet(templates);
+    return new TemplateSet(templates, Catalogs.load(folders), readerOf(settings));
   }
 
   /** One template's text checked as `load` checks a file (same checks, `file:line` errors), for these platforms. */
-  static fromText(name: string, file: string, source: string, platforms: readonly Platform[], settings: RenderSettings): TemplateSet {
+  static fromText(name: string, file: string, source: string, platforms: readonly Platform[], settings: RenderSettings, catalogs: Catalogs): TemplateSet {
     const envs = environments(settings);
     const parts = new Map<string, CheckedPart>();
     const check = (platform: Platform) => checkFile(name, file, envs, PLATFORM_TARGET[platform], parts, source);
-    return new TemplateSet(new Map(platforms.map((platform) => [key(name, platform), check(platform)])));
+    return new TemplateSet(new Map(platforms.map((platform) => [key(name, platform), check(platform)])), catalogs, readerOf(settings));
+  }
+
+  /** The words and dates of a reader (the configured default one unless told). */
+  wording(reader: Reader = this.reader): Wording {
+    return this.catalogs.wording(reader);
   }
 
   /** The named template for a platform, or undefined; compiled on its first use. */
@@ -119,9 +131,9 @@ class CheckedPart {
   }
 
   private located(render: Render): Render {
-    return (view) => {
+    return (view, wording) => {
       try {
-        return render(view);
+        return render(view, wording);
       } catch (error) {
         throw this.fail(error instanceof HelperFailure ? (error.line ?? 1) : 1, (error as Error).message);
       }
@@ -271,12 +283,14 @@ function rejectUnsafe(ast: hbs.AST.Program, fail: (line: number, message: string
   visitor.accept(ast);
 }
 
-const trimmed = (render: Render): Render => (view) => render(view).trim();
+const trimmed = (render: Render): Render => (view, wording) => render(view, wording).trim();
+
+const readerOf = (settings: RenderSettings): Reader => ({ locale: settings.locale, timeZone: settings.timeZone });
 
 /** Trims the edges; Matrix HTML turns line breaks outside <pre> into <br>. */
 function postProcess(render: Render, target: MfmTarget): Render {
-  if (target !== 'matrix') return (view) => render(view).trim();
-  return (view) => htmlLineBreaks(render(view).trim());
+  if (target !== 'matrix') return (view, wording) => render(view, wording).trim();
+  return (view, wording) => htmlLineBreaks(render(view, wording).trim());
 }
 
 export function htmlLineBreaks(html: string): string {

@@ -37,12 +37,12 @@ export class HoldPlanner {
   private lastPruneAt = -Infinity;
 
   constructor(
-    config: Pick<Config, 'routes' | 'quiet'> & { render?: Pick<Config['render'], 'timeZone'> },
+    config: Pick<Config, 'routes' | 'quiet'> & { timezone?: string; render?: Pick<Config['render'], 'timeZone'> },
     private readonly now: () => number,
   ) {
     this.routes = new Map(config.routes.map((route) => [route.name, route]));
     this.defaultQuiet = config.quiet;
-    this.timeZone = config.render?.timeZone ?? 'UTC';
+    this.timeZone = config.timezone ?? config.render?.timeZone ?? 'UTC';
   }
 
   /** The hold for one planned job, or undefined when it goes out at once. */

@@ -4,7 +4,7 @@ import type { Event } from '../normalize/event';
 import { createEnvironment } from '../render/environment';
 import type { Platform } from '../render/message';
 import { renderMessage } from '../render/render';
-import { TemplateError, TemplateSet } from '../render/templates';
+import { TemplateError, TemplateSet, type RenderSettings } from '../render/templates';
 import { buildView } from '../render/view';
 import { sinkConfig, type SinkConfig } from '../sinks/schemas';
 import { createSink } from '../sinks/registry';
@@ -40,10 +40,10 @@ export interface PlatformPreview {
 }
 
 /** Compiles the edited text the way the bridge does; the problem names the line. */
-export function compileEdited(file: Omit<TemplateFile, 'origin'>, text: string, settings: Config['render']): TemplateSet | TemplateProblem {
+export function compileEdited(file: Omit<TemplateFile, 'origin'>, text: string, settings: RenderSettings, loaded: TemplateSet): TemplateSet | TemplateProblem {
   const platforms = file.platform ? [file.platform] : PREVIEW_PLATFORMS;
   try {
-    return TemplateSet.fromText(file.name, file.path, text, platforms, settings);
+    return TemplateSet.fromText(file.name, file.path, text, platforms, settings, loaded.catalogs);
   } catch (error) {
     return problem(error);
   }

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config';
+import { renderSettings } from '../config/locale';
 import type { Event } from '../normalize/event';
 import type { Logger } from '../observe/logger';
 import { renderMessage } from '../render/render';
@@ -86,7 +87,7 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
   const edited = (body: EditedBody, response: Response) => {
     const file = files.describe(String(body.path ?? ''));
     const text = typeof body.text === 'string' ? body.text : '';
-    const compiled = compileEdited(file, text, config.render);
+    const compiled = compileEdited(file, text, renderSettings(config), options.templates());
     if ('line' in compiled) {
       response.status(422).json({ error: compiled });
       return undefined;

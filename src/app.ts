@@ -62,7 +62,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const queue = options.queue ?? (await openQueue(config.storage));
   const sinks = new Map(Object.entries(config.sinks).map(([name, sinkConfig]) => [name, createSink(name, sinkConfig, { logger })]));
   const started = new Set<string>();
-  const moderation = startModeration({ config, queue, logger, now });
+  const sinkWording = (sink: string) => templates.get().wording(readerOf(config, sink));
+  const moderation = startModeration({ config, queue, logger, now, wording: sinkWording });
   const starting = [...sinks.values()].map((sink) => keepStarting(sink, started, logger));
 
   const worker = new DeliveryWorker({
@@ -80,6 +81,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     conversations: {
       keepMs: config.conversations.keep,
       threadsOff: new Set(Object.entries(config.sinks).filter(([, sink]) => sink.threads === 'off').map(([name]) => name)),
+      wording: sinkWording,
     },
     renderSummary: summaryRenderer(() => templates.get(), readers),
     cardActions: moderation.cardActions,

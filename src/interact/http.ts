@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Config } from '../config';
 import type { Logger } from '../observe/logger';
 import type { Queue } from '../queue/queue';
+import type { Wording } from '../render/catalog';
 import { resolveTarget } from '../sinks/discord/target';
 import { answerDiscord, type DiscordInteraction, type InteractionAnswer } from './discord';
 import type { Moderation } from './moderate';
@@ -19,6 +20,8 @@ export interface InteractionDeps {
   now: () => number;
   moderation: Moderation;
   bodyLimit: number;
+  /** a sink's words: the answers a moderator sees are in its language */
+  wording: (sink: string) => Wording;
 }
 
 export interface Interactions {
@@ -94,7 +97,7 @@ export function interactionRoutes(deps: InteractionDeps): Interactions {
     }
     const id = typeof interaction.id === 'string' ? `discord:${interaction.id}` : undefined;
     await handle(res, name, 'discord', id, () =>
-      answerDiscord(interaction, { sink: name, apiBase: discordApiBase(sink), moderation: deps.moderation, logger: log }),
+      answerDiscord(interaction, { sink: name, apiBase: discordApiBase(sink), moderation: deps.moderation, logger: log, wording: deps.wording(name) }),
     );
   });
 
@@ -117,7 +120,7 @@ export function interactionRoutes(deps: InteractionDeps): Interactions {
     }
     const origins = [SLACK_RESPONSE_ORIGIN, ...(sink.apiUrl ? [new URL(sink.apiUrl).origin] : [])];
     await handle(res, name, 'slack', slackReplayKey(payload), () =>
-      answerSlack(payload, { sink: name, moderation: deps.moderation, logger: log, responseOrigins: origins }),
+      answerSlack(payload, { sink: name, moderation: deps.moderation, logger: log, responseOrigins: origins, wording: deps.wording(name) }),
     );
   });
 

@@ -2,6 +2,7 @@ import type express from 'express';
 import type { Config } from '../config';
 import type { Logger } from '../observe/logger';
 import type { Queue } from '../queue/queue';
+import type { Wording } from '../render/catalog';
 import type { CardActions, Sink } from '../sinks/sink';
 import type { Job } from '../queue/queue';
 import { cardActionsFor, moderatedSink } from './cards';
@@ -18,7 +19,16 @@ export interface RunningModeration {
 }
 
 /** Moderation from chat, wired from the config: nothing runs unless a sink lists moderators. */
-export function startModeration(deps: { config: Config; queue: Queue; logger: Logger; now: () => number }): RunningModeration {
+export interface ModerationSetup {
+  config: Config;
+  queue: Queue;
+  logger: Logger;
+  now: () => number;
+  /** a sink's words (its locale and time zone): cards, answers and notices are in its language */
+  wording: (sink: string) => Wording;
+}
+
+export function startModeration(deps: ModerationSetup): RunningModeration {
   const { config } = deps;
   const admins = new Map<string, MisskeyAdmin>();
   for (const [name, source] of Object.entries(config.sources)) {
@@ -36,12 +46,14 @@ export function startModeration(deps: { config: Config; queue: Queue; logger: Lo
   // Discord and Slack call the bridge; on Matrix the bridge listens to the room
   const http = moderated.some(([, sink]) => sink.type !== 'matrix') ? interactionRoutes({ ...deps, moderation, bodyLimit: config.server.bodyLimit }) : undefined;
   const listeners = moderated.flatMap(([name, sink]) =>
-    sink.type === 'matrix' ? [new MatrixModerationListener({ sink: name, config: sink, moderation, logger: deps.logger, now: deps.now })] : [],
+    sink.type === 'matrix'
+      ? [new MatrixModerationListener({ sink: name, config: sink, moderation, logger: deps.logger, now: deps.now, wording: () => deps.wording(name) })]
+      : [],
   );
   for (const listener of listeners) listener.start();
   return {
     router: http?.router,
-    cardActions: cardActionsFor(config),
+    cardActions: cardActionsFor(config, deps.wording),
     async stop() {
       await Promise.all(listeners.map((listener) => listener.stop()));
       await http?.drain();

@@ -5,6 +5,7 @@ import type { Event } from '../normalize/event';
 import { eventName } from '../normalize/event';
 import { SINKS } from '../sinks/registry';
 import { missingRouteTemplates } from '../render/template-store';
+import { CATALOG_FOLDER, type Catalogs } from '../render/catalog';
 import { lintRoutes } from '../route/lint';
 import { OfflineBridge } from './offline';
 import { sampleEvents } from './payload';
@@ -46,8 +47,16 @@ export function checkCommand(configFile: string | undefined): CheckReport {
     }
   }
   rendered += checkSummaries(config, bridge, samples.map(([, event]) => event), problems);
-  notes.push(`rendered ${rendered} sample messages`);
-  return { problems, warnings: lintRoutes(config), notes };
+  notes.push(`rendered ${rendered} sample messages`, `catalogs: ${bridge.templates.catalogs.names().join(', ')}`);
+  return { problems, warnings: [...lintRoutes(config), ...bridge.templates.catalogs.warnings, ...localeWarnings(config, bridge.templates.catalogs)], notes };
+}
+
+/** Sinks (and the default) whose locale no catalog speaks: their messages are in English. */
+function localeWarnings(config: Config, catalogs: Catalogs): string[] {
+  const readers: [string, string][] = [['the default locale', readerOf(config).locale], ...Object.keys(config.sinks).map((sink): [string, string] => [`sink "${sink}"`, readerOf(config, sink).locale])];
+  return readers
+    .filter(([, locale]) => !catalogs.speaks(locale))
+    .map(([who, locale]) => `${who}: no catalog for "${locale}", so its messages are in English (add ${CATALOG_FOLDER}/${locale.split('-')[0]}.json to the templates folder)`);
 }
 
 /** Routes that group events or keep quiet hours send summaries: one of all the samples, per sink. */

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config';
-import { renderSettings } from '../config/locale';
+import { readerOf, renderSettings } from '../config/locale';
 import type { Event } from '../normalize/event';
 import type { Logger } from '../observe/logger';
 import { renderMessage } from '../render/render';
@@ -41,6 +41,8 @@ interface EditedBody {
   text?: unknown;
   payload?: PayloadChoice;
   sink?: unknown;
+  /** the language to preview in (one that has a catalog) */
+  locale?: unknown;
 }
 
 /** The template playground: a page, its assets and a small JSON API, every route behind the token. */
@@ -70,6 +72,8 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
         recent: (await events.recent()).map(describeEvent),
         sinks: Object.entries(config.sinks).map(([name, sink]) => ({ name, type: sink.type })),
         importMap: assets.importMap,
+        locales: options.templates().catalogs.names(),
+        locale: readerOf(config).locale,
       }),
     );
   });
@@ -100,7 +104,8 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
     const ok = edited(body, response);
     if (!ok) return;
     const event = await events.resolve(body.payload ?? { kind: 'sample', name: ok.file.name });
-    response.json({ previews: previewer.preview(event, ok.file, ok.text, ok.compiled, options.templates()) });
+    const reader = { ...readerOf(config), ...(typeof body.locale === 'string' && options.templates().catalogs.names().includes(body.locale) ? { locale: body.locale } : {}) };
+    response.json({ previews: previewer.preview(event, ok.file, ok.text, ok.compiled, options.templates(), reader) });
   });
 
   app.put('/api/template', (request, response) => {
@@ -126,7 +131,8 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
     const templates = ok.compiled.get(ok.file.name, sink.platform) ? ok.compiled : options.templates();
     try {
       await sink.start();
-      const verdict = await sink.send({ key: `studio:${event.id}:${Date.now()}`, messages: [renderMessage(event, ok.file.name, sink.platform, templates)] });
+      const message = renderMessage(event, ok.file.name, sink.platform, templates, readerOf(config, name));
+      const verdict = await sink.send({ key: `studio:${event.id}:${Date.now()}`, messages: [message] });
       response.json({ verdict });
     } catch (error) {
       response.json({ verdict: { kind: 'failed', reason: (error as Error).message } });

@@ -1,7 +1,7 @@
 import { eventActor, eventName, type Event, type User } from '../normalize/event';
 import type { Reader, Wording } from './catalog';
 import type { Message, Platform } from './message';
-import { DEFAULT_COLOR, EVENT_COLORS } from './render';
+import { DEFAULT_COLOR, EVENT_COLORS, messageWords } from './render';
 import { TemplateError, type TemplateSet } from './templates';
 import { buildView, type TemplateView } from './view';
 
@@ -125,5 +125,6 @@ export function renderDigest(events: Event[], kind: DigestView['kind'], platform
     timestamp: digest.until,
     images: [],
     fields: [],
+    words: messageWords(wording, digest.until),
   };
 }

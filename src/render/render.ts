@@ -1,6 +1,6 @@
 import { eventActor, eventNote, type Event, type Note } from '../normalize/event';
 import type { Reader, Wording } from './catalog';
-import type { Message, MessageField, MessageImage, Platform } from './message';
+import type { Message, MessageField, MessageImage, MessageWords, Platform } from './message';
 import { escapeText } from './mfm';
 import { FALLBACK_TEMPLATE, PLATFORM_TARGET, TemplateError, type TemplateSet } from './templates';
 import { buildView } from './view';
@@ -51,6 +51,17 @@ export function renderMessage(event: Event, templateName: string, platform: Plat
     timestamp: note?.createdAt ?? view.event.createdAt,
     images: shown ? images(shown) : [],
     fields: shown?.poll ? pollFields(shown, target, wording) : [],
+    words: messageWords(wording, note?.createdAt ?? view.event.createdAt),
+  };
+}
+
+/** What the sinks add in the reader's words: the time as text, the link and sensitive labels. */
+export function messageWords(wording: Wording, timestamp: string): MessageWords {
+  const time = new Date(timestamp);
+  return {
+    ...(Number.isNaN(time.getTime()) ? {} : { time: wording.date(time) }),
+    open: wording.text('common.open'),
+    sensitive: wording.text('files.sensitive'),
   };
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { IntlMessageFormat, PART_TYPE, type MessageFormatPart } from 'intl-messageformat';
+import { IntlMessageFormat } from 'intl-messageformat';
 import { TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 
 /** The language every other falls back to, key by key; its catalog names every key there is. */
@@ -25,15 +25,25 @@ interface ParsedMessage {
   format: IntlMessageFormat;
   variables: readonly string[];
   counted: ReadonlySet<string>;
-  /** the parts of a message without arguments, formatted once */
-  constant?: MessageFormatPart<unknown>[];
+  /**
+   * a message of text and plain `{value}`s only (no plural, no choice), as its pieces: it formats
+   * by joining them, as the formatter would, without the formatter's work on every render
+   */
+  simple?: readonly (string | { name: string })[];
+  /** the text of a message without arguments, formatted once */
+  constant?: string;
 }
+
+/** how many formatted times a reader keeps: one event goes to several sinks, and digests repeat */
+const DATES_KEPT = 256;
 
 type Messages = ReadonlyMap<string, ParsedMessage>;
 
 /** What one reader sees: the catalog chain of their locale (theirs, then English) and their dates. */
 export class Wording {
   private dateFormat: Intl.DateTimeFormat | undefined;
+  private readonly dates = new Map<number, string>();
+  private readonly resolved = new Map<string, ParsedMessage | null>();
 
   constructor(
     readonly reader: Reader,
@@ -45,39 +55,46 @@ export class Wording {
     return this.chain.some((messages) => messages.has(key));
   }
 
-  /** The message's parts: literal text, and the values where the message places them (as given). */
-  parts(key: string, values: Record<string, unknown> = {}): MessageFormatPart<unknown>[] {
+  /** The message in pieces: its literal text, and the values where it places them (as given). */
+  pieces(key: string, values: Record<string, unknown> = {}): unknown[] {
     const message = this.message(key);
-    if (!message) return [{ type: PART_TYPE.literal, value: key }];
-    if (message.variables.length === 0) return (message.constant ??= message.format.formatToParts());
+    if (!message) return [key];
+    if (message.simple) return message.simple.map((piece) => (typeof piece === 'string' ? piece : (values[piece.name] ?? '')));
     const complete: Record<string, unknown> = { ...values };
     for (const name of message.variables) {
       const value = complete[name];
       if (message.counted.has(name)) complete[name] = typeof value === 'number' ? value : Number(value ?? 0) || 0;
       else if (value === undefined || value === null) complete[name] = '';
     }
-    return message.format.formatToParts(complete as Record<string, string>);
+    return message.format.formatToParts(complete as Record<string, string>).map((part) => part.value);
   }
 
   /** The message as plain text. */
   text(key: string, values: Record<string, unknown> = {}): string {
-    return this.parts(key, values)
-      .map((part) => String(part.value))
-      .join('');
+    const message = this.message(key);
+    if (message && message.variables.length === 0) return (message.constant ??= this.pieces(key).join(''));
+    return this.pieces(key, values).map(String).join('');
   }
 
   /** An absolute date and time, in the reader's locale and zone. */
   date(value: Date | number): string {
-    this.dateFormat ??= new Intl.DateTimeFormat(this.reader.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: this.reader.timeZone });
-    return this.dateFormat.format(value);
+    const time = typeof value === 'number' ? value : value.getTime();
+    let shown = this.dates.get(time);
+    if (shown === undefined) {
+      this.dateFormat ??= new Intl.DateTimeFormat(this.reader.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: this.reader.timeZone });
+      if (this.dates.size >= DATES_KEPT) this.dates.clear();
+      this.dates.set(time, (shown = this.dateFormat.format(time)));
+    }
+    return shown;
   }
 
   private message(key: string): ParsedMessage | undefined {
-    for (const messages of this.chain) {
-      const message = messages.get(key);
-      if (message) return message;
+    let message = this.resolved.get(key);
+    if (message === undefined) {
+      message = this.chain.find((messages) => messages.has(key))?.get(key) ?? null;
+      this.resolved.set(key, message);
     }
-    return undefined;
+    return message ?? undefined;
   }
 }
 
@@ -177,7 +194,7 @@ function parseLanguage(name: string, files: { file: string; messages: Record<str
         const variables = new Map<string, TYPE>();
         variablesOf(format.getAst(), variables);
         const counted = new Set([...variables].filter(([, type]) => type === TYPE.plural || type === TYPE.number).map(([name]) => name));
-        parsed.set(key, { format, variables: [...variables.keys()], counted });
+        parsed.set(key, { format, variables: [...variables.keys()], counted, simple: simplePieces(format.getAst()) });
       } catch (error) {
         warnings.push(`${file}: "${key}": ${(error as Error).message}; the English message is used`);
       }
@@ -189,6 +206,16 @@ function parseLanguage(name: string, files: { file: string; messages: Record<str
     warnings.push(`${last}: no message for ${missing.map((key) => `"${key}"`).join(', ')}; the English ones are used`);
   }
   return parsed;
+}
+
+function simplePieces(elements: MessageFormatElement[]): ParsedMessage['simple'] {
+  const pieces: (string | { name: string })[] = [];
+  for (const element of elements) {
+    if (element.type === TYPE.literal) pieces.push(element.value);
+    else if (element.type === TYPE.argument) pieces.push({ name: element.value });
+    else return undefined;
+  }
+  return pieces;
 }
 
 /** every argument of a message, with the kind of its first use (a count, a choice, a value) */

@@ -53,11 +53,18 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
   }
 
   /** a catalog message with the values escaped and the markup of helpers (`user=(user actor)`) kept */
-  const word = (options: HelperOptions, key: string, values: Record<string, unknown> = {}): Safe => {
+  const word = (options: HelperOptions, key: string, values?: Record<string, unknown>): Safe => {
+    const wording = wordingOf(options);
+    let empty = true;
     const escaped: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(values)) escaped[name] = typeof value === 'string' ? escapeText(value, target) : value;
-    const parts = wordingOf(options).parts(key, escaped);
-    return safe(parts.map((part) => (part.value instanceof Handlebars.SafeString ? part.value.toHTML() : String(part.value))).join(''));
+    for (const name in values) {
+      const value = values[name];
+      escaped[name] = typeof value === 'string' ? escapeText(value, target) : value;
+      empty = false;
+    }
+    if (empty) return safe(wording.text(key));
+    const pieces = wording.pieces(key, escaped);
+    return safe(pieces.map((piece) => (piece instanceof Handlebars.SafeString ? piece.toHTML() : String(piece))).join(''));
   };
 
   const helpers: Record<string, (this: unknown, ...args: unknown[]) => unknown> = {

@@ -57,12 +57,10 @@ export function renderMessage(event: Event, templateName: string, platform: Plat
 
 /** What the sinks add in the reader's words: the time as text, the link and sensitive labels. */
 export function messageWords(wording: Wording, timestamp: string): MessageWords {
-  const time = new Date(timestamp);
-  return {
-    ...(Number.isNaN(time.getTime()) ? {} : { time: wording.date(time) }),
-    open: wording.text('common.open'),
-    sensitive: wording.text('files.sensitive'),
-  };
+  const time = Date.parse(timestamp);
+  const open = wording.text('common.open');
+  const sensitive = wording.text('files.sensitive');
+  return Number.isNaN(time) ? { open, sensitive } : { time: wording.date(time), open, sensitive };
 }
 
 function images(note: Note): MessageImage[] {

@@ -167,6 +167,11 @@ describe("an operator's templates and catalogs", () => {
     }
   });
 
+  it('a template naming a message no catalog has is refused at load, with its line', () => {
+    writeFileSync(path.join(dir, 'mention.hbs'), 'first line\n{{link note.url (t "common.opneNote")}}\n');
+    expect(() => TemplateSet.load([BUNDLED_TEMPLATES, dir], SETTINGS)).toThrow(/mention\.hbs:2: \{\{t "common\.opneNote"\}\}: no such message in the catalogs/);
+  });
+
   it('a catalog overrides the bundled one key by key', () => {
     writeFileSync(path.join(dir, 'locales', 'ja.json'), JSON.stringify({ 'mention.title': '{actor}さんからメンションが届きました' }));
     const templates = TemplateSet.load([BUNDLED_TEMPLATES, dir], SETTINGS);

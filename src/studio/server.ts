@@ -73,7 +73,7 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
         sinks: Object.entries(config.sinks).map(([name, sink]) => ({ name, type: sink.type })),
         importMap: assets.importMap,
         locales: options.templates().catalogs.names(),
-        locale: readerOf(config).locale,
+        locale: previewLanguage(options.templates().catalogs.names(), readerOf(config).locale),
       }),
     );
   });
@@ -165,4 +165,9 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
         server.closeAllConnections();
       }),
   };
+}
+
+/** The catalog the previews start in: the default locale's (`ja-JP` → `ja`), else English. */
+function previewLanguage(names: readonly string[], locale: string): string {
+  return [locale, locale.split('-')[0]!].find((name) => names.includes(name)) ?? 'en';
 }

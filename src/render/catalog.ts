@@ -42,7 +42,7 @@ type Messages = ReadonlyMap<string, ParsedMessage>;
 /** What one reader sees: the catalog chain of their locale (theirs, then English) and their dates. */
 export class Wording {
   private dateFormat: Intl.DateTimeFormat | undefined;
-  private readonly dates = new Map<number, string>();
+  private readonly dates = new Map<number | string, string>();
   private readonly resolved = new Map<string, ParsedMessage | null>();
 
   constructor(
@@ -71,19 +71,28 @@ export class Wording {
 
   /** The message as plain text. */
   text(key: string, values: Record<string, unknown> = {}): string {
-    const message = this.message(key);
-    if (message && message.variables.length === 0) return (message.constant ??= this.pieces(key).join(''));
-    return this.pieces(key, values).map(String).join('');
+    return this.format(key, values, String);
   }
 
-  /** An absolute date and time, in the reader's locale and zone. */
-  date(value: Date | number): string {
-    const time = typeof value === 'number' ? value : value.getTime();
-    let shown = this.dates.get(time);
+  /** The message with each value written by `show` (a helper's markup kept, text escaped), the literal text as it is. */
+  format(key: string, values: Record<string, unknown>, show: (value: unknown) => string): string {
+    const message = this.message(key);
+    if (message && message.variables.length === 0) return (message.constant ??= this.pieces(key).join(''));
+    if (!message?.simple) return this.pieces(key, values).map((piece) => show(piece)).join('');
+    let out = '';
+    for (const piece of message.simple) out += typeof piece === 'string' ? piece : show(values[piece.name] ?? '');
+    return out;
+  }
+
+  /** An absolute date and time (a Date, epoch ms or an ISO string), in the reader's locale and zone; '' for no valid time. */
+  date(value: Date | number | string): string {
+    const key = value instanceof Date ? value.getTime() : value;
+    let shown = this.dates.get(key);
     if (shown === undefined) {
+      const time = typeof key === 'string' ? Date.parse(key) : key;
       this.dateFormat ??= new Intl.DateTimeFormat(this.reader.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: this.reader.timeZone });
       if (this.dates.size >= DATES_KEPT) this.dates.clear();
-      this.dates.set(time, (shown = this.dateFormat.format(time)));
+      this.dates.set(key, (shown = Number.isNaN(time) ? '' : this.dateFormat.format(time)));
     }
     return shown;
   }

@@ -36,6 +36,9 @@ function split(args: unknown[]): { params: unknown[]; options: HelperOptions } {
 
 const text = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
 
+/** a value placed in a catalog message: a helper's markup as it is, anything else already escaped */
+const shown = (value: unknown): string => (value instanceof Handlebars.SafeString ? value.toHTML() : String(value));
+
 /** The helpers every template can use; each emits the target platform's markup. */
 export function createHelpers(settings: HelperSettings): Record<string, HelperDelegate> {
   const { target } = settings;
@@ -53,18 +56,13 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
   }
 
   /** a catalog message with the values escaped and the markup of helpers (`user=(user actor)`) kept */
-  const word = (options: HelperOptions, key: string, values?: Record<string, unknown>): Safe => {
-    const wording = wordingOf(options);
-    let empty = true;
+  const word = (options: HelperOptions, key: string, values: Record<string, unknown> = {}): Safe => {
     const escaped: Record<string, unknown> = {};
     for (const name in values) {
       const value = values[name];
       escaped[name] = typeof value === 'string' ? escapeText(value, target) : value;
-      empty = false;
     }
-    if (empty) return safe(wording.text(key));
-    const pieces = wording.pieces(key, escaped);
-    return safe(pieces.map((piece) => (piece instanceof Handlebars.SafeString ? piece.toHTML() : String(piece))).join(''));
+    return safe(wordingOf(options).format(key, escaped, shown));
   };
 
   const helpers: Record<string, (this: unknown, ...args: unknown[]) => unknown> = {

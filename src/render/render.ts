@@ -57,10 +57,10 @@ export function renderMessage(event: Event, templateName: string, platform: Plat
 
 /** What the sinks add in the reader's words: the time as text, the link and sensitive labels. */
 export function messageWords(wording: Wording, timestamp: string): MessageWords {
-  const time = Date.parse(timestamp);
+  const time = wording.date(timestamp);
   const open = wording.text('common.open');
   const sensitive = wording.text('files.sensitive');
-  return Number.isNaN(time) ? { open, sensitive } : { time: wording.date(time), open, sensitive };
+  return time === '' ? { open, sensitive } : { time, open, sensitive };
 }
 
 function images(note: Note): MessageImage[] {

@@ -8,7 +8,7 @@ import { missingRouteTemplates } from '../render/template-store';
 import { CATALOG_FOLDER, type Catalogs } from '../render/catalog';
 import { lintRoutes } from '../route/lint';
 import { OfflineBridge } from './offline';
-import { sampleEvents } from './payload';
+import { sampleEvents } from '../normalize/samples';
 
 export interface CheckReport {
   problems: string[];

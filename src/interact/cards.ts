@@ -1,9 +1,9 @@
 import type { Config } from '../config';
 import type { Wording } from '../render/catalog';
 import type { AbuseReportEvent } from '../normalize/event';
-import type { Job } from '../queue/queue';
-import type { CardActions, Sink } from '../sinks/sink';
-import { cardLabels } from './actions';
+import type { Job } from '../store/jobs';
+import type { CardActions, Sink } from '../deliver/sink';
+import { cardLabels } from './wording';
 
 /**
  * Whether moderators act from this sink: a moderator list, and on Discord bot mode with the

@@ -1,7 +1,8 @@
 import type { Logger } from '../observe/logger';
 import type { Wording } from '../render/catalog';
 import { linkRow } from '../sinks/discord/actions';
-import { outcomeLine, outcomeReason, parseActionId } from './actions';
+import { parseActionId } from '../sinks/actions';
+import { outcomeLine, outcomeReason } from './wording';
 import type { ActOutcome, Moderation } from './moderate';
 
 /** Interaction and callback types of Discord's interactions API. */

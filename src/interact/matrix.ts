@@ -7,7 +7,7 @@ import { escapeHtml } from '../sinks/matrix/html';
 import { MATRIX_REQUEST_TIMEOUT_MS } from '../sinks/matrix/limits';
 import { withRelations } from '../sinks/matrix/relations';
 import type { Wording } from '../render/catalog';
-import { outcomeLine } from './actions';
+import { outcomeLine } from './wording';
 import type { ActRequest, Moderation } from './moderate';
 
 /** how long one /sync waits on the homeserver for something new */

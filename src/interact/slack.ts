@@ -2,7 +2,8 @@ import type { Logger } from '../observe/logger';
 import { ACTIONS_BLOCK_ID, linkButton } from '../sinks/slack/actions';
 import { escapeMrkdwn } from '../sinks/slack/mrkdwn';
 import type { Wording } from '../render/catalog';
-import { outcomeLine, outcomeReason, parseActionId } from './actions';
+import { parseActionId } from '../sinks/actions';
+import { outcomeLine, outcomeReason } from './wording';
 import type { InteractionAnswer } from './discord';
 import type { ActOutcome, Moderation } from './moderate';
 

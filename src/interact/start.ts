@@ -1,10 +1,10 @@
 import type express from 'express';
 import type { Config } from '../config';
 import type { Logger } from '../observe/logger';
-import type { Queue } from '../queue/queue';
+import type { AuditStore, ClaimStore } from '../store/audit';
+import type { Job } from '../store/jobs';
+import type { CardActions, Sink } from '../deliver/sink';
 import type { Wording } from '../render/catalog';
-import type { CardActions, Sink } from '../sinks/sink';
-import type { Job } from '../queue/queue';
 import { cardActionsFor, moderatedSink } from './cards';
 import { interactionRoutes } from './http';
 import { MatrixModerationListener } from './matrix';
@@ -21,7 +21,8 @@ export interface RunningModeration {
 /** Moderation from chat, wired from the config: nothing runs unless a sink lists moderators. */
 export interface ModerationSetup {
   config: Config;
-  queue: Queue;
+  claims: ClaimStore;
+  audit: AuditStore;
   logger: Logger;
   now: () => number;
   /** a sink's words (its locale and time zone): cards, answers and notices are in its language */
@@ -37,7 +38,8 @@ export function startModeration(deps: ModerationSetup): RunningModeration {
   const moderated = Object.entries(config.sinks).filter(([, sink]) => moderatedSink(sink));
   const lists = new Map(moderated.map(([name, sink]) => [name, 'moderators' in sink ? (sink.moderators ?? []) : []]));
   const moderation = new Moderation({
-    queue: deps.queue,
+    claims: deps.claims,
+    audit: deps.audit,
     logger: deps.logger,
     now: deps.now,
     moderators: (sink) => lists.get(sink),

@@ -51,10 +51,6 @@ export class Wording {
     private readonly chain: readonly Messages[],
   ) {}
 
-  has(key: string): boolean {
-    return this.chain.some((messages) => messages.has(key));
-  }
-
   /** The message in pieces: its literal text, and the values where it places them (as given). */
   pieces(key: string, values: Record<string, unknown> = {}): unknown[] {
     const message = this.message(key);

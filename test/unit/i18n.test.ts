@@ -5,7 +5,7 @@ import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messagefor
 import { checkCommand } from '../../src/commands/check';
 import { parseConfig } from '../../src/config/load';
 import { readerOf } from '../../src/config/locale';
-import { cardLabels } from '../../src/interact/actions';
+import { cardLabels } from '../../src/interact/wording';
 import { eventName, type Event } from '../../src/normalize/event';
 import { normalize } from '../../src/normalize/normalize';
 import { Catalogs } from '../../src/render/catalog';

@@ -1,4 +1,4 @@
-import { cardLabels } from '../../src/interact/actions';
+import { cardLabels } from '../../src/interact/wording';
 import { BUNDLED_TEMPLATES, TemplateSet } from '../../src/render/templates';
 import { matrixSinkSchema } from '../../src/sinks/matrix/config';
 import { actionOfKey, cardReport, REPORT_FIELD, withCardActions, withoutCardActions } from '../../src/sinks/matrix/actions';

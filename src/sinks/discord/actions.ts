@@ -1,5 +1,5 @@
-import { actionId } from '../../interact/actions';
-import type { CardActions } from '../sink';
+import { actionId } from '../actions';
+import type { CardActions } from '../../deliver/sink';
 
 /** A message component: an action row of buttons (Discord component types 1 and 2). */
 export interface DiscordActionRow {

@@ -1,5 +1,5 @@
 import { escapeHtml } from './html';
-import type { CardActions } from '../sink';
+import type { CardActions } from '../../deliver/sink';
 import type { MatrixMessageContent } from './content';
 
 /**

@@ -1,5 +1,5 @@
-import { actionId } from '../../interact/actions';
-import type { CardActions } from '../sink';
+import { actionId } from '../actions';
+import type { CardActions } from '../../deliver/sink';
 
 export interface SlackButton {
   type: 'button';

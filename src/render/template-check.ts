@@ -1,7 +1,7 @@
-import Handlebars from 'handlebars';
 import type { Wording } from './catalog';
 import { HelperFailure, renderFunction, type Environment } from './environment';
 import type { TemplateView } from './view';
+import { visitTemplate } from './visit';
 
 export type Render = (view: TemplateView, wording: Wording) => string;
 
@@ -70,28 +70,25 @@ export function checkText(text: string, env: Environment, fail: Fail, keys: Read
 }
 
 function rejectUnsafe(ast: hbs.AST.Program, fail: Fail, keys: ReadonlySet<string>): void {
-  const visitor = new Handlebars.Visitor();
-  const visit = visitor as unknown as Record<string, (node: hbs.AST.Node) => unknown>;
-  const mustache = visit.MustacheStatement!.bind(visitor);
-  const subExpression = visit.SubExpression!.bind(visitor);
-  visit.MustacheStatement = (node) => {
-    const statement = node as hbs.AST.MustacheStatement;
-    if (!statement.escaped) {
-      throw fail(statement.loc.start.line, 'triple braces {{{ }}} would pass text through unescaped; use {{ }} (helpers already return markup)');
-    }
-    checkKey(statement, fail, keys);
-    return mustache(node);
-  };
-  visit.SubExpression = (node) => {
-    checkKey(node as hbs.AST.SubExpression, fail, keys);
-    return subExpression(node);
-  };
   const partial = (node: hbs.AST.Node) => {
     throw fail(node.loc.start.line, 'partials are not supported; use one file per template');
   };
-  visit.PartialStatement = partial;
-  visit.PartialBlockStatement = partial;
-  visitor.accept(ast);
+  visitTemplate(ast, {
+    MustacheStatement: (node, next) => {
+      const statement = node as hbs.AST.MustacheStatement;
+      if (!statement.escaped) {
+        throw fail(statement.loc.start.line, 'triple braces {{{ }}} would pass text through unescaped; use {{ }} (helpers already return markup)');
+      }
+      checkKey(statement, fail, keys);
+      return next();
+    },
+    SubExpression: (node, next) => {
+      checkKey(node as hbs.AST.SubExpression, fail, keys);
+      return next();
+    },
+    PartialStatement: partial,
+    PartialBlockStatement: partial,
+  });
 }
 
 /** `{{t "key"}}` names a message of the catalogs (a key from a value is looked up when rendering) */

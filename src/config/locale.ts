@@ -1,28 +1,3 @@
-import { z } from 'zod';
-
-function validTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function validLocale(locale: string): boolean {
-  try {
-    return Intl.getCanonicalLocales(locale).length === 1;
-  } catch {
-    return false;
-  }
-}
-
-/** An IANA time zone, e.g. Asia/Tokyo. */
-export const timeZoneName = z.string().refine(validTimeZone, 'unknown time zone (use an IANA name such as Asia/Tokyo)');
-
-/** A BCP 47 locale, e.g. `ja` or `en-GB`: the catalog of its language words the messages, and dates follow it. */
-export const localeName = z.string().refine(validLocale, 'not a BCP 47 locale (write e.g. "en", "ja" or "en-GB")');
-
 /** Whom messages are for: the words and dates of `locale`, the clock of `timeZone`. */
 export interface ReaderSettings {
   locale: string;

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { ServerSettings } from '../config';
+import type { ServerSettings } from './settings';
 import type { IngestAnswer, InboundRequest } from './inbound';
 import type { Logger } from '../observe/logger';
 import { IngestError, STATUS_OF } from './errors';

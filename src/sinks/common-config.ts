@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { localeName, timeZoneName } from '../config/locale';
+import { localeName, timeZoneName } from '../shared/fields';
 
 /** Keys every sink takes, besides its platform's own. */
 export const commonSinkFields = {

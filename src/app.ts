@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import type { Config } from './config';
+import { readerOf, renderSettings } from './config/locale';
 import { templateRenderer } from './deliver/render-jobs';
 import { startHeartbeat } from './deliver/heartbeat';
 import { summaryRenderer } from './deliver/summary';
@@ -61,20 +62,22 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const { config, logger } = options;
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
-  const templates = new TemplateStore(templateFolders(config.templates), config.render, logger, templatePlatforms(config));
+  const templates = new TemplateStore(templateFolders(config.templates), renderSettings(config), logger, templatePlatforms(config));
+  const readers = (sink: string | undefined) => readerOf(config, sink);
   const missing = missingRouteTemplates(config.routes, templates.get());
   if (missing.length > 0) throw new TemplateError(missing.join('\n'));
   const store = options.store ?? (await openStore(config.storage));
   const sinks = new Map(Object.entries(config.sinks).map(([name, sinkConfig]) => [name, createSink(name, sinkConfig, { logger })]));
   const started = new Set<string>();
-  const moderation = startModeration({ config, claims: store.claims, audit: store.audit, logger, now });
+  const sinkWording = (sink: string) => templates.get().wording(readerOf(config, sink));
+  const moderation = startModeration({ config, claims: store.claims, audit: store.audit, logger, now, wording: sinkWording });
   const starting = [...sinks.values()].map((sink) => keepStarting(sink, started, logger));
 
   const worker = new DeliveryWorker({
     store,
     sinks,
     policy: config.delivery,
-    render: templateRenderer(() => templates.get(), config.delivery.renderBudget),
+    render: templateRenderer(() => templates.get(), config.delivery.renderBudget, readers),
     logger: logger.child({ component: 'deliver' }),
     metrics,
     now,
@@ -85,8 +88,9 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     conversations: {
       keepMs: config.conversations.keep,
       threadsOff: new Set(Object.entries(config.sinks).filter(([, sink]) => sink.threads === 'off').map(([name]) => name)),
+      wording: sinkWording,
     },
-    renderSummary: summaryRenderer(() => templates.get()),
+    renderSummary: summaryRenderer(() => templates.get(), readers),
     cardActions: moderation.cardActions,
   });
 

@@ -1,9 +1,11 @@
 import { resolveConfig, type Config } from '../config';
+import { readerOf } from '../config/locale';
 import { summaryRenderer } from '../deliver/summary';
 import type { Event } from '../normalize/event';
 import { eventName } from '../normalize/event';
 import { SINKS } from '../sinks/registry';
 import { missingRouteTemplates } from '../render/template-store';
+import { CATALOG_FOLDER, type Catalogs } from '../render/catalog';
 import { lintRoutes } from '../route/lint';
 import { OfflineBridge } from './offline';
 import { sampleEvents } from '../normalize/samples';
@@ -45,13 +47,21 @@ export function checkCommand(configFile: string | undefined): CheckReport {
     }
   }
   rendered += checkSummaries(config, bridge, samples.map(([, event]) => event), problems);
-  notes.push(`rendered ${rendered} sample messages`);
-  return { problems, warnings: lintRoutes(config), notes };
+  notes.push(`rendered ${rendered} sample messages`, `catalogs: ${bridge.templates.catalogs.names().join(', ')}`);
+  return { problems, warnings: [...lintRoutes(config), ...bridge.templates.catalogs.warnings, ...localeWarnings(config, bridge.templates.catalogs)], notes };
+}
+
+/** Sinks (and the default) whose locale no catalog speaks: their messages are in English. */
+function localeWarnings(config: Config, catalogs: Catalogs): string[] {
+  const readers: [string, string][] = [['the default locale', readerOf(config).locale], ...Object.keys(config.sinks).map((sink): [string, string] => [`sink "${sink}"`, readerOf(config, sink).locale])];
+  return readers
+    .filter(([, locale]) => !catalogs.speaks(locale))
+    .map(([who, locale]) => `${who}: no catalog for "${locale}", so its messages are in English (add ${CATALOG_FOLDER}/${locale.split('-')[0]}.json to the templates folder)`);
 }
 
 /** Routes that group events or keep quiet hours send summaries: one of all the samples, per sink. */
 function checkSummaries(config: Config, bridge: OfflineBridge, events: Event[], problems: string[]): number {
-  const render = summaryRenderer(() => bridge.templates);
+  const render = summaryRenderer(() => bridge.templates, (sink) => readerOf(config, sink));
   const sinks = new Set(
     config.routes
       .filter((route) => route.group || (!route.urgent && route.quiet !== false && (route.quiet ?? config.quiet)))
@@ -61,7 +71,7 @@ function checkSummaries(config: Config, bridge: OfflineBridge, events: Event[], 
     const sink = bridge.sinks.get(name)!;
     const where = `a summary of ${events.length} sample events → sink "${name}"`;
     try {
-      const message = render(events.map((payload) => ({ payload, hold: { until: 0, group: 'check', kind: 'group' } })), sink.platform);
+      const message = render(events.map((payload) => ({ payload, sink: name, hold: { until: 0, group: 'check', kind: 'group' } })), sink.platform);
       const limit = SINKS[config.sinks[name]!.type].textLimit;
       if (message.text.length > limit) problems.push(`${where}: the digest message is ${message.text.length} characters; the platform shows at most ${limit} (it will be cut)`);
       sink.build({ key: 'check', messages: [message] });

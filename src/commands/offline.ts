@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import { readerOf, renderSettings } from '../config/locale';
 import { templateRenderer, type RenderJob } from '../deliver/render-jobs';
 import { plan } from '../ingest';
 import type { Event } from '../normalize/event';
@@ -20,9 +21,9 @@ export class OfflineBridge {
     readonly config: Config,
     logger: Logger = silentLogger(),
   ) {
-    this.templates = TemplateSet.load(templateFolders(config.templates), config.render);
+    this.templates = TemplateSet.load(templateFolders(config.templates), renderSettings(config));
     this.sinks = new Map(Object.entries(config.sinks).map(([name, sinkConfig]) => [name, createSink(name, sinkConfig, { logger })]));
-    this.renderJob = templateRenderer(() => this.templates);
+    this.renderJob = templateRenderer(() => this.templates, Infinity, (sink) => readerOf(config, sink));
   }
 
   /** Routes an event: the jobs ingest would store. */

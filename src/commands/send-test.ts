@@ -1,4 +1,5 @@
 import { resolveConfig } from '../config';
+import { readerOf } from '../config/locale';
 import { createLogger } from '../observe/logger';
 import { renderMessage } from '../render/render';
 import type { Verdict } from '../deliver/sink';
@@ -15,7 +16,7 @@ export async function sendTestCommand(options: { config?: string; sink: string; 
   const sink = bridge.sinks.get(options.sink)!;
   await sink.start();
   try {
-    const message = renderMessage(event, options.event, sink.platform, bridge.templates);
+    const message = renderMessage(event, options.event, sink.platform, bridge.templates, readerOf(config, options.sink));
     return await sink.send({ key: `send-test:${event.id}:${Date.now()}`, messages: [message] });
   } finally {
     await sink.close();

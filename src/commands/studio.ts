@@ -1,4 +1,5 @@
 import { resolveConfig } from '../config';
+import { renderSettings } from '../config/locale';
 import { createLogger } from '../observe/logger';
 import { readRecentEvents } from '../store/sqlite/recent';
 import type { Store } from '../store/store';
@@ -10,7 +11,7 @@ import { announcePage } from './page-address';
 export async function studioCommand(options: { config?: string; host?: string; port?: string }): Promise<void> {
   const { config } = resolveConfig(options.config);
   const logger = createLogger();
-  const templates = new TemplateStore(templateFolders(config.templates), config.render, logger);
+  const templates = new TemplateStore(templateFolders(config.templates), renderSettings(config), logger);
   templates.watch();
   const storage = config.storage;
   // a Redis store is shared by design; a SQLite file belongs to the bridge that runs on it: read it only

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { deliverySettings } from '../deliver/policy';
 import { serverSettings } from '../receive/settings';
 import { quietHours, route } from '../route/config';
-import { duration, name, timeZoneName } from '../shared/fields';
+import { duration, localeName, name, timeZoneName } from '../shared/fields';
 import { sinkConfig } from '../sinks/schemas';
 
 /**
@@ -85,12 +85,16 @@ export const configSchema = z
       ])
       .default({ driver: 'sqlite', path: './data/bridge.db', sync: 'normal' }),
     templates: z.string().default('./templates'),
+    /** the language of the messages (and their dates) for every sink that sets none; default `render.locale`, else `en` */
+    locale: localeName.optional(),
+    /** IANA zone of the times in messages and of quiet hours; default `render.timeZone`, else UTC */
+    timezone: timeZoneName.optional(),
     render: z
       .object({
-        /** IANA zone for absolute times, e.g. Europe/Berlin */
+        /** older name of the top-level `timezone`, which wins when both are set */
         timeZone: timeZoneName.default('UTC'),
-        /** BCP 47 locale for dates and numbers */
-        locale: z.string().default('en'),
+        /** older name of the top-level `locale`, which wins when both are set */
+        locale: localeName.default('en'),
         /** Slack has no spoilers: `link` hides a CW'd note's text behind a link to the note, `reveal` shows it under the CW */
         slackCw: z.enum(['link', 'reveal']).default('link'),
       })

@@ -2,6 +2,7 @@ import type { Logger } from '../observe/logger';
 import { type MessageKey, subjectOf } from '../store/messages';
 import type { Job } from '../store/jobs';
 import type { Store } from '../store/store';
+import type { Wording } from '../render/catalog';
 import type { Delivery, Sink, Verdict } from './sink';
 import type { MessageRef } from '../store/messages';
 
@@ -28,6 +29,8 @@ export interface ConversationOptions {
   keepMs?: number;
   /** sinks with `threads: off`: replies are posted as new messages (edits still apply) */
   threadsOff?: ReadonlySet<string>;
+  /** a sink's words, for a thread named after the parent's author ("Replies to …") */
+  wording?: (sink: string) => Wording;
 }
 
 /** What one job means for the map: the subject its message stands for, answers, or edits. */
@@ -38,8 +41,10 @@ export interface JobConversation {
   replyTo: string | null;
   /** the note or report whose earlier message this one replaces */
   edits: string | null;
-  /** a short name for the parent's conversation: its CW, else its text, else its author */
+  /** a short name for the parent's conversation: its CW, else its text */
   topic?: string;
+  /** the parent's author, when it has neither CW nor text: the conversation is named "Replies to" them */
+  topicAuthor?: string;
 }
 
 export function conversationOf(job: Pick<Job, 'event' | 'payload'>): JobConversation {
@@ -56,8 +61,8 @@ export function conversationOf(job: Pick<Job, 'event' | 'payload'>): JobConversa
   if (job.event === 'abuseReportResolved' && typeof payload.report?.id === 'string') edits = `report:${payload.report.id}`;
   const changed = payload.note?.id ?? payload.noteId;
   if (NOTE_CHANGE_EVENTS.includes(job.event) && typeof changed === 'string') edits = `note:${changed}`;
-  const topic = replyTo && parent ? topicOf(parent) : undefined;
-  return { posts, replyTo, edits, ...(topic ? { topic } : {}) };
+  const topic = replyTo && parent ? topicOf(parent) : {};
+  return { posts, replyTo, edits, ...topic };
 }
 
 interface ParentNote {
@@ -69,8 +74,8 @@ interface ParentNote {
 
 const MAX_TOPIC = 200;
 
-/** Plain words for a thread's name: the CW (never the text it hides), else the text, else "Replies to <author>". */
-function topicOf(parent: ParentNote): string | undefined {
+/** Plain words for a thread's name: the CW (never the text it hides), else the text, else the author's name. */
+function topicOf(parent: ParentNote): Pick<JobConversation, 'topic' | 'topicAuthor'> {
   const words = (value: unknown) =>
     typeof value === 'string'
       ? // MFM functions ($[tada …]) lose their markup: the opener, and the closing brackets with it
@@ -80,11 +85,11 @@ function topicOf(parent: ParentNote): string | undefined {
           .trim()
           .slice(0, MAX_TOPIC)
       : '';
-  if (typeof parent.cw === 'string') return words(parent.cw) || undefined;
+  if (typeof parent.cw === 'string') return words(parent.cw) ? { topic: words(parent.cw) } : {};
   const text = words(parent.text);
-  if (text) return text;
+  if (text) return { topic: text };
   const author = words(parent.user?.name) || words(parent.user?.username);
-  return author ? `Replies to ${author}` : undefined;
+  return author ? { topicAuthor: author } : {};
 }
 
 /** The delivery fields a conversation adds. */
@@ -131,7 +136,8 @@ export class Conversations {
         const ref = await this.store.messages.find(key, now);
         if (ref?.platform === sink.platform) {
           fields[field] = ref;
-          if (field === 'thread' && talk.topic) fields.topic = talk.topic;
+          const topic = talk.topic ?? (talk.topicAuthor && this.options.wording?.(sink.name).text('thread.repliesTo', { author: talk.topicAuthor }));
+          if (field === 'thread' && topic) fields.topic = topic;
           continue;
         }
         if (now - job.createdAt < MAX_HOLD_MS && (await this.store.jobs.holdsMessage(job.lane, key, job.id))) {

@@ -1,20 +1,24 @@
 import type { Job, NewJob } from '../store/jobs';
+import type { Reader } from '../render/catalog';
 import type { Message, Platform } from '../render/message';
 import { renderMessage } from '../render/render';
 import type { TemplateSet } from '../render/templates';
 
 /** Words a job's message for a platform; throws (naming the template's file:line) when the template fails. */
-export type RenderJob = (job: Pick<NewJob, 'payload' | 'template'>, platform: Platform) => Message;
+export type RenderJob = (job: Pick<NewJob, 'payload' | 'template'> & Partial<Pick<NewJob, 'sink'>>, platform: Platform) => Message;
+
+/** Whom a sink's messages are for (its locale and time zone); the configured default when not told. */
+export type Readers = (sink: string | undefined) => Reader | undefined;
 
 /**
  * Renders with the templates in use at the moment of the send (they reload while jobs wait). A
  * render that takes longer than `budgetMs` fails: its job goes to the dead letters instead of
  * holding the process again at every retry.
  */
-export function templateRenderer(templates: () => TemplateSet, budgetMs = Infinity): RenderJob {
+export function templateRenderer(templates: () => TemplateSet, budgetMs = Infinity, readers: Readers = () => undefined): RenderJob {
   return (job, platform) => {
     const started = performance.now();
-    const message = renderMessage(job.payload, job.template, platform, templates());
+    const message = renderMessage(job.payload, job.template, platform, templates(), readers(job.sink));
     const took = performance.now() - started;
     if (took > budgetMs) throw new Error(`the render took ${Math.ceil(took)} ms, over the budget of ${budgetMs} ms`);
     return message;

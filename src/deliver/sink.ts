@@ -72,6 +72,16 @@ export interface CardActions {
   url?: string;
   /** the reported user is on another server: "Resolve and forward" is offered */
   remote: boolean;
+  /** the buttons' (or Matrix hint's) words, in the sink's language */
+  labels: CardLabels;
+}
+
+export interface CardLabels {
+  resolve: string;
+  forward: string;
+  open: string;
+  /** Matrix: which reaction does what */
+  hint: string;
 }
 
 export interface Sink {

@@ -2,19 +2,20 @@ import type { Job, NewJob } from '../store/jobs';
 import { renderDigest } from '../render/digest';
 import type { Message, Platform } from '../render/message';
 import type { TemplateSet } from '../render/templates';
-import { renderJobs, type RenderedJobs, type RenderJob } from './render-jobs';
+import { renderJobs, type Readers, type RenderedJobs, type RenderJob } from './render-jobs';
 
 /** Words the jobs of one summary (jobs held for the same group) as one message. */
-export type RenderSummary = (jobs: Pick<NewJob, 'payload' | 'hold'>[], platform: Platform) => Message;
+export type RenderSummary = (jobs: (Pick<NewJob, 'payload' | 'hold'> & Partial<Pick<NewJob, 'sink'>>)[], platform: Platform) => Message;
 
-/** With the `digest` template in use at the moment of the send. */
-export function summaryRenderer(templates: () => TemplateSet): RenderSummary {
+/** With the `digest` template in use at the moment of the send, in the words of the jobs' sink. */
+export function summaryRenderer(templates: () => TemplateSet, readers: Readers = () => undefined): RenderSummary {
   return (jobs, platform) =>
     renderDigest(
       jobs.map((job) => job.payload),
       jobs[0]?.hold?.kind ?? 'group',
       platform,
       templates(),
+      readers(jobs[0]?.sink),
     );
 }
 

@@ -1,6 +1,8 @@
 import type { Logger } from '../observe/logger';
+import type { Wording } from '../render/catalog';
 import { linkRow } from '../sinks/discord/actions';
 import { parseActionId } from '../sinks/actions';
+import { outcomeLine, outcomeReason } from './wording';
 import type { ActOutcome, Moderation } from './moderate';
 
 /** Interaction and callback types of Discord's interactions API. */
@@ -48,6 +50,8 @@ export interface DiscordContext {
   apiBase: string;
   moderation: Moderation;
   logger: Logger;
+  /** the sink's words */
+  wording: Wording;
   timeoutMs?: number;
 }
 
@@ -59,11 +63,12 @@ const ephemeral = (content: string): InteractionAnswer => ({
 /** A verified interaction → the answer: PONG, a refusal only the clicker sees, or a deferred update then the card's edit. */
 export async function answerDiscord(interaction: DiscordInteraction, ctx: DiscordContext): Promise<InteractionAnswer> {
   if (interaction.type === PING) return { status: 200, body: { type: PONG } };
-  if (interaction.type !== MESSAGE_COMPONENT) return ephemeral('This bridge only answers the buttons of abuse report cards.');
+  const { wording } = ctx;
+  if (interaction.type !== MESSAGE_COMPONENT) return ephemeral(wording.text('card.onlyCards'));
   const parsed = parseActionId(interaction.data?.custom_id);
-  if (!parsed) return ephemeral('This button is not one of the bridge’s.');
+  if (!parsed) return ephemeral(wording.text('card.notOurs'));
   const user = interaction.member?.user ?? interaction.user ?? {};
-  if (typeof user.id !== 'string') return ephemeral('Discord did not say who clicked.');
+  if (typeof user.id !== 'string') return ephemeral(wording.text('card.noClicker'));
   const name = typeof user.global_name === 'string' ? user.global_name : typeof user.username === 'string' ? user.username : undefined;
   const roles = Array.isArray(interaction.member?.roles) ? interaction.member.roles.filter((r): r is string => typeof r === 'string') : [];
   const request = { platform: 'discord' as const, sink: ctx.sink, ...parsed, actor: { id: user.id, name, roles } };
@@ -71,15 +76,15 @@ export async function answerDiscord(interaction: DiscordInteraction, ctx: Discor
   const elsewhere = wrongPlace(interaction, ctx.place);
   if (elsewhere) {
     await ctx.moderation.refuse(request, elsewhere);
-    return ephemeral('This card was not posted where this bridge posts its cards: nothing done. (This attempt was recorded.)');
+    return ephemeral(ctx.wording.text('card.elsewhere'));
   }
   if (!ctx.moderation.allowed(ctx.sink, request.actor)) {
     await ctx.moderation.refuse(request);
-    return ephemeral('You are not allowed to act on abuse reports from here. (This attempt was recorded.)');
+    return ephemeral(wording.text('card.notAllowed'));
   }
   const { token, application_id: applicationId } = interaction;
   if (typeof token !== 'string' || typeof applicationId !== 'string' || !/^\d{1,20}$/.test(applicationId)) {
-    return ephemeral('Discord sent an interaction without its token.');
+    return ephemeral(wording.text('card.noToken'));
   }
   const webhook = `${ctx.apiBase.replace(/\/+$/, '')}/v10/webhooks/${applicationId}/${encodeURIComponent(token)}`;
   return {
@@ -94,9 +99,10 @@ export async function answerDiscord(interaction: DiscordInteraction, ctx: Discor
       };
       try {
         if (outcome.kind === 'duplicate' || outcome.kind === 'refused') {
-          await call('POST', webhook, { content: `Nothing done: ${outcome.reason}.`, flags: EPHEMERAL, allowed_mentions: { parse: [] } });
+          const content = wording.text('card.nothingDone', { reason: outcomeReason(wording, outcome) });
+          await call('POST', webhook, { content, flags: EPHEMERAL, allowed_mentions: { parse: [] } });
         } else {
-          await call('PATCH', `${webhook}/messages/@original`, updatedCard(interaction.message ?? {}, outcome, user.id as string, parsed.action));
+          await call('PATCH', `${webhook}/messages/@original`, updatedCard(interaction.message ?? {}, outcome, user.id as string, parsed.action, wording));
         }
       } catch (error) {
         ctx.logger.warn({ sink: ctx.sink, reason: (error as Error).message }, 'cannot answer a Discord interaction');
@@ -114,24 +120,29 @@ function wrongPlace(interaction: DiscordInteraction, place: DiscordContext['plac
 type Embed = Record<string, unknown> & { fields?: { name: string; value: string; inline?: boolean }[] };
 
 /** The card once acted on: a line saying who did what when (or what Misskey answered), buttons as fits. */
-export function updatedCard(message: NonNullable<DiscordInteraction['message']>, outcome: ActOutcome, actorId: string, action: 'resolve' | 'forward') {
+export function updatedCard(
+  message: NonNullable<DiscordInteraction['message']>,
+  outcome: ActOutcome,
+  actorId: string,
+  action: 'resolve' | 'forward',
+  wording: Wording,
+) {
   const done = outcome.kind === 'done';
   const when = done ? ` · <t:${Math.floor(outcome.at / 1000)}:f>` : '';
-  const line = done
-    ? `✅ ${action === 'forward' ? 'Resolved and forwarded' : 'Resolved'} by <@${actorId}>${when}`
-    : `⚠️ Not resolved: ${'reason' in outcome ? outcome.reason : 'unknown error'}`;
+  const line = `${outcomeLine(wording, outcome, action, `<@${actorId}>`)}${when}`;
+  const field = wording.text('card.moderationField');
   const embeds = Array.isArray(message.embeds) ? (message.embeds as Embed[]).map((embed) => ({ ...embed })) : [];
   let content = typeof message.content === 'string' ? message.content : '';
   const first = embeds[0];
   if (first) {
     // an earlier failure's line gives way to the new one
-    const fields = (first.fields ?? []).filter((field) => field.name !== 'Moderation');
-    first.fields = [...fields.slice(0, FIELDS_MAX - 1), { name: 'Moderation', value: line.slice(0, 1024), inline: false }];
+    const fields = (first.fields ?? []).filter((existing) => existing.name !== field);
+    first.fields = [...fields.slice(0, FIELDS_MAX - 1), { name: field, value: line.slice(0, 1024), inline: false }];
   } else {
     content = `${content.replace(/\n(✅|⚠️) [^\n]*$/u, '')}\n${line}`.slice(-CONTENT_MAX);
   }
   // done: only "Open in Misskey" stays; failed: the buttons stay, to try again
-  const components = done ? linkRow(openUrl(message.components)) : message.components;
+  const components = done ? linkRow(openUrl(message.components), wording.text('card.open')) : message.components;
   return { content, embeds, components: components ?? [], allowed_mentions: { parse: [] } };
 }
 

@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Config } from '../config';
 import type { Logger } from '../observe/logger';
 import type { ClaimStore } from '../store/audit';
+import type { Wording } from '../render/catalog';
 import { resolveTarget } from '../sinks/discord/target';
 import { answerDiscord, type DiscordInteraction, type InteractionAnswer } from './discord';
 import type { Moderation } from './moderate';
@@ -19,6 +20,8 @@ export interface InteractionDeps {
   now: () => number;
   moderation: Moderation;
   bodyLimit: number;
+  /** a sink's words: the answers a moderator sees are in its language */
+  wording: (sink: string) => Wording;
 }
 
 export interface Interactions {
@@ -100,6 +103,7 @@ export function interactionRoutes(deps: InteractionDeps): Interactions {
         apiBase: discordApiBase(sink),
         moderation: deps.moderation,
         logger: log,
+        wording: deps.wording(name),
       }),
     );
   });
@@ -129,6 +133,7 @@ export function interactionRoutes(deps: InteractionDeps): Interactions {
         moderation: deps.moderation,
         logger: log,
         responseOrigins: origins,
+        wording: deps.wording(name),
       }),
     );
   });

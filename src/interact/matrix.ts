@@ -6,6 +6,8 @@ import type { MatrixSinkConfig } from '../sinks/matrix/config';
 import { escapeHtml } from '../sinks/matrix/html';
 import { MATRIX_REQUEST_TIMEOUT_MS } from '../sinks/matrix/limits';
 import { withRelations } from '../sinks/matrix/relations';
+import type { Wording } from '../render/catalog';
+import { outcomeLine } from './wording';
 import type { ActRequest, Moderation } from './moderate';
 
 /** how long one /sync waits on the homeserver for something new */
@@ -21,6 +23,8 @@ export interface MatrixListenerDeps {
   moderation: Moderation;
   logger: Logger;
   now: () => number;
+  /** the sink's words (read at each action: a template reload may change them) */
+  wording: () => Wording;
   /** a test shortens these */
   pollMs?: number;
   backoffMinMs?: number;
@@ -179,8 +183,9 @@ export class MatrixModerationListener {
       return;
     }
     const outcome = await moderation.act(request);
+    const wording = this.deps.wording();
     if (outcome.kind === 'done') {
-      const line = `✅ ${action === 'forward' ? 'Resolved and forwarded' : 'Resolved'} by ${event.sender} · ${when(outcome.at)}`;
+      const line = `${outcomeLine(wording, outcome, action, event.sender)} · ${wording.date(outcome.at)}`;
       const message = withoutCardActions(original.content as CardContent);
       const content = {
         ...message,
@@ -190,7 +195,7 @@ export class MatrixModerationListener {
       };
       await this.send(withRelations(content, { edit: { platform: 'matrix', id: cardId, channel: roomId } }), 'edit the card');
     } else if (outcome.kind === 'failed') {
-      const text = `⚠️ Not resolved: ${outcome.reason}`;
+      const text = outcomeLine(wording, outcome, action, event.sender);
       await this.send(
         {
           msgtype: 'm.notice',
@@ -237,6 +242,3 @@ function describe(answer: MatrixResponse): string {
   return `HTTP ${answer.status}${answer.errcode ? ` ${answer.errcode}` : ''}${answer.error ? `: ${answer.error}` : ''}`;
 }
 
-function when(at: number): string {
-  return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}

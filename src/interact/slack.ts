@@ -1,7 +1,9 @@
 import type { Logger } from '../observe/logger';
 import { ACTIONS_BLOCK_ID, linkButton } from '../sinks/slack/actions';
 import { escapeMrkdwn } from '../sinks/slack/mrkdwn';
+import type { Wording } from '../render/catalog';
 import { parseActionId } from '../sinks/actions';
+import { outcomeLine, outcomeReason } from './wording';
 import type { InteractionAnswer } from './discord';
 import type { ActOutcome, Moderation } from './moderate';
 
@@ -24,6 +26,8 @@ export interface SlackContext {
   logger: Logger;
   /** origins a response_url may point at: Slack's, and the configured apiUrl's (a test double) */
   responseOrigins: readonly string[];
+  /** the sink's words */
+  wording: Wording;
   timeoutMs?: number;
 }
 
@@ -75,11 +79,7 @@ export async function answerSlack(payload: SlackInteraction, ctx: SlackContext):
       status: 200,
       after: async () => {
         await ctx.moderation.refuse(request, elsewhere);
-        await whisper(
-          elsewhere
-            ? 'This card was not posted where this bridge posts its cards: nothing done. (This attempt was recorded.)'
-            : 'You are not allowed to act on abuse reports from here. (This attempt was recorded.)',
-        );
+        await whisper(ctx.wording.text(elsewhere ? 'card.elsewhere' : 'card.notAllowed'));
       },
     };
   }
@@ -87,8 +87,8 @@ export async function answerSlack(payload: SlackInteraction, ctx: SlackContext):
     status: 200,
     after: async () => {
       const outcome = await ctx.moderation.act(request);
-      if (outcome.kind === 'duplicate' || outcome.kind === 'refused') return whisper(`Nothing done: ${outcome.reason}.`);
-      await respond({ replace_original: true, ...updatedCard(payload.message ?? {}, outcome, userId, parsed.action) });
+      if (outcome.kind === 'duplicate' || outcome.kind === 'refused') return whisper(ctx.wording.text('card.nothingDone', { reason: outcomeReason(ctx.wording, outcome) }));
+      await respond({ replace_original: true, ...updatedCard(payload.message ?? {}, outcome, userId, parsed.action, ctx.wording) });
     },
   };
 }
@@ -105,7 +105,13 @@ function wrongPlace(payload: SlackInteraction, place: SlackContext['place']): st
 type Block = Record<string, unknown> & { block_id?: unknown; elements?: unknown };
 
 /** The card once acted on: a context line saying who did what when (or what Misskey answered). */
-export function updatedCard(message: NonNullable<SlackInteraction['message']>, outcome: ActOutcome, userId: string, action: 'resolve' | 'forward') {
+export function updatedCard(
+  message: NonNullable<SlackInteraction['message']>,
+  outcome: ActOutcome,
+  userId: string,
+  action: 'resolve' | 'forward',
+  wording: Wording,
+) {
   const blocks = Array.isArray(message.blocks) ? (message.blocks as Block[]) : [];
   const actions = blocks.find((block) => block.block_id === ACTIONS_BLOCK_ID);
   const rest = blocks.filter((block) => block !== actions && block.block_id !== STATUS_BLOCK_ID);
@@ -113,16 +119,16 @@ export function updatedCard(message: NonNullable<SlackInteraction['message']>, o
   let tail: Block[];
   if (outcome.kind === 'done') {
     const seconds = Math.floor(outcome.at / 1000);
-    const when = `<!date^${seconds}^{date_short_pretty} {time}|${new Date(outcome.at).toISOString()}>`;
-    line = `✅ ${action === 'forward' ? 'Resolved and forwarded' : 'Resolved'} by <@${userId}> · ${when}`;
-    const link = linkButton(openUrl(actions));
+    const when = `<!date^${seconds}^{date_short_pretty} {time}|${escapeMrkdwn(wording.date(outcome.at))}>`;
+    line = `${outcomeLine(wording, outcome, action, `<@${userId}>`)} · ${when}`;
+    const link = linkButton(openUrl(actions), wording.text('card.open'));
     tail = link ? [{ type: 'actions', block_id: ACTIONS_BLOCK_ID, elements: [link] }] : [];
   } else {
-    line = `⚠️ Not resolved: ${escapeMrkdwn('reason' in outcome ? outcome.reason : 'unknown error')}`;
+    line = `⚠️ ${wording.text('card.notResolved', { reason: escapeMrkdwn(outcomeReason(wording, outcome)) })}`;
     tail = actions ? [actions] : [];
   }
   const status: Block = { type: 'context', block_id: STATUS_BLOCK_ID, elements: [{ type: 'mrkdwn', text: line.slice(0, 3000) }] };
-  return { text: typeof message.text === 'string' ? message.text : 'Abuse report', blocks: [...rest.slice(0, 48), status, ...tail] };
+  return { text: typeof message.text === 'string' ? message.text : wording.text('card.abuseReport'), blocks: [...rest.slice(0, 48), status, ...tail] };
 }
 
 const STATUS_BLOCK_ID = 'mkb-status';

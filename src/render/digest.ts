@@ -1,6 +1,7 @@
 import { eventActor, eventName, type Event, type User } from '../normalize/event';
+import type { Reader, Wording } from './catalog';
 import type { Message, Platform } from './message';
-import { DEFAULT_COLOR, EVENT_COLORS } from './render';
+import { DEFAULT_COLOR, EVENT_COLORS, messageWords } from './render';
 import { TemplateError, type TemplateSet } from './templates';
 import { buildView, type TemplateView } from './view';
 
@@ -20,27 +21,6 @@ export const DIGEST_TEXT_BUDGET = 4000;
 /** how many to list by name, from the most to none, until the summary fits the budget */
 const SHOWN_STEPS = [DIGEST_SHOWN, 5, 3, 1, 0];
 
-/** singular and plural of what one event of a type is, for headlines such as "12 new followers" */
-const NOUNS: Record<string, [string, string]> = {
-  note: ['note', 'notes'],
-  reply: ['reply', 'replies'],
-  renote: ['renote', 'renotes'],
-  mention: ['mention', 'mentions'],
-  follow: ['account you followed', 'accounts you followed'],
-  followed: ['new follower', 'new followers'],
-  unfollow: ['unfollow', 'unfollows'],
-  reaction: ['reaction', 'reactions'],
-  abuseReport: ['abuse report', 'abuse reports'],
-  abuseReportResolved: ['resolved abuse report', 'resolved abuse reports'],
-  userCreated: ['new user', 'new users'],
-  inactiveModeratorsWarning: ['inactive moderators warning', 'inactive moderators warnings'],
-  inactiveModeratorsInvitationOnlyChanged: ['invitation-only change', 'invitation-only changes'],
-};
-
-function describe(type: string, count: number): string {
-  const [one, many] = NOUNS[type] ?? [`${type} event`, `${type} events`];
-  return `${count} ${count === 1 ? one : many}`;
-}
 
 /** What the `digest` template sees (documented in docs/templates.md). */
 export interface DigestView {
@@ -49,7 +29,7 @@ export interface DigestView {
   count: number;
   /** the event type all the events share, or null when they differ */
   type: string | null;
-  /** each type with its count and label ("12 new followers"), most frequent first */
+  /** each type with its count and label ("12 new followers", catalog key `digest.count`), most frequent first */
   types: { type: string; count: number; label: string }[];
   /** "12 new followers", or "15 events (12 new followers, 3 mentions)" */
   headline: string;
@@ -79,13 +59,13 @@ export interface DigestView {
   url: null;
 }
 
-export function buildDigestView(events: Event[], kind: DigestView['kind'], shown = DIGEST_SHOWN): DigestView {
+export function buildDigestView(events: Event[], kind: DigestView['kind'], wording: Wording, shown = DIGEST_SHOWN): DigestView {
   const views = events.map(buildView);
   const counts = new Map<string, number>();
   for (const event of events) counts.set(eventName(event), (counts.get(eventName(event)) ?? 0) + 1);
   const types = [...counts]
     .sort((a, b) => b[1] - a[1])
-    .map(([type, count]) => ({ type, count, label: describe(type, count) }));
+    .map(([type, count]) => ({ type, count, label: wording.text('digest.count', { type, count }) }));
   const actors = new Map<string, User>();
   for (const event of events) {
     const actor = eventActor(event);
@@ -93,8 +73,8 @@ export function buildDigestView(events: Event[], kind: DigestView['kind'], shown
   }
   const everyActor = [...actors.values()];
   const notes = views.filter((view) => view.note !== null);
-  const headline =
-    types.length === 1 ? types[0]!.label : `${events.length} events (${types.map((entry) => entry.label).join(', ')})`;
+  const list = types.map((entry) => entry.label).join(wording.text('digest.separator'));
+  const headline = types.length === 1 ? types[0]!.label : wording.text('digest.mixed', { count: events.length, list });
   const times = views.map((view) => view.event.createdAt).sort();
   return {
     kind,
@@ -118,19 +98,20 @@ export function buildDigestView(events: Event[], kind: DigestView['kind'], shown
   };
 }
 
-/** Words several events as one message with the `digest` template. */
-export function renderDigest(events: Event[], kind: DigestView['kind'], platform: Platform, templates: TemplateSet): Message {
+/** Words several events as one message with the `digest` template, in the reader's words. */
+export function renderDigest(events: Event[], kind: DigestView['kind'], platform: Platform, templates: TemplateSet, reader?: Reader): Message {
   if (events.length === 0) throw new TemplateError('a summary needs at least one event');
   const template = templates.get(DIGEST_TEMPLATE, platform);
   if (!template) throw new TemplateError(`no template "${DIGEST_TEMPLATE}" for ${platform}`);
+  const wording = templates.wording(reader);
   let digest!: DigestView;
   let text = '';
   let plain = '';
   for (const shown of SHOWN_STEPS) {
-    digest = buildDigestView(events, kind, shown);
+    digest = buildDigestView(events, kind, wording, shown);
     // the helpers read the root view's `event`, `url` and `note`, which a digest view has (or lacks) alike
-    text = template.text(digest as unknown as TemplateView);
-    plain = template.plain(digest as unknown as TemplateView);
+    text = template.text(digest as unknown as TemplateView, wording);
+    plain = template.plain(digest as unknown as TemplateView, wording);
     if (text.length <= DIGEST_TEXT_BUDGET && plain.length <= DIGEST_TEXT_BUDGET) break;
   }
   const view = digest as unknown as TemplateView;
@@ -138,11 +119,12 @@ export function renderDigest(events: Event[], kind: DigestView['kind'], platform
     event: DIGEST_TEMPLATE,
     text,
     plain,
-    title: template.title?.(view) || undefined,
-    footer: template.footer?.(view) || undefined,
+    title: template.title?.(view, wording) || undefined,
+    footer: template.footer?.(view, wording) || undefined,
     color: template.color ?? (digest.type ? EVENT_COLORS[digest.type] : undefined) ?? DEFAULT_COLOR,
     timestamp: digest.until,
     images: [],
     fields: [],
+    words: messageWords(wording, digest.until),
   };
 }

@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
 import { createProtoAccessControl, isPrototypeConstructor, resultIsAllowed } from 'handlebars/dist/cjs/handlebars/internal/proto-access';
+import type { Wording } from './catalog';
 import { createHelpers, type HelperSettings } from './helpers';
 import { escapeText } from './mfm';
 
@@ -114,10 +115,13 @@ function prepare(env: Environment): PreparedRuntime {
 
 type Compiled = (context: unknown, options: object) => string;
 
-/** `compiled` (from `env.compile`) as a render function of the view, with the runtime set up once. */
-export function renderFunction<T>(env: Environment, compiled: Compiled): (view: T) => string {
+/**
+ * `compiled` (from `env.compile`) as a render function of the view, with the runtime set up once.
+ * The reader's wording travels in `@data`, so one compiled template serves every language.
+ */
+export function renderFunction<T>(env: Environment, compiled: Compiled): (view: T, wording: Wording) => string {
   let runtime = prepared.get(env);
   if (runtime === undefined) prepared.set(env, (runtime = prepare(env)));
   const { helpers, hooks, partials, decorators, protoAccessControl } = runtime;
-  return (view) => compiled(view, { partial: true, data: { root: view }, helpers, hooks, partials, decorators, protoAccessControl });
+  return (view, wording) => compiled(view, { partial: true, data: { root: view, wording }, helpers, hooks, partials, decorators, protoAccessControl });
 }

@@ -1,31 +1,32 @@
 import type { HelperDelegate, HelperOptions } from 'handlebars';
 import Handlebars from 'handlebars';
 import type { DriveFile, Note, User } from '../normalize/event';
+import type { Wording } from './catalog';
 import { markupFor } from './markup';
 import { escapeText, renderMfm, truncateText, urlLabel, type MfmTarget } from './mfm';
 import type { TemplateView } from './view';
 
 export interface HelperSettings {
   target: MfmTarget;
-  /** IANA time zone for absolute times */
-  timeZone: string;
-  locale: string;
   /** Slack has no spoiler: hide a CW'd body behind a link to the note, or show it under the CW line */
   slackCw: 'link' | 'reveal';
 }
 
 type Safe = Handlebars.SafeString;
 
-const HIDDEN_NOTE = '(this note is not visible to you)';
-
 /** MFM → the target's markup, with the event's server for profile and hashtag links. */
-function convert(source: string, target: MfmTarget, root: TemplateView | undefined, authorHost: string | null, max?: number): string {
+function convert(source: string, target: MfmTarget, options: HelperOptions, authorHost: string | null, max?: number): string {
   if (source === '') return '';
+  const root = options.data?.root as TemplateView | undefined;
   return renderMfm(source, target, { server: root?.event.server ?? '', authorHost }, {
     maxLength: max,
     moreUrl: max !== undefined ? (root?.url ?? undefined) : undefined,
+    moreLabel: max !== undefined ? wordingOf(options).text('note.more') : undefined,
   }).output;
 }
+
+/** The reader's wording, which the render call puts into `@data` (see renderFunction). */
+const wordingOf = (options: HelperOptions): Wording => options.data.wording as Wording;
 const safe = (markup: string): Safe => new Handlebars.SafeString(markup);
 
 /** A helper's last argument is Handlebars' options object; the ones before are the template's. */
@@ -34,6 +35,9 @@ function split(args: unknown[]): { params: unknown[]; options: HelperOptions } {
 }
 
 const text = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
+
+/** a value placed in a catalog message: a helper's markup as it is, anything else already escaped */
+const shown = (value: unknown): string => (value instanceof Handlebars.SafeString ? value.toHTML() : String(value));
 
 /** The helpers every template can use; each emits the target platform's markup. */
 export function createHelpers(settings: HelperSettings): Record<string, HelperDelegate> {
@@ -51,12 +55,25 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
     };
   }
 
-  // made on first use: the first one of a process loads ICU's locale data (tens of ms of start-up)
-  let dateFormat: Intl.DateTimeFormat | undefined;
-  const formatDate = (date: Date) =>
-    (dateFormat ??= new Intl.DateTimeFormat(settings.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: settings.timeZone })).format(date);
+  /** a catalog message with the values escaped and the markup of helpers (`user=(user actor)`) kept */
+  const word = (options: HelperOptions, key: string, values: Record<string, unknown> = {}): Safe => {
+    const escaped: Record<string, unknown> = {};
+    for (const name in values) {
+      const value = values[name];
+      escaped[name] = typeof value === 'string' ? escapeText(value, target) : value;
+    }
+    return safe(wordingOf(options).format(key, escaped, shown));
+  };
 
   const helpers: Record<string, (this: unknown, ...args: unknown[]) => unknown> = {
+    /**
+     * {{t "followed.title" name=user.name}}: the reader's wording of a catalog message (ICU
+     * MessageFormat); values are escaped, helpers' markup (`user=(user actor)`) kept
+     */
+    t(...args) {
+      const { params, options } = split(args);
+      return word(options, text(params[0]), options.hash as Record<string, unknown>);
+    },
     /**
      * {{mfm note.text max=3000}}: note text (MFM) → platform markup; `max` caps the length, ending
      * with a link to the note; `host` is the author's host (default: the event's note author's)
@@ -66,7 +83,7 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
       const root = options.data?.root as TemplateView | undefined;
       const max = typeof options.hash?.max === 'number' ? options.hash.max : undefined;
       const host = options.hash?.host === undefined ? root?.note?.user.host : (options.hash.host as string | null);
-      return safe(convert(text(params[0]), target, root, host ?? null, max));
+      return safe(convert(text(params[0]), target, options, host ?? null, max));
     },
     /**
      * {{content note max=3000}}: a note as people expect to see it: the CW in clear with the text
@@ -76,9 +93,9 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
       const { params, options } = split(args);
       const note = params[0] as Note | null | undefined;
       if (!note) return '';
-      if (note.isHidden) return safe(markup.italic(escape(HIDDEN_NOTE)));
+      if (note.isHidden) return safe(markup.italic(word(options, 'note.hidden').toHTML()));
       const max = typeof options.hash?.max === 'number' ? options.hash.max : undefined;
-      const body = convert(note.text ?? '', target, options.data?.root as TemplateView | undefined, note.user.host, max);
+      const body = convert(note.text ?? '', target, options, note.user.host, max);
       const parts: string[] = [];
       if (note.cw !== null) {
         parts.push(`⚠️ ${markup.bold(escape(note.cw))}`);
@@ -96,10 +113,10 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
       const { params, options } = split(args);
       const note = params[0] as Note | null | undefined;
       if (!note) return '';
-      if (note.isHidden) return safe(markup.italic(escape(HIDDEN_NOTE)));
+      if (note.isHidden) return safe(markup.italic(word(options, 'note.hidden').toHTML()));
       if (note.cw !== null) return safe(`⚠️ ${escape(note.cw)}`);
       const length = Number(params[1]);
-      const plainText = convert(note.text ?? '', 'plain', options.data?.root as TemplateView | undefined, note.user.host);
+      const plainText = convert(note.text ?? '', 'plain', options, note.user.host);
       return safe(escape(truncateText(plainText, Number.isFinite(length) ? length : 200)));
     },
     /** any value as inert plain text */
@@ -133,11 +150,11 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
     },
     /** {{time note.createdAt}} absolute; {{time note.createdAt "relative"}} "2 minutes ago" where the platform can show it */
     time(...args) {
-      const { params } = split(args);
+      const { params, options } = split(args);
       const value = params[0];
       const date = new Date(typeof value === 'number' ? value : text(value));
       if (Number.isNaN(date.getTime())) return '';
-      const absolute = formatDate(date);
+      const absolute = wordingOf(options).date(date);
       const unix = Math.floor(date.getTime() / 1000);
       const relative = params[1] === 'relative';
       if (target === 'discord') return safe(`<t:${unix}:${relative ? 'R' : 'f'}>`);
@@ -149,13 +166,15 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
     },
     /** {{files note.files}}: one line per file, sensitive ones behind a spoiler */
     files(...args) {
-      const files = (split(args).params[0] as DriveFile[] | null | undefined) ?? [];
+      const { params, options } = split(args);
+      const files = (params[0] as DriveFile[] | null | undefined) ?? [];
       const lines = files.map((file) => {
         const label = file.comment ? `${file.name} — ${file.comment}` : file.name;
         const kind = file.isImage ? '🖼' : file.isVideo ? '🎞' : '📎';
         const linked = markup.link(file.url, label);
         if (!file.isSensitive) return `${kind} ${linked}`;
-        return hasSpoilers ? `${kind} ${markup.spoiler(linked, 'sensitive')}` : `${kind} (sensitive) ${linked}`;
+        const wording = wordingOf(options);
+        return hasSpoilers ? `${kind} ${markup.spoiler(linked, wording.text('files.sensitive'))}` : `${kind} ${word(options, 'files.sensitiveMark').toHTML()} ${linked}`;
       });
       return safe(lines.join('\n'));
     },
@@ -168,7 +187,7 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
       // and Slack notifications, which must not reveal it)
       if (!hasSpoilers && !(target === 'slack' && settings.slackCw === 'reveal')) {
         const url = (options.data?.root as TemplateView | undefined)?.url;
-        return safe(url ? markup.link(url, 'show the hidden text') : escape('(text hidden)'));
+        return safe(url ? markup.link(url, wordingOf(options).text('note.showHidden')) : word(options, 'note.textHidden').toHTML());
       }
       return safe(markup.spoiler(inner, label));
     },

@@ -44,4 +44,15 @@ export interface Message {
   timestamp?: string;
   images: MessageImage[];
   fields: MessageField[];
+  /** the reader's words for what a sink adds itself; a sink falls back to English and UTC without them */
+  words?: MessageWords;
+}
+
+export interface MessageWords {
+  /** `timestamp` as the reader reads it (their locale and zone), where a platform prints it as text */
+  time?: string;
+  /** the label of the link to `url` */
+  open: string;
+  /** the reason shown on a hidden sensitive image */
+  sensitive: string;
 }

@@ -1,5 +1,6 @@
 import { eventActor, eventNote, type Event, type Note } from '../normalize/event';
-import type { Message, MessageField, MessageImage, Platform } from './message';
+import type { Reader, Wording } from './catalog';
+import type { Message, MessageField, MessageImage, MessageWords, Platform } from './message';
 import { escapeText } from './mfm';
 import { FALLBACK_TEMPLATE, PLATFORM_TARGET, TemplateError, type TemplateSet } from './templates';
 import { buildView } from './view';
@@ -24,11 +25,13 @@ export const DEFAULT_COLOR = 0x99aab5;
 
 /**
  * Renders one event for one platform with the named template (the event type's own when the
- * route names none; the generic one for types that have no template).
+ * route names none; the generic one for types that have no template), in the reader's words
+ * (the configured default reader's unless told).
  */
-export function renderMessage(event: Event, templateName: string, platform: Platform, templates: TemplateSet): Message {
+export function renderMessage(event: Event, templateName: string, platform: Platform, templates: TemplateSet, reader?: Reader): Message {
   const template = templates.get(templateName, platform) ?? templates.get(FALLBACK_TEMPLATE, platform);
   if (!template) throw new TemplateError(`no template "${templateName}" (nor "${FALLBACK_TEMPLATE}") for ${platform}`);
+  const wording = templates.wording(reader);
   const view = buildView(event);
   const actor = eventActor(event);
   const note = eventNote(event);
@@ -36,10 +39,10 @@ export function renderMessage(event: Event, templateName: string, platform: Plat
   const target = PLATFORM_TARGET[platform];
   return {
     event: view.event.type,
-    text: template.text(view),
-    plain: template.plain(view),
-    title: template.title?.(view) || undefined,
-    footer: template.footer?.(view) || undefined,
+    text: template.text(view, wording),
+    plain: template.plain(view, wording),
+    title: template.title?.(view, wording) || undefined,
+    footer: template.footer?.(view, wording) || undefined,
     color: template.color ?? EVENT_COLORS[view.event.type] ?? DEFAULT_COLOR,
     author: actor
       ? { name: escapeText(`${actor.name} (${actor.acct})`, 'plain'), url: actor.url, iconUrl: actor.avatarUrl ?? undefined }
@@ -47,8 +50,17 @@ export function renderMessage(event: Event, templateName: string, platform: Plat
     url: view.url ?? undefined,
     timestamp: note?.createdAt ?? view.event.createdAt,
     images: shown ? images(shown) : [],
-    fields: shown?.poll ? pollFields(shown, target === 'plain' ? 'plain' : target) : [],
+    fields: shown?.poll ? pollFields(shown, target, wording) : [],
+    words: messageWords(wording, note?.createdAt ?? view.event.createdAt),
   };
+}
+
+/** What the sinks add in the reader's words: the time as text, the link and sensitive labels. */
+export function messageWords(wording: Wording, timestamp: string): MessageWords {
+  const time = wording.date(timestamp);
+  const open = wording.text('common.open');
+  const sensitive = wording.text('files.sensitive');
+  return time === '' ? { open, sensitive } : { time, open, sensitive };
 }
 
 function images(note: Note): MessageImage[] {
@@ -57,10 +69,10 @@ function images(note: Note): MessageImage[] {
     .map((file) => ({ url: file.url, alt: escapeText(file.comment ?? file.name, 'plain'), sensitive: file.isSensitive || note.cw !== null }));
 }
 
-function pollFields(note: Note, target: Parameters<typeof escapeText>[1]): MessageField[] {
+function pollFields(note: Note, target: Parameters<typeof escapeText>[1], wording: Wording): MessageField[] {
   return note.poll!.choices.map((choice) => ({
     name: escapeText(choice.text, target),
-    value: `${choice.votes} ${choice.votes === 1 ? 'vote' : 'votes'}`,
+    value: wording.text('poll.votes', { count: choice.votes }),
     inline: true,
   }));
 }

@@ -37,6 +37,7 @@ export class TemplateStore {
     private readonly platforms: readonly Platform[] = PLATFORMS,
   ) {
     this.current = TemplateSet.load(folders, settings, platforms);
+    this.warnCatalogs();
   }
 
   get(): TemplateSet {
@@ -48,6 +49,7 @@ export class TemplateStore {
     try {
       this.current = TemplateSet.load(this.folders, this.settings, this.platforms);
       this.logger.info({ templates: this.current.names().length }, 'templates reloaded');
+      this.warnCatalogs();
       return true;
     } catch (error) {
       this.logger.error({ error: (error as Error).message }, 'template edit rejected; keeping the last good templates');
@@ -71,6 +73,11 @@ export class TemplateStore {
     for (const watcher of this.watchers) watcher.close();
     this.watchers = [];
     if (this.pending) clearTimeout(this.pending);
+  }
+
+  /** a catalog that lacks messages or does not parse falls back to English: the operator should know */
+  private warnCatalogs(): void {
+    for (const warning of this.current.catalogs.warnings) this.logger.warn({ warning }, 'message catalog incomplete');
   }
 
   /** Editors write a file in several steps: reload once they are done. */

@@ -1,20 +1,18 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import Handlebars from 'handlebars';
+import { Catalogs, type Reader, type Wording } from './catalog';
 import { PLATFORMS, type Platform } from './message';
-import { createEnvironment, HelperFailure, renderFunction, type Environment } from './environment';
+import { createEnvironment, type Environment } from './environment';
 import { splitFrontMatter } from './front-matter';
 import type { HelperSettings } from './helpers';
 import type { MfmTarget } from './mfm';
-import type { TemplateView } from './view';
+import { CheckedPart, checkText, type Render } from './template-check';
 
 /** The templates shipped with the bridge; an operator's folder overrides them file by file. */
 export const BUNDLED_TEMPLATES = path.resolve(__dirname, '../../templates');
 
 /** Name of the template used for event types that have none of their own. */
 export const FALLBACK_TEMPLATE = 'unknown';
-
-type Render = (view: TemplateView) => string;
 
 /** One template compiled for one platform: its markup and the plain text beside it. */
 export interface PlatformTemplate {
@@ -39,8 +37,8 @@ export const PLATFORM_TARGET: Record<Platform, MfmTarget> = {
   console: 'plain',
 };
 
-
-export type RenderSettings = Omit<HelperSettings, 'target'>;
+/** How the helpers write (HelperSettings but the markup), and whom a message is for unless told. */
+export type RenderSettings = Omit<HelperSettings, 'target'> & Reader;
 
 /**
  * Every template of every platform, each file read, parsed and checked at load so that a broken
@@ -50,7 +48,13 @@ export type RenderSettings = Omit<HelperSettings, 'target'>;
 export class TemplateSet {
   private readonly compiled = new Map<string, PlatformTemplate>();
 
-  private constructor(private readonly templates: Map<string, CheckedTemplate>) {}
+  private constructor(
+    private readonly templates: Map<string, CheckedTemplate>,
+    /** the message catalogs read with the templates, from the same folders */
+    readonly catalogs: Catalogs,
+    /** whom a message is for when the caller names no reader */
+    private readonly reader: Reader,
+  ) {}
 
   /**
    * Loads the bundled templates, then the operator's folder over them, for these platforms (all
@@ -59,24 +63,32 @@ export class TemplateSet {
   static load(folders: string[], settings: RenderSettings, platforms: readonly Platform[] = PLATFORMS): TemplateSet {
     const envs = environments(settings);
     const sources = collectSources(folders);
+    const catalogs = Catalogs.load(folders);
+    const keys = new Set(catalogs.keys());
     const templates = new Map<string, CheckedTemplate>();
     // a shared file's plain text (and everything else in the same markup) is checked and compiled once
     const parts = new Map<string, CheckedPart>();
     for (const [name, byPlatform] of sources) {
       for (const platform of platforms) {
         const file = byPlatform.get(platform) ?? byPlatform.get('*');
-        if (file) templates.set(key(name, platform), checkFile(name, file, envs, PLATFORM_TARGET[platform], parts));
+        if (file) templates.set(key(name, platform), checkFile(name, file, envs, PLATFORM_TARGET[platform], parts, keys));
       }
     }
-    return new TemplateSet(templates);
+    return new TemplateSet(templates, catalogs, readerOf(settings));
   }
 
   /** One template's text checked as `load` checks a file (same checks, `file:line` errors), for these platforms. */
-  static fromText(name: string, file: string, source: string, platforms: readonly Platform[], settings: RenderSettings): TemplateSet {
+  static fromText(name: string, file: string, source: string, platforms: readonly Platform[], settings: RenderSettings, catalogs: Catalogs): TemplateSet {
     const envs = environments(settings);
     const parts = new Map<string, CheckedPart>();
-    const check = (platform: Platform) => checkFile(name, file, envs, PLATFORM_TARGET[platform], parts, source);
-    return new TemplateSet(new Map(platforms.map((platform) => [key(name, platform), check(platform)])));
+    const keys = new Set(catalogs.keys());
+    const check = (platform: Platform) => checkFile(name, file, envs, PLATFORM_TARGET[platform], parts, keys, source);
+    return new TemplateSet(new Map(platforms.map((platform) => [key(name, platform), check(platform)])), catalogs, readerOf(settings));
+  }
+
+  /** The words and dates of a reader (the configured default one unless told). */
+  wording(reader: Reader = this.reader): Wording {
+    return this.catalogs.wording(reader);
   }
 
   /** The named template for a platform, or undefined; compiled on its first use. */
@@ -101,33 +113,6 @@ export class TemplateSet {
 }
 
 const key = (name: string, platform: Platform) => `${platform}/${name}`;
-
-/** A template text parsed and checked for one markup; compiled on its first render. */
-class CheckedPart {
-  private render: Render | undefined;
-
-  constructor(
-    private readonly ast: hbs.AST.Program,
-    private readonly env: Environment,
-    /** the error naming file:line, for a failure while rendering */
-    private readonly fail: (line: number, message: string) => Error,
-  ) {}
-
-  compile(): Render {
-    this.render ??= this.located(renderFunction<TemplateView>(this.env, this.env.compile(this.ast, compileOptions(this.env))));
-    return this.render;
-  }
-
-  private located(render: Render): Render {
-    return (view) => {
-      try {
-        return render(view);
-      } catch (error) {
-        throw this.fail(error instanceof HelperFailure ? (error.line ?? 1) : 1, (error as Error).message);
-      }
-    };
-  }
-}
 
 /** A template file for one platform, checked, not yet compiled. */
 interface CheckedTemplate {
@@ -173,6 +158,8 @@ function checkFile(
   envs: Record<MfmTarget, Environment>,
   target: MfmTarget,
   parts: Map<string, CheckedPart>,
+  /** the message keys `{{t}}` may name */
+  keys: ReadonlySet<string>,
   /** the file's text, when it is not read from the file (the playground's unsaved edit) */
   text?: string,
 ): CheckedTemplate {
@@ -189,7 +176,7 @@ function checkFile(
     const cacheKey = `${markup}\0${text}`;
     let checked = parts.get(cacheKey);
     if (!checked) {
-      checked = checkText(text, envs[markup], (line, message) => new TemplateError(`${file}:${line + lineOffset}: ${part}${message}`));
+      checked = checkText(text, envs[markup], (line, message) => new TemplateError(`${file}:${line + lineOffset}: ${part}${message}`), keys);
       parts.set(cacheKey, checked);
     }
     return checked;
@@ -218,65 +205,14 @@ function compileTemplate(checked: CheckedTemplate): PlatformTemplate {
   };
 }
 
-/** knownHelpersOnly turns a misspelt helper into a compile error instead of a render-time one */
-function compileOptions(env: Environment): CompileOptions {
-  return { knownHelpersOnly: true, knownHelpers: Object.fromEntries(Object.keys(env.helpers).map((name) => [name, true])) };
-}
+const trimmed = (render: Render): Render => (view, wording) => render(view, wording).trim();
 
-type CompileOptions = { knownHelpersOnly: true; knownHelpers: Record<string, boolean> };
-
-/**
- * Parses and checks, rejecting what would bypass the platform escaping: `{{{triple}}}` and
- * `{{& ampersand}}` output, and partials; then runs Handlebars' compiler over it (all of it but
- * the generation of JavaScript), which finds unknown helpers and the other errors a compile would.
- */
-function checkText(text: string, env: Environment, fail: (line: number, message: string) => Error): CheckedPart {
-  let ast: hbs.AST.Program;
-  try {
-    ast = env.parse(text);
-  } catch (error) {
-    const line = (/on line (\d+)/.exec((error as Error).message) ?? / - (\d+):\d+$/.exec((error as Error).message))?.[1];
-    throw fail(Number(line ?? 1), (error as Error).message.split('\n')[0]!);
-  }
-  rejectUnsafe(ast, fail);
-  try {
-    // what `precompile` does before generating JavaScript (its `data` default included)
-    new (env as unknown as { Compiler: new () => { compile(ast: hbs.AST.Program, options: object): unknown } }).Compiler().compile(ast, {
-      ...compileOptions(env),
-      data: true,
-    });
-  } catch (error) {
-    const located = error as Error & { lineNumber?: number };
-    throw fail(located.lineNumber ?? 1, located.message.replace(/ - \d+:\d+$/, ''));
-  }
-  return new CheckedPart(ast, env, fail);
-}
-
-function rejectUnsafe(ast: hbs.AST.Program, fail: (line: number, message: string) => Error): void {
-  const visitor = new Handlebars.Visitor();
-  const visit = visitor as unknown as Record<string, (node: hbs.AST.Node) => unknown>;
-  const mustache = visit.MustacheStatement!.bind(visitor);
-  visit.MustacheStatement = (node) => {
-    const statement = node as hbs.AST.MustacheStatement;
-    if (!statement.escaped) {
-      throw fail(statement.loc.start.line, 'triple braces {{{ }}} would pass text through unescaped; use {{ }} (helpers already return markup)');
-    }
-    return mustache(node);
-  };
-  const partial = (node: hbs.AST.Node) => {
-    throw fail(node.loc.start.line, 'partials are not supported; use one file per template');
-  };
-  visit.PartialStatement = partial;
-  visit.PartialBlockStatement = partial;
-  visitor.accept(ast);
-}
-
-const trimmed = (render: Render): Render => (view) => render(view).trim();
+const readerOf = (settings: RenderSettings): Reader => ({ locale: settings.locale, timeZone: settings.timeZone });
 
 /** Trims the edges; Matrix HTML turns line breaks outside <pre> into <br>. */
 function postProcess(render: Render, target: MfmTarget): Render {
-  if (target !== 'matrix') return (view) => render(view).trim();
-  return (view) => htmlLineBreaks(render(view).trim());
+  if (target !== 'matrix') return (view, wording) => render(view, wording).trim();
+  return (view, wording) => htmlLineBreaks(render(view, wording).trim());
 }
 
 export function htmlLineBreaks(html: string): string {

@@ -62,7 +62,7 @@ export const quietHours = z
   .object({
     from: clockTime,
     to: clockTime,
-    /** IANA zone the times are in; default `render.timeZone` */
+    /** IANA zone the times are in; default the top-level `timezone` (else `render.timeZone`) */
     timeZone: timeZoneName.optional(),
   })
   .strict()

@@ -52,12 +52,12 @@ export class HoldPlanner {
   private lastPruneAt = -Infinity;
 
   constructor(
-    config: { routes: readonly RouteConfig[]; quiet?: QuietHours; render?: { timeZone: string } },
+    config: { routes: readonly RouteConfig[]; quiet?: QuietHours; timezone?: string; render?: { timeZone: string } },
     private readonly now: () => number,
   ) {
     this.routes = new Map(config.routes.map((route) => [route.name, route]));
     this.defaultQuiet = config.quiet;
-    this.timeZone = config.render?.timeZone ?? 'UTC';
+    this.timeZone = config.timezone ?? config.render?.timeZone ?? 'UTC';
   }
 
   /** The hold for one planned job, or undefined when it goes out at once. */

@@ -48,3 +48,14 @@ export function validTimeZone(zone: string): boolean {
 
 /** An IANA time zone name. */
 export const timeZoneName = z.string().refine(validTimeZone, 'unknown time zone (use an IANA name such as Europe/Berlin)');
+
+function validLocale(locale: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(locale).length === 1;
+  } catch {
+    return false;
+  }
+}
+
+/** A BCP 47 locale, e.g. `ja` or `en-GB`: the catalog of its language words the messages, and dates follow it. */
+export const localeName = z.string().refine(validLocale, 'not a BCP 47 locale (write e.g. "en", "ja" or "en-GB")');

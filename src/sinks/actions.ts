@@ -18,10 +18,3 @@ export function parseActionId(id: unknown): { action: ModerationAction; source: 
   if (!match) return null;
   return { action: match[1] as ModerationAction, source: match[2]!, reportId: match[3]! };
 }
-
-/** Button labels, the same everywhere. */
-export const LABELS = {
-  resolve: 'Resolve',
-  forward: 'Resolve and forward',
-  open: 'Open in Misskey',
-} as const;

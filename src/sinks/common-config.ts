@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { localeName, timeZoneName } from '../shared/fields';
 
 /** Keys every sink takes, besides its platform's own. */
 export const commonSinkFields = {
@@ -6,6 +7,10 @@ export const commonSinkFields = {
   batch: z.enum(['auto', 'off']).default('auto'),
   /** `on` posts a reply in its parent's thread; `off` posts it as a new message (edits in place apply either way) */
   threads: z.enum(['on', 'off']).default('on'),
+  /** the language of this sink's messages (and their dates); default the top-level `locale` */
+  locale: localeName.optional(),
+  /** the zone of the times in this sink's messages; default the top-level `timezone` */
+  timezone: timeZoneName.optional(),
 };
 
 /**

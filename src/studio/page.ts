@@ -11,6 +11,9 @@ export interface PageData {
   /** sink names and types only: never their settings */
   sinks: { name: string; type: string }[];
   importMap: string;
+  /** the languages that have a catalog, and the one the previews start in */
+  locales: string[];
+  locale: string;
 }
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -31,6 +34,9 @@ export function renderPage(data: PageData): string {
   const samples = data.samples.map((name) => `<option value="sample:${escape(name)}">${escape(name)}</option>`).join('');
   const recent = data.recent.map((label, i) => `<option value="recent:${i}">${escape(label)}</option>`).join('');
   const sinks = data.sinks.map((sink) => `<option value="${escape(sink.name)}">${escape(sink.name)} (${escape(sink.type)})</option>`).join('');
+  const locales = data.locales
+    .map((locale) => `<option value="${escape(locale)}"${locale === data.locale ? ' selected' : ''}>${escape(locale)}</option>`)
+    .join('');
   const helpers = helperReference()
     .map((helper) => `<li><code>${escape(helper.signature)}</code> ${escape(helper.summary)}</li>`)
     .join('');
@@ -68,6 +74,7 @@ export function renderPage(data: PageData): string {
   <p id="send-result"></p>
 </section>
 <section id="right">
+  <label id="locale-switch">Language <select id="locale" aria-label="preview language">${locales}</select></label>
   <h2>Discord</h2><div class="preview" id="preview-discord"></div>
   <h2>Slack</h2><div class="preview" id="preview-slack"></div>
   <h2>Matrix</h2><div class="preview" id="preview-matrix"></div>

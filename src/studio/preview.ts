@@ -2,9 +2,10 @@ import path from 'node:path';
 import type { Config } from '../config';
 import type { Event } from '../normalize/event';
 import { createEnvironment } from '../render/environment';
+import type { Reader } from '../render/catalog';
 import type { Platform } from '../render/message';
 import { renderMessage } from '../render/render';
-import { TemplateError, TemplateSet } from '../render/templates';
+import { TemplateError, TemplateSet, type RenderSettings } from '../render/templates';
 import { buildView } from '../render/view';
 import { sinkConfig, type SinkConfig } from '../sinks/schemas';
 import { createSink } from '../sinks/registry';
@@ -40,10 +41,10 @@ export interface PlatformPreview {
 }
 
 /** Compiles the edited text the way the bridge does; the problem names the line. */
-export function compileEdited(file: Omit<TemplateFile, 'origin'>, text: string, settings: Config['render']): TemplateSet | TemplateProblem {
+export function compileEdited(file: Omit<TemplateFile, 'origin'>, text: string, settings: RenderSettings, loaded: TemplateSet): TemplateSet | TemplateProblem {
   const platforms = file.platform ? [file.platform] : PREVIEW_PLATFORMS;
   try {
-    return TemplateSet.fromText(file.name, file.path, text, platforms, settings);
+    return TemplateSet.fromText(file.name, file.path, text, platforms, settings, loaded.catalogs);
   } catch (error) {
     return problem(error);
   }
@@ -73,7 +74,8 @@ export class Previewer {
     this.helpers = new Set(Object.keys(createEnvironment({ ...config.render, target: 'plain' }).helpers));
   }
 
-  preview(event: Event, file: Omit<TemplateFile, 'origin'>, text: string, edited: TemplateSet, loaded: TemplateSet): Record<PreviewPlatform, PlatformPreview> {
+  /** in the words of `reader` (the language picked on the page) */
+  preview(event: Event, file: Omit<TemplateFile, 'origin'>, text: string, edited: TemplateSet, loaded: TemplateSet, reader?: Reader): Record<PreviewPlatform, PlatformPreview> {
     const view = buildView(event);
     const empty = emptyFieldWarnings(text, view, this.helpers);
     return Object.fromEntries(
@@ -84,7 +86,7 @@ export class Previewer {
         const templates = edited.get(file.name, platform) !== undefined && !overridden ? edited : loaded;
         const template = templates === edited ? file.path : overridden ? `${platform}/${file.name}.hbs` : `${file.name}.hbs`;
         try {
-          const message = renderMessage(event, file.name, platform, templates);
+          const message = renderMessage(event, file.name, platform, templates, reader);
           const body = this.sinks[platform].build({ key: 'studio-preview', messages: [message] });
           const warnings = [...limitWarnings(message, platform), ...(templates === edited ? empty : [])];
           return [platform, { body, template, warnings }];

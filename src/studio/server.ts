@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config';
+import { readerOf, renderSettings } from '../config/locale';
 import type { Event } from '../normalize/event';
 import type { Logger } from '../observe/logger';
 import { renderMessage } from '../render/render';
@@ -34,6 +35,8 @@ interface EditedBody {
   text?: unknown;
   payload?: PayloadChoice;
   sink?: unknown;
+  /** the language to preview in (one that has a catalog) */
+  locale?: unknown;
 }
 
 /** The template playground: a page, its assets and a small JSON API, every route behind the token. */
@@ -62,6 +65,8 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
         recent: (await events.recent()).map(describeEvent),
         sinks: Object.entries(config.sinks).map(([name, sink]) => ({ name, type: sink.type })),
         importMap: assets.importMap,
+        locales: options.templates().catalogs.names(),
+        locale: previewLanguage(options.templates().catalogs.names(), readerOf(config).locale),
       }),
     );
   });
@@ -79,7 +84,7 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
   const edited = (body: EditedBody, response: Response) => {
     const file = files.describe(String(body.path ?? ''));
     const text = typeof body.text === 'string' ? body.text : '';
-    const compiled = compileEdited(file, text, config.render);
+    const compiled = compileEdited(file, text, renderSettings(config), options.templates());
     if ('line' in compiled) {
       response.status(422).json({ error: compiled });
       return undefined;
@@ -92,7 +97,8 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
     const ok = edited(body, response);
     if (!ok) return;
     const event = await events.resolve(body.payload ?? { kind: 'sample', name: ok.file.name });
-    response.json({ previews: previewer.preview(event, ok.file, ok.text, ok.compiled, options.templates()) });
+    const reader = { ...readerOf(config), ...(typeof body.locale === 'string' && options.templates().catalogs.names().includes(body.locale) ? { locale: body.locale } : {}) };
+    response.json({ previews: previewer.preview(event, ok.file, ok.text, ok.compiled, options.templates(), reader) });
   });
 
   app.put('/api/template', (request, response) => {
@@ -118,7 +124,8 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
     const templates = ok.compiled.get(ok.file.name, sink.platform) ? ok.compiled : options.templates();
     try {
       await sink.start();
-      const verdict = await sink.send({ key: `studio:${event.id}:${Date.now()}`, messages: [renderMessage(event, ok.file.name, sink.platform, templates)] });
+      const message = renderMessage(event, ok.file.name, sink.platform, templates, readerOf(config, name));
+      const verdict = await sink.send({ key: `studio:${event.id}:${Date.now()}`, messages: [message] });
       response.json({ verdict });
     } catch (error) {
       response.json({ verdict: { kind: 'failed', reason: (error as Error).message } });
@@ -137,4 +144,9 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
   });
 
   return listenPage(app, options.host, options.port, token);
+}
+
+/** The catalog the previews start in: the default locale's (`ja-JP` → `ja`), else English. */
+function previewLanguage(names: readonly string[], locale: string): string {
+  return [locale, locale.split('-')[0]!].find((name) => names.includes(name)) ?? 'en';
 }

@@ -2,6 +2,7 @@ import Handlebars from 'handlebars';
 import type { Platform } from '../render/message';
 import type { Message } from '../render/message';
 import { splitFrontMatter } from '../render/front-matter';
+import { visitTemplate } from '../render/visit';
 import type { TemplateView } from '../render/view';
 import { SINKS } from '../sinks/registry';
 import { MAX_EMBED_TITLE } from '../sinks/discord/limits';
@@ -41,30 +42,25 @@ export function emptyFieldWarnings(source: string, view: TemplateView, helpers: 
     return [];
   }
   const found = new Map<string, number>();
-  const visitor = new Handlebars.Visitor();
-  const visit = visitor as unknown as Record<string, (node: hbs.AST.Node) => unknown>;
-  const block = visit.BlockStatement!.bind(visitor);
-  const mustache = visit.MustacheStatement!.bind(visitor);
-  visit.BlockStatement = (node) => {
-    const statement = node as hbs.AST.BlockStatement;
-    const helper = (statement.path as hbs.AST.PathExpression).original;
-    if (SKIPPED_BLOCKS.has(helper)) return undefined;
-    return block(node);
-  };
-  visit.MustacheStatement = (node) => {
-    const statement = node as hbs.AST.MustacheStatement;
-    for (const expression of [statement.path, ...statement.params]) {
-      if (expression.type !== 'PathExpression') continue;
-      const pathExpression = expression as hbs.AST.PathExpression;
-      const isHelper = expression === statement.path && (statement.params.length > 0 || helpers.has(pathExpression.original));
-      if (pathExpression.data || pathExpression.parts.length === 0 || isHelper) continue;
-      if (isEmpty(lookup(view, pathExpression.parts)) && !found.has(pathExpression.original)) {
-        found.set(pathExpression.original, statement.loc.start.line + split.bodyLineOffset);
+  visitTemplate(ast, {
+    BlockStatement: (node, next) => {
+      const helper = ((node as hbs.AST.BlockStatement).path as hbs.AST.PathExpression).original;
+      return SKIPPED_BLOCKS.has(helper) ? undefined : next();
+    },
+    MustacheStatement: (node, next) => {
+      const statement = node as hbs.AST.MustacheStatement;
+      for (const expression of [statement.path, ...statement.params]) {
+        if (expression.type !== 'PathExpression') continue;
+        const pathExpression = expression as hbs.AST.PathExpression;
+        const isHelper = expression === statement.path && (statement.params.length > 0 || helpers.has(pathExpression.original));
+        if (pathExpression.data || pathExpression.parts.length === 0 || isHelper) continue;
+        if (isEmpty(lookup(view, pathExpression.parts)) && !found.has(pathExpression.original)) {
+          found.set(pathExpression.original, statement.loc.start.line + split.bodyLineOffset);
+        }
       }
-    }
-    return mustache(node);
-  };
-  visitor.accept(ast);
+      return next();
+    },
+  });
   return [...found].map(([name, line]) => `line ${line}: {{${name}}} is empty for this event`);
 }
 

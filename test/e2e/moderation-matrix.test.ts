@@ -68,7 +68,7 @@ describe('moderation from Matrix', () => {
   it('puts the hint line and the report on the card', async () => {
     const bridge = await start();
     const event = await card(bridge, 'mrep0');
-    expect(event.content['org.misskey-bridge.report']).toEqual({ source: 'system', id: 'mrep0', remote: true });
+    expect(event.content['org.misskey-bridge.report']).toEqual({ source: 'system', id: 'mrep0', remote: true, hint: 'React ✅ to resolve, ↗️ to resolve and forward' });
     expect(event.content.body).toMatch(/React ✅ to resolve, ↗️ to resolve and forward$/);
     expect(event.content.formatted_body).toContain('<p><em>React ✅ to resolve, ↗️ to resolve and forward</em></p>');
   });
@@ -94,7 +94,8 @@ describe('moderation from Matrix', () => {
     await eventually(() => expect(shownBody(event.eventId).edits).toBe(1));
     expect(misskey.calls).toEqual([{ endpoint: 'admin/resolve-abuse-user-report', params: { reportId: 'mrep1' }, status: 204 }]);
     const shown = shownBody(event.eventId).content;
-    expect(shown.body).toMatch(new RegExp(`✅ Resolved by ${MOD} · \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`));
+    // the time in the sink's locale and zone (English, UTC here), as Matrix shows no date tokens
+    expect(shown.body).toMatch(new RegExp(`✅ Resolved by ${MOD} · [A-Z][a-z]{2} \\d{1,2}, \\d{4}, \\d{1,2}:\\d\\d\\s[AP]M$`));
     expect(shown.body).not.toContain('React ✅');
     expect(shown['org.misskey-bridge.report']).toBeUndefined();
     const [entry] = await bridge.store.audit.list(10);

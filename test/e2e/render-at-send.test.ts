@@ -73,7 +73,7 @@ routes:
     await eventually(() => expect(sends()).toHaveLength(1));
 
     writeTemplate('second wording: {{actor.name}}');
-    await eventually(() => expect(bridge.templates.get().get('mention', 'matrix')!.plain({ actor: { name: 'x' } } as never)).toBe('second wording: x'));
+    await eventually(() => expect(bridge.templates.get().get('mention', 'matrix')!.plain({ actor: { name: 'x' } } as never, bridge.templates.get().wording())).toBe('second wording: x'));
 
     await eventually(() => expect(bodies()).toEqual(['second wording: Bob']), 10_000);
     const [first, second] = sends();
@@ -98,7 +98,7 @@ routes:
     expect(sends()).toHaveLength(0);
 
     writeTemplate('---\ntitle: "{{actor.name}}"\n---\nmentioned by {{actor.name}}\n');
-    await eventually(() => expect(bridge.templates.get().get('mention', 'matrix')!.plain({ actor: { name: 'x' } } as never)).toBe('mentioned by x'));
+    await eventually(() => expect(bridge.templates.get().get('mention', 'matrix')!.plain({ actor: { name: 'x' } } as never, bridge.templates.get().wording())).toBe('mentioned by x'));
     expect(await dlqRetry([letter!.id], { config: configFile })).toBe('1 dead letter(s) queued again');
 
     await eventually(() => expect(bodies()).toEqual(['mentioned by Bob']));

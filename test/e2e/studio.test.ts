@@ -274,6 +274,20 @@ routes:
     await page.close();
   }, 60_000);
 
+  it('previews each language from the locale switch', async () => {
+    const page = await openPage();
+    expect(await page.locator('#locale option').allTextContents()).toEqual(['en', 'ja']);
+    await page.click('button.file[data-path="followed.hbs"]');
+    await page.selectOption('#payload', 'sample:followed');
+    await page.locator('#preview-slack', { hasText: 'followed you' }).waitFor();
+    await page.selectOption('#locale', 'ja');
+    for (const platform of ['discord', 'slack', 'matrix']) await page.locator(`#preview-${platform}`, { hasText: 'にフォローされました' }).waitFor();
+    expect(await page.locator('#right').textContent()).not.toContain('followed you');
+    await page.selectOption('#locale', 'en');
+    await page.locator('#preview-matrix', { hasText: 'followed you' }).waitFor();
+    await page.close();
+  }, 60_000);
+
   it('shows the line of a template that does not compile, and does not save it', async () => {
     const page = await openPage();
     await page.fill('#new-file input', 'discord/follow.hbs');

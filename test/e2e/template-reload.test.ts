@@ -42,7 +42,7 @@ describe('editing a template while the bridge runs', () => {
     await eventually(() => expect(printed.join('')).toContain('first wording: Bob'));
 
     writeFileSync(path.join(dir, 'mention.hbs'), 'second wording: {{actor.name}}');
-    await eventually(() => expect(bridge.templates.get().get('mention', 'console')!.text({ actor: { name: 'x' } } as never)).toBe('second wording: x'));
+    await eventually(() => expect(bridge.templates.get().get('mention', 'console')!.text({ actor: { name: 'x' } } as never, bridge.templates.get().wording())).toBe('second wording: x'));
     expect((await postMention('10000000-0000-4000-8000-000000000002')).status).toBe(204);
     await eventually(() => expect(printed.join('')).toContain('second wording: Bob'));
 

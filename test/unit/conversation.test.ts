@@ -15,7 +15,7 @@ describe('conversationOf', () => {
     expect(conversationOf(reply({ cw: null, text: ' $[tada Big]  news\n\u202eagain ' })).topic).toBe('Big news again');
     expect(conversationOf(reply({ text: 'see [1] and $[x2 wow]' })).topic).toBe('see [1 and wow');
     expect(conversationOf(reply({ text: 'see [1] here' })).topic).toBe('see [1] here');
-    expect(conversationOf(reply({ text: null, user: { name: null, username: 'alice' } })).topic).toBe('Replies to alice');
+    expect(conversationOf(reply({ text: null, user: { name: null, username: 'alice' } })).topicAuthor).toBe('alice');
     expect(conversationOf(reply({ text: '' })).topic).toBeUndefined();
     expect(conversationOf(reply({ text: 'x'.repeat(500) })).topic).toHaveLength(200);
   });

@@ -40,7 +40,8 @@ describe('the digest template', () => {
   });
 
   it('names every actor once, however many events each has', () => {
-    const view = buildDigestView([followedEvent('a', '1'), followedEvent('A', '2'), followedEvent('b', '3')], 'group');
+    const english = templates.wording();
+    const view = buildDigestView([followedEvent('a', '1'), followedEvent('A', '2'), followedEvent('b', '3')], 'group', english);
     expect(view.actors.map((actor) => actor.acct)).toEqual(['@a', '@b']);
     expect(view).toMatchObject({ count: 3, type: 'followed', headline: '3 new followers', more: 0, moreActors: 0 });
   });

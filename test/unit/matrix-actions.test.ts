@@ -1,3 +1,5 @@
+import { cardLabels } from '../../src/interact/wording';
+import { BUNDLED_TEMPLATES, TemplateSet } from '../../src/render/templates';
 import { matrixSinkSchema } from '../../src/sinks/matrix/config';
 import { actionOfKey, cardReport, REPORT_FIELD, withCardActions, withoutCardActions } from '../../src/sinks/matrix/actions';
 import { buildContent } from '../../src/sinks/matrix/content';
@@ -24,15 +26,31 @@ describe('Matrix moderation: cards and reactions', () => {
     allowMentions: false,
   }).content;
 
+  const templates = TemplateSet.load([BUNDLED_TEMPLATES], { timeZone: 'UTC', locale: 'en', slackCw: 'link' });
+  const english = templates.wording();
+  const japanese = templates.wording({ locale: 'ja', timeZone: 'Asia/Tokyo' });
+
   it('adds the hint line (allowlisted HTML) and the report, and takes them away again', () => {
-    const card = withCardActions(content, { source: 'system', reportId: 'r1', remote: false });
+    const card = withCardActions(content, { source: 'system', reportId: 'r1', remote: false, labels: cardLabels(english, false) });
     expect(card.body).toBe('Report\n\nReact ✅ to resolve');
     expect(checkMatrixHtml(card.formatted_body)).toEqual([]);
-    expect(card[REPORT_FIELD]).toEqual({ source: 'system', id: 'r1', remote: false });
+    expect(card[REPORT_FIELD]).toEqual({ source: 'system', id: 'r1', remote: false, hint: 'React ✅ to resolve' });
     expect(withoutCardActions(card)).toEqual(content);
-    const remote = withCardActions(content, { source: 'system', reportId: 'r1', remote: true });
+    const remote = withCardActions(content, { source: 'system', reportId: 'r1', remote: true, labels: cardLabels(english, true) });
     expect(remote.body).toContain('↗️ to resolve and forward');
     expect(withoutCardActions(remote)).toEqual(content);
+  });
+
+  it('words the hint in the sink\'s language, and takes it away again', () => {
+    const card = withCardActions(content, { source: 'system', reportId: 'r1', remote: true, labels: cardLabels(japanese, true) });
+    expect(card.body).toBe('Report\n\n✅ でリアクションすると解決、↗️ で解決して転送します');
+    expect(withoutCardActions(card)).toEqual(content);
+  });
+
+  it('takes the English hint away from a card posted before hints were worded per sink', () => {
+    const card = withCardActions(content, { source: 'system', reportId: 'r1', remote: true, labels: cardLabels(english, true) });
+    const { hint: _hint, ...older } = card[REPORT_FIELD]!;
+    expect(withoutCardActions({ ...card, [REPORT_FIELD]: older })).toEqual(content);
   });
 
   it('reads the report back only when well formed', () => {

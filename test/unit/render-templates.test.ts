@@ -17,6 +17,7 @@ import { BUNDLED_TEMPLATES, PLATFORM_TARGET, TemplateSet } from '../../src/rende
 import { allFixtures } from '../helpers/fixtures';
 
 const SETTINGS = { timeZone: 'UTC', locale: 'en', slackCw: 'link' as const };
+const wording = TemplateSet.load([BUNDLED_TEMPLATES], SETTINGS).wording();
 
 const events: Event[] = allFixtures().flatMap((fixture) => {
   try {
@@ -86,7 +87,7 @@ describe('the prepared runtime', () => {
       const fast = renderFunction<TemplateView>(env, compiled);
       for (const event of events) {
         const view = buildView(event);
-        expect(fast(view)).toBe(compiled(view, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false }));
+        expect(fast(view, wording)).toBe(compiled(view, { data: { wording }, allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false }));
       }
     }
   });

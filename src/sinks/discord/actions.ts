@@ -1,4 +1,4 @@
-import { actionId, LABELS } from '../actions';
+import { actionId } from '../actions';
 import type { CardActions } from '../../deliver/sink';
 
 /** A message component: an action row of buttons (Discord component types 1 and 2). */
@@ -16,16 +16,16 @@ const SECONDARY = 2;
 const LINK = 5;
 
 /** "Open in Misskey" only, for a card that was acted on. */
-export function linkRow(url: string | undefined): DiscordActionRow[] {
-  return url && /^https?:\/\//.test(url) ? [{ type: 1, components: [{ type: 2, style: LINK, label: LABELS.open, url }] }] : [];
+export function linkRow(url: string | undefined, label: string): DiscordActionRow[] {
+  return url && /^https?:\/\//.test(url) ? [{ type: 1, components: [{ type: 2, style: LINK, label, url }] }] : [];
 }
 
 /** The buttons of an abuse report card (bot mode: only an application's messages carry interactive components). */
 export function actionRows(actions: CardActions): DiscordActionRow[] {
   const buttons: DiscordButton[] = [
-    { type: 2, style: SUCCESS, label: LABELS.resolve, custom_id: actionId('resolve', actions.source, actions.reportId) },
+    { type: 2, style: SUCCESS, label: actions.labels.resolve, custom_id: actionId('resolve', actions.source, actions.reportId) },
   ];
-  if (actions.remote) buttons.push({ type: 2, style: SECONDARY, label: LABELS.forward, custom_id: actionId('forward', actions.source, actions.reportId) });
-  const link = linkRow(actions.url)[0]?.components ?? [];
+  if (actions.remote) buttons.push({ type: 2, style: SECONDARY, label: actions.labels.forward, custom_id: actionId('forward', actions.source, actions.reportId) });
+  const link = linkRow(actions.url, actions.labels.open)[0]?.components ?? [];
   return [{ type: 1, components: [...buttons, ...link] }];
 }

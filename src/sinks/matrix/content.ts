@@ -122,13 +122,13 @@ function renderBlock(message: Message): Block {
     .map((image, i) => {
       const anchor = link(image.url, escapeHtml(image.alt.trim() === '' ? `image ${i + 1}` : image.alt));
       // sensitive media must never show unhidden: the spoiler reason is what clients display
-      return `🖼️ ${image.sensitive ? `<span data-mx-spoiler="sensitive">${anchor}</span>` : anchor}`;
+      return `🖼️ ${image.sensitive ? `<span data-mx-spoiler="${escapeHtml(message.words?.sensitive ?? 'sensitive')}">${anchor}</span>` : anchor}`;
     });
   const middle = [message.text, fields === '' ? '' : `<ul>${fields}</ul>`, images.length > 0 ? `<p>${images.join('<br>')}</p>` : '']
     .filter((p) => p !== '')
     .join('');
 
-  const time = formatTime(message.timestamp);
+  const time = message.words?.time === undefined ? formatTime(message.timestamp) : escapeHtml(message.words.time);
   const tailParts = [
     message.footer ? escapeHtml(message.footer) : '',
     noteHref !== undefined && !linkedInTitle ? link(noteHref, escapeHtml(noteHref)) : '',

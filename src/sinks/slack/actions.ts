@@ -1,4 +1,4 @@
-import { actionId, LABELS } from '../actions';
+import { actionId } from '../actions';
 import type { CardActions } from '../../deliver/sink';
 
 export interface SlackButton {
@@ -20,22 +20,22 @@ export interface ActionsBlock {
 export const ACTIONS_BLOCK_ID = 'mkb-actions';
 
 /** "Open in Misskey" alone, for a card that was acted on. */
-export function linkButton(url: string | undefined): SlackButton | undefined {
-  return url && /^https?:\/\//.test(url) ? { type: 'button', text: { type: 'plain_text', text: LABELS.open }, action_id: 'mkb:open', url } : undefined;
+export function linkButton(url: string | undefined, label: string): SlackButton | undefined {
+  return url && /^https?:\/\//.test(url) ? { type: 'button', text: { type: 'plain_text', text: label }, action_id: 'mkb:open', url } : undefined;
 }
 
 /** The Block Kit buttons of an abuse report card. */
 export function actionsBlock(actions: CardActions): ActionsBlock {
   const button = (action: 'resolve' | 'forward', style?: 'primary'): SlackButton => ({
     type: 'button',
-    text: { type: 'plain_text', text: LABELS[action] },
+    text: { type: 'plain_text', text: actions.labels[action] },
     action_id: actionId(action, actions.source, actions.reportId),
     value: actions.reportId,
     ...(style ? { style } : {}),
   });
   const elements = [button('resolve', 'primary')];
   if (actions.remote) elements.push(button('forward'));
-  const link = linkButton(actions.url);
+  const link = linkButton(actions.url, actions.labels.open);
   if (link) elements.push(link);
   return { type: 'actions', block_id: ACTIONS_BLOCK_ID, elements };
 }

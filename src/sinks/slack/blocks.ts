@@ -234,11 +234,11 @@ function metaParts(message: Message, linkedImages: MessageImage[], noteCut: (par
   }
   const time = message.timestamp ? Date.parse(message.timestamp) : NaN;
   if (Number.isFinite(time)) {
-    const fallback = new Date(time).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-    parts.push(`<!date^${Math.floor(time / 1000)}^{date_short_pretty} {time}|${fallback}>`);
+    const fallback = message.words?.time ?? new Date(time).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+    parts.push(`<!date^${Math.floor(time / 1000)}^{date_short_pretty} {time}|${escapeMrkdwn(fallback)}>`);
   }
   const page = safeUrl(message.url);
-  if (page) parts.push(link(page, 'open'));
+  if (page) parts.push(link(page, message.words?.open ?? 'open'));
   const imageLinks = imageLinkList(linkedImages);
   if (imageLinks.dropped) noteCut('images');
   if (imageLinks.text) parts.push(imageLinks.text);

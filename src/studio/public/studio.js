@@ -60,7 +60,7 @@ function payload() {
   return kind === 'recent' ? { kind, index: Number(value) } : { kind, name: value };
 }
 
-const edited = () => ({ path: state.path, text: editor.state.doc.toString(), payload: payload() });
+const edited = () => ({ path: state.path, text: editor.state.doc.toString(), payload: payload(), locale: $('#locale').value });
 
 function schedulePreview() {
   clearTimeout(state.timer);
@@ -152,6 +152,7 @@ $('#payload').addEventListener('change', () => {
   schedulePreview();
 });
 $('#json').addEventListener('input', schedulePreview);
+$('#locale').addEventListener('change', schedulePreview);
 
 $('#save').addEventListener('click', async () => {
   const { status, data } = await api('PUT', '/api/template', edited());

@@ -19,12 +19,17 @@ import { createSink, SINKS } from './sinks/registry';
 import type { Sink } from './sinks/sink';
 import type { RunningStudio } from './studio/server';
 import { startModeration } from './interact/start';
+import { startStreamSources, type RunningStreams } from './stream';
+import { openStreamState } from './store/open-stream';
+import type { StreamStateStore } from './store/stream';
 
 export interface BridgeOptions {
   config: Config;
   logger: Logger;
   /** a store to use instead of the configured one (tests) */
   queue?: Queue;
+  /** the stream sources' state to use instead of the configured store's (tests) */
+  streamState?: StreamStateStore;
   now?: () => number;
   /** worker tuning (tests use short polls) */
   worker?: { pollMs?: number; leaseMs?: number; digestThreshold?: number };
@@ -97,6 +102,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const ingestDeps: IngestDeps = { config, lanes, queue, now, accepting: () => accepting, holds };
 
   const unrouted = unroutedReporter({ metrics, logger, now });
+  const streams = await startStreams(options, { ingest: ingestDeps, metrics, now, unrouted, wake: (lanes) => worker.wake(lanes) });
   const app = createReceiver({
     bodyLimit: config.server.bodyLimit,
     logger,
@@ -107,8 +113,12 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       if (outcome.result === 'stored' && outcome.jobs === 0) unrouted(outcome.event);
       return outcome;
     },
-    readiness: () => readiness(queue, sinks, started),
+    readiness: async () => {
+      const [ready, stream] = await Promise.all([readiness(queue, sinks, started), streams?.readiness() ?? {}]);
+      return { ready: ready.ready && Object.values(stream).every((value) => value === 'ok'), checks: { ...ready.checks, ...stream } };
+    },
     metrics: async () => {
+      streams?.refreshMetrics();
       metrics.setQueueStats(await queue.stats(), now());
       metrics.setSinkPauses(sinks.keys(), await queue.pausedSinks());
       metrics.setInstances(await queue.instances(), now());
@@ -142,6 +152,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     metrics,
     studio,
     async stop(graceMs = 10_000) {
+      await streams?.stop();
       accepting = false;
       await studio?.close();
       stopped = true;
@@ -155,6 +166,23 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       await closed;
       await Promise.all([...sinks.values()].map((sink) => sink.close().catch(() => undefined)));
       await queue.close();
+    },
+  };
+}
+
+/** The stream sources, when the config has any, with their state beside the queue. */
+async function startStreams(
+  options: BridgeOptions,
+  wiring: Pick<Parameters<typeof startStreamSources>[0], 'ingest' | 'metrics' | 'now' | 'unrouted' | 'wake'>,
+): Promise<RunningStreams | undefined> {
+  if (!Object.values(options.config.sources).some((source) => source.stream)) return undefined;
+  const state = options.streamState ?? (await openStreamState(options.config.storage));
+  const running = startStreamSources({ ...wiring, config: options.config, state, logger: options.logger.child({ component: 'stream' }) });
+  return {
+    ...running,
+    async stop() {
+      await running.stop();
+      if (!options.streamState) await state.close();
     },
   };
 }

@@ -10,7 +10,7 @@ export async function serve(configFile: string | undefined): Promise<void> {
   const bridge = await startBridge({ config, logger });
   logger.info({ config: file ?? 'built-in default', port: bridge.port }, 'misskey-bridge is listening');
   if (bridge.studio) process.stdout.write(`misskey-bridge studio: ${bridge.studio.url}\n`);
-  if (!file) printWelcome(bridge.port, config.sources.default!.secret, generatedSecret);
+  if (!file) printWelcome(bridge.port, config.sources.default!.secret ?? '', generatedSecret);
   for (const [name, source] of Object.entries(config.sources)) {
     if (source.secret === '') logger.warn({ source: name }, 'this source has an empty secret: anyone who knows the URL can post events');
   }

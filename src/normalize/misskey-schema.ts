@@ -200,6 +200,42 @@ export const envelope = z.object({
   body: z.record(z.string(), z.unknown()),
 });
 
+/** A notification of the streaming API or `i/notifications`: `{ id, createdAt, type, ... }`, every part but those optional. */
+export const notification = z.object({
+  id,
+  createdAt: text,
+  type: key,
+  user: orNull(userDetailed),
+  note: orNull(note),
+  reaction: text,
+  /** achievementEarned */
+  achievement: text,
+  /** app */
+  header: text,
+  body: textUpTo(LIMITS.comment),
+  icon: url,
+  /** roleAssigned */
+  role: orNull(z.object({ name: text, iconUrl: url })),
+  /** exportCompleted */
+  exportedEntity: text,
+  /** chatRoomInvitationReceived */
+  invitation: orNull(z.object({ room: orNull(z.object({ name: text })) })),
+});
+
+/** A chat message (`newChatMessage`, `chat/history`): 1:1 when `toRoomId` is null. */
+export const chatMessage = z.object({
+  id,
+  createdAt: text,
+  text: textUpTo(LIMITS.text),
+  fromUserId: text,
+  fromUser: orNull(userLite),
+  toRoomId: text,
+  toRoom: orNull(z.object({ name: text })),
+  file: orNull(driveFile),
+});
+
+export type MisskeyNotification = z.output<typeof notification>;
+export type MisskeyChatMessage = z.output<typeof chatMessage>;
 export type MisskeyUserLite = z.output<typeof userLite>;
 export type MisskeyUserDetailed = z.output<typeof userDetailed>;
 export type MisskeyDriveFile = z.output<typeof driveFile>;

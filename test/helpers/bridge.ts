@@ -4,6 +4,7 @@ import type { Config } from '../../src/config';
 import { silentLogger, type Logger } from '../../src/observe/logger';
 import { MemoryQueue } from '../../src/queue/memory';
 import type { Queue } from '../../src/queue/queue';
+import type { StreamStateStore } from '../../src/store/stream';
 
 export const SECRET = 'test-secret-1234';
 
@@ -32,12 +33,13 @@ export interface TestBridge extends RunningBridge {
 
 export async function startTestBridge(
   config: Config,
-  options: { queue?: Queue; logger?: Logger; worker?: { pollMs?: number; leaseMs?: number; digestThreshold?: number } } = {},
+  options: { queue?: Queue; streamState?: StreamStateStore; logger?: Logger; worker?: { pollMs?: number; leaseMs?: number; digestThreshold?: number } } = {},
 ): Promise<TestBridge> {
   const bridge = await startBridge({
     config,
     logger: options.logger ?? silentLogger(),
     queue: options.queue ?? new MemoryQueue(),
+    streamState: options.streamState,
     worker: { pollMs: 20, ...options.worker },
     watchTemplates: false,
   });

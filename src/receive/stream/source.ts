@@ -1,0 +1,227 @@
+import type { Logger } from '../../observe/logger';
+import { MisskeyApiError, misskeyApi, type MisskeyApi } from './api';
+import { backfillNotifications, type StreamItem } from './backfill';
+import { openMainSocket, StreamRefusedError, type MainFrame, type MainSocket } from './socket';
+
+export type { StreamItem } from './backfill';
+
+export interface StreamSettings {
+  server: string;
+  token: string;
+  silentAfterMs: number;
+  connectTimeoutMs: number;
+  /** how often the token is checked with an `i` call (a revoked token does not close the socket) */
+  tokenCheckMs: number;
+  retry: { initialMs: number; maxMs: number };
+  /** how long a rejected token waits before it is tried again */
+  rejectedRetryMs: number;
+  pageSize: number;
+  /** notifications Misskey keeps per user: a backfill of this many may have missed older ones */
+  keep: number;
+}
+
+/** What the source tells the store about itself (for `status`). */
+export interface SourceReport {
+  connectedSince?: number | null;
+  lastEventAt?: number;
+  lastError?: string | null;
+  lostGap?: string | null;
+  backfilledMore?: number;
+}
+
+export interface StreamSourceDeps {
+  name: string;
+  settings: StreamSettings;
+  /** stores the item's event durably; false when it was stored before. `ownerId`: the account read */
+  store(item: StreamItem, ownerId: string | null): Promise<boolean>;
+  cursor(kind: StreamItem['kind']): Promise<string | null>;
+  setCursor(kind: StreamItem['kind'], id: string): Promise<void>;
+  report(update: SourceReport): Promise<void>;
+  logger: Logger;
+  now: () => number;
+}
+
+export type SourceHealth = { state: 'starting' | 'ok' | 'failing'; reason: string; tokenRejected: boolean };
+
+const LIVE_FRAMES = new Set(['notification', 'unreadNotification']);
+const RECENT_IDS = 4096;
+
+/**
+ * One Misskey account read through its streaming API. Every (re)connect first backfills from the
+ * stored cursor and only then takes the live frames that came meanwhile; every id is stored once
+ * (Misskey sends each notification twice, and backfill overlaps live frames).
+ */
+export class StreamSource {
+  private readonly api: MisskeyApi;
+  private readonly recent = new Set<string>();
+  private status: SourceHealth = { state: 'starting', reason: 'connecting', tokenRejected: false };
+  private socket: MainSocket | null = null;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private lastTokenCheck = 0;
+  private running: Promise<void> | null = null;
+  private ownerId: string | null = null;
+
+  constructor(private readonly deps: StreamSourceDeps) {
+    this.api = misskeyApi(deps.settings.server, deps.settings.token);
+  }
+
+  health(): SourceHealth {
+    return { ...this.status };
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.running ??= this.run().finally(() => (this.running = null));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.socket?.close();
+    this.wake?.();
+    await this.running;
+  }
+
+  /** Checks the token unless that was done within `maxAgeMs`: `/readyz` sees a revoked token at once. */
+  async checkToken(maxAgeMs: number): Promise<void> {
+    if (this.deps.now() - this.lastTokenCheck < maxAgeMs) return;
+    this.lastTokenCheck = this.deps.now();
+    try {
+      await this.api.call('i');
+      // a token that works again: retry now rather than after the slow wait
+      if (this.status.tokenRejected) this.wake?.();
+    } catch (error) {
+      if (error instanceof MisskeyApiError && error.tokenRejected) this.fail(`token rejected by ${error.message}`, true);
+    }
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopped) {
+      const session = { caughtUp: false };
+      try {
+        await this.session(session);
+      } catch (error) {
+        const rejected = (error instanceof MisskeyApiError && error.tokenRejected) || error instanceof StreamRefusedError;
+        this.fail(rejected ? `token rejected: ${(error as Error).message}` : (error as Error).message, rejected);
+        if (rejected) {
+          await this.wait(this.deps.settings.rejectedRetryMs);
+          continue;
+        }
+      }
+      if (session.caughtUp) attempt = 0;
+      await this.wait(backoff(attempt++, this.deps.settings.retry));
+    }
+    await this.deps.report({ connectedSince: null }).catch(() => undefined);
+  }
+
+  /** One connection: check the token, open the socket, backfill, then live frames until it closes. */
+  private async session(session: { caughtUp: boolean }): Promise<void> {
+    const { settings, logger } = this.deps;
+    this.lastTokenCheck = this.deps.now();
+    const me = await this.api.call<{ id?: unknown } | null>('i');
+    this.ownerId = typeof me?.id === 'string' ? me.id : null;
+    let buffered: StreamItem[] | null = [];
+    let broken = false;
+    let chain = Promise.resolve();
+    const enqueue = (item: StreamItem) => {
+      chain = chain.then(async () => {
+        // after a failed store the rest waits for the next backfill: the cursor must not pass it
+        if (broken || this.stopped) return;
+        await this.handle(item).catch((error: unknown) => {
+          broken = true;
+          logger.error({ source: this.deps.name, err: error }, 'cannot store a stream event; reconnecting to read it again');
+          this.socket?.close();
+        });
+      });
+    };
+    let onClose: (reason: string) => void = () => undefined;
+    const closed = new Promise<string>((resolve) => (onClose = resolve));
+    const onFrame = (frame: MainFrame) => {
+      const item = toItem(frame);
+      if (item && buffered) buffered.push(item);
+      else if (item) enqueue(item);
+      if (frame.type === 'myTokenRegenerated') void this.checkToken(0);
+    };
+    this.socket = await openMainSocket({ ...settings, onFrame, onClose });
+    if (this.stopped) this.socket.close();
+
+    await this.catchUp();
+    const pending = buffered;
+    buffered = null;
+    pending.forEach(enqueue);
+    await chain;
+    session.caughtUp = true;
+    this.status = { state: 'ok', reason: 'ok', tokenRejected: false };
+    const since = this.deps.now();
+    await this.deps.report({ connectedSince: since, lastError: null });
+    logger.info({ source: this.deps.name, server: settings.server }, 'stream source connected and caught up');
+
+    const tokenTimer = setInterval(() => void this.checkToken(settings.tokenCheckMs / 2), settings.tokenCheckMs);
+    const reason = await closed;
+    clearInterval(tokenTimer);
+    this.socket = null;
+    await chain;
+    await this.deps.report({ connectedSince: null });
+    if (!this.stopped && this.status.state === 'ok') this.fail(`disconnected: ${reason}`, false);
+  }
+
+  private async catchUp(): Promise<void> {
+    const { settings, name } = this.deps;
+    const cursor = await this.deps.cursor('notification');
+    const result = await backfillNotifications({ api: this.api, cursor, pageSize: settings.pageSize, handle: (item) => this.handle(item), wait: (ms) => this.wait(ms) });
+    if (result.firstCursor) await this.deps.setCursor('notification', result.firstCursor);
+    if (result.stored > 0) await this.deps.report({ backfilledMore: result.stored });
+    if (result.read > 0) this.deps.logger.info({ source: name, backfilled: result.stored, read: result.read }, 'stream source backfilled what it missed');
+    if (cursor !== null && result.read >= settings.keep) {
+      const gap = `${result.read} notifications missed in a row; Misskey keeps only the newest ~${settings.keep}, so older ones (before ${result.oldestCreatedAt}) are lost`;
+      this.deps.logger.warn({ source: name, missed: result.read, keep: settings.keep, lostBefore: result.oldestCreatedAt }, `stream source gap: ${gap}`);
+      await this.deps.report({ lostGap: gap });
+    }
+  }
+
+  private async handle(item: StreamItem): Promise<boolean> {
+    if (this.recent.has(item.id)) return false;
+    const stored = await this.deps.store(item, this.ownerId);
+    this.recent.add(item.id);
+    if (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.values().next().value!);
+    await this.deps.setCursor(item.kind, item.id);
+    if (stored) await this.deps.report({ lastEventAt: this.deps.now() });
+    return stored;
+  }
+
+  private fail(reason: string, tokenRejected: boolean): void {
+    if (this.status.reason !== reason) this.deps.logger.error({ source: this.deps.name, reason }, tokenRejected ? 'stream source: the token is rejected; retrying slowly' : 'stream source failing; reconnecting');
+    this.status = { state: 'failing', reason, tokenRejected };
+    if (tokenRejected) this.socket?.close();
+    void this.deps.report({ lastError: reason }).catch(() => undefined);
+  }
+
+  /** Sleeps, or less when woken (stop, a token that works again). */
+  private wait(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+/** Live frames that carry something to store: notifications (twice) and chat messages. */
+function toItem(frame: MainFrame): StreamItem | null {
+  const body = frame.body as Record<string, unknown> | null;
+  if (typeof body?.id !== 'string') return null;
+  if (LIVE_FRAMES.has(frame.type)) return { kind: 'notification', id: body.id, raw: body, via: 'live' };
+  if (frame.type === 'newChatMessage') return { kind: 'chat', id: body.id, raw: body, via: 'live' };
+  return null;
+}
+
+/** Exponential backoff with full jitter between half and all of the step. */
+export function backoff(attempt: number, retry: { initialMs: number; maxMs: number }): number {
+  const step = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(attempt, 20));
+  return step / 2 + Math.random() * (step / 2);
+}

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteStreamStateStore } from '../../src/store/sqlite/stream';
+import { FIXTURES } from './fixtures';
+
+interface Recorded {
+  recordedIn: string;
+  frame: string;
+  raw: Record<string, unknown>;
+}
+
+/** One notification (and one chat message) per type, as a real Misskey 2026.5.4 sent them. */
+export function recordedNotifications(): Record<string, Recorded> {
+  return JSON.parse(readFileSync(path.join(FIXTURES, 'misskey-streaming/recorded-notifications.json'), 'utf8')) as Record<string, Recorded>;
+}
+
+/** A recorded notification's body without its id and time (the fake gives new ones). */
+export function notificationBody(type: string): Record<string, unknown> {
+  const { id: _id, createdAt: _createdAt, ...body } = recordedNotifications()[type]!.raw;
+  return body;
+}
+
+/** A mention notification whose note says `marker`. */
+export function mentionWith(marker: string): Record<string, unknown> {
+  const body = notificationBody('mention');
+  return { ...body, note: { ...(body.note as object), text: `@alice ${marker}` } };
+}
+
+export function streamState(file: string): SqliteStreamStateStore {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  return new SqliteStreamStateStore(db);
+}
+
+/** A stream source on `server` with the test timings: fast retries, checks and silence detection. */
+export function streamSourceYaml(server: string, token = '${STREAM_TOKEN}'): string {
+  return `{ stream: { server: "${server}", token: "${token}", tokenCheck: 500ms, silentAfter: 1500ms, initialBackoff: 50ms, maxBackoff: 300ms, rejectedRetry: 500ms } }`;
+}
+
+/** How often each marker appears in `text`. */
+export function occurrences(text: string, markers: string[]): Map<string, number> {
+  return new Map(markers.map((marker) => [marker, text.split(marker).length - 1]));
+}

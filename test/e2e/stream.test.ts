@@ -67,7 +67,7 @@ routes:
 
   it('loses nothing and doubles nothing when the socket drops in the middle of a burst of 200', async () => {
     await start();
-    const markers = Array.from({ length: 200 }, (_, n) => `burst-${n}-end`);
+    const markers = Array.from({ length: 200 }, (_, n) => `burst${n}end`);
     for (const [n, marker] of markers.entries()) {
       fake.notify(mentionWith(marker));
       if (n === 100) fake.dropConnections();

@@ -53,6 +53,7 @@ export function streamSettings(config: StreamSourceConfig): StreamSettings {
     rejectedRetryMs: config.rejectedRetry,
     pageSize: PAGE_SIZE,
     keep: MISSKEY_KEEPS,
+    chat: config.chat,
   };
 }
 

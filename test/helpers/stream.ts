@@ -35,7 +35,7 @@ export function streamState(file: string): SqliteStreamStateStore {
 
 /** A stream source on `server` with the test timings: fast retries, checks and silence detection. */
 export function streamSourceYaml(server: string, token = '${STREAM_TOKEN}'): string {
-  return `{ stream: { server: "${server}", token: "${token}", tokenCheck: 500ms, silentAfter: 1500ms, initialBackoff: 50ms, maxBackoff: 300ms, rejectedRetry: 500ms } }`;
+  return `{ stream: { server: "${server}", token: "${token}", chat: true, tokenCheck: 500ms, silentAfter: 1500ms, initialBackoff: 50ms, maxBackoff: 300ms, rejectedRetry: 500ms } }`;
 }
 
 /** How often each marker appears in `text`. */

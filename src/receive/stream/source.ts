@@ -18,6 +18,8 @@ export interface StreamSettings {
   pageSize: number;
   /** notifications Misskey keeps per user: a backfill of this many may have missed older ones */
   keep: number;
+  /** take chat messages too (`newChatMessage`) */
+  chat: boolean;
 }
 
 /** What the source tells the store about itself (for `status`). */
@@ -138,7 +140,7 @@ export class StreamSource {
     let onClose: (reason: string) => void = () => undefined;
     const closed = new Promise<string>((resolve) => (onClose = resolve));
     const onFrame = (frame: MainFrame) => {
-      const item = toItem(frame);
+      const item = toItem(frame, settings.chat);
       if (item && buffered) buffered.push(item);
       else if (item) enqueue(item);
       if (frame.type === 'myTokenRegenerated') void this.checkToken(0);
@@ -212,11 +214,11 @@ export class StreamSource {
 }
 
 /** Live frames that carry something to store: notifications (twice) and chat messages. */
-function toItem(frame: MainFrame): StreamItem | null {
+function toItem(frame: MainFrame, chat: boolean): StreamItem | null {
   const body = frame.body as Record<string, unknown> | null;
   if (typeof body?.id !== 'string') return null;
   if (LIVE_FRAMES.has(frame.type)) return { kind: 'notification', id: body.id, raw: body, via: 'live' };
-  if (frame.type === 'newChatMessage') return { kind: 'chat', id: body.id, raw: body, via: 'live' };
+  if (frame.type === 'newChatMessage' && chat) return { kind: 'chat', id: body.id, raw: body, via: 'live' };
   return null;
 }
 

@@ -122,6 +122,8 @@ export interface Note {
   /** packed for a user who may not see it (mention only): text, cw and files are empty */
   isHidden: boolean;
   reactionCount: number;
+  /** reaction (emoji, or `:name@host:`) → how many, as the note had them when the event was sent */
+  reactions: Record<string, number>;
   renoteCount: number;
   repliesCount: number;
 }

@@ -82,6 +82,19 @@ const emojiMap = z
     ),
   );
 
+/** Reaction → how many, as the note carries them (`{ "👍": 3, ":party@.:": 1 }`). */
+const reactionCounts = z
+  .record(z.string(), z.unknown())
+  .optional()
+  .catch({})
+  .transform((map = {}) =>
+    Object.fromEntries(
+      Object.entries(map)
+        .slice(0, LIMITS.emojis)
+        .filter((entry): entry is [string, number] => !UNSAFE_KEYS.has(entry[0]) && entry[0].length <= LIMITS.short && typeof entry[1] === 'number' && entry[1] > 0),
+    ),
+  );
+
 export const userLite = z.object({
   id,
   username: requiredText(LIMITS.name),
@@ -148,6 +161,7 @@ const noteBase = z.object({
   url,
   isHidden: flag,
   reactionCount: count,
+  reactions: reactionCounts,
   renoteCount: count,
   repliesCount: count,
 });

@@ -246,6 +246,7 @@ export function toNote(raw: MisskeyNote, ctx: Context): Note {
     isReply: raw.replyId !== null,
     isHidden: raw.isHidden,
     reactionCount: raw.reactionCount,
+    reactions: raw.reactions,
     renoteCount: raw.renoteCount,
     repliesCount: raw.repliesCount,
   };

@@ -150,7 +150,8 @@ export function buildDigestView(events: Event[], kind: DigestView['kind'], shown
 /** Words several events as one message with the `digest` template. */
 export function renderDigest(events: Event[], kind: DigestView['kind'], platform: Platform, templates: TemplateSet): Message {
   if (events.length === 0) throw new TemplateError('a summary needs at least one event');
-  const template = (reactionTally(events) && templates.get(REACTIONS_TEMPLATE, platform)) || templates.get(DIGEST_TEMPLATE, platform);
+  const reactions = reactionTally(events) ? templates.get(REACTIONS_TEMPLATE, platform) : undefined;
+  const template = reactions ?? templates.get(DIGEST_TEMPLATE, platform);
   if (!template) throw new TemplateError(`no template "${DIGEST_TEMPLATE}" for ${platform}`);
   let digest!: DigestView;
   let text = '';
@@ -164,7 +165,7 @@ export function renderDigest(events: Event[], kind: DigestView['kind'], platform
   }
   const view = digest as unknown as TemplateView;
   return {
-    event: DIGEST_TEMPLATE,
+    event: reactions ? 'reaction' : DIGEST_TEMPLATE,
     text,
     plain,
     title: template.title?.(view) || undefined,

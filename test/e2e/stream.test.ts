@@ -42,6 +42,7 @@ routes:
   - name: everything
     events: "*"
     filter: { visibility: [public, home, followers, specified] }
+    reactions: { window: 200ms }
     to: [terminal]
 `,
       { STREAM_TOKEN: TOKEN },

@@ -10,9 +10,12 @@ interface Recorded {
   raw: Record<string, unknown>;
 }
 
-/** One notification (and one chat message) per type, as a real Misskey 2026.5.4 sent them. */
+let recorded: Record<string, Recorded> | undefined;
+
+/** One notification (and one chat message) per type, as a real Misskey 2026.5.4 sent them (read once; treat as read-only). */
 export function recordedNotifications(): Record<string, Recorded> {
-  return JSON.parse(readFileSync(path.join(FIXTURES, 'misskey-streaming/recorded-notifications.json'), 'utf8')) as Record<string, Recorded>;
+  recorded ??= JSON.parse(readFileSync(path.join(FIXTURES, 'misskey-streaming/recorded-notifications.json'), 'utf8')) as Record<string, Recorded>;
+  return recorded;
 }
 
 /** A recorded notification's body without its id and time (the fake gives new ones). */

@@ -14,8 +14,8 @@ export interface BackfillOptions {
   /** the newest notification id already stored, null on the very first start */
   cursor: string | null;
   pageSize: number;
-  /** stores one item; false when it was stored before */
-  handle(item: StreamItem): Promise<boolean>;
+  /** stores a page of items; how many were new */
+  handle(items: StreamItem[]): Promise<number>;
   /** where 429 waits happen (interruptible by a stop) */
   wait(ms: number): Promise<void>;
 }
@@ -47,11 +47,9 @@ export async function backfillNotifications(options: BackfillOptions): Promise<B
   let sinceId = options.cursor;
   for (;;) {
     const page = await paced(options, 'i/notifications', { sinceId, limit: options.pageSize, markAsRead: false });
-    for (const raw of page) {
-      result.oldestCreatedAt ??= typeof raw.createdAt === 'string' ? raw.createdAt : null;
-      result.read += 1;
-      if (await options.handle({ kind: 'notification', id: raw.id, raw, via: 'backfill' })) result.stored += 1;
-    }
+    result.oldestCreatedAt ??= typeof page[0]?.createdAt === 'string' ? page[0].createdAt : null;
+    result.read += page.length;
+    result.stored += await options.handle(page.map((raw) => ({ kind: 'notification', id: raw.id, raw, via: 'backfill' })));
     // no type filters are asked for, so only the last page is short
     if (page.length < options.pageSize) return result;
     sinceId = page[page.length - 1]!.id;

@@ -1,6 +1,8 @@
 import type { Logger } from '../../observe/logger';
 import { MisskeyApiError, misskeyApi, type MisskeyApi } from './api';
 import { backfillNotifications, type StreamItem } from './backfill';
+import { isNewerId } from './ids';
+import { LiveBatches } from './live';
 import { openMainSocket, StreamRefusedError, type MainFrame, type MainSocket } from './socket';
 
 export type { StreamItem } from './backfill';
@@ -124,25 +126,19 @@ export class StreamSource {
     const me = await this.api.call<{ id?: unknown } | null>('i');
     this.ownerId = typeof me?.id === 'string' ? me.id : null;
     let buffered: StreamItem[] | null = [];
-    let broken = false;
-    let chain = Promise.resolve();
-    const enqueue = (item: StreamItem) => {
-      chain = chain.then(async () => {
-        // after a failed store the rest waits for the next backfill: the cursor must not pass it
-        if (broken || this.stopped) return;
-        await this.handle(item).catch((error: unknown) => {
-          broken = true;
-          logger.error({ source: this.deps.name, err: error }, 'cannot store a stream event; reconnecting to read it again');
-          this.socket?.close();
-        });
-      });
-    };
+    const live = new LiveBatches(
+      (items) => this.handle(items),
+      (error) => {
+        logger.error({ source: this.deps.name, err: error }, 'cannot store a stream event; reconnecting to read it again');
+        this.socket?.close();
+      },
+    );
     let onClose: (reason: string) => void = () => undefined;
     const closed = new Promise<string>((resolve) => (onClose = resolve));
     const onFrame = (frame: MainFrame) => {
       const item = toItem(frame, settings.chat);
       if (item && buffered) buffered.push(item);
-      else if (item) enqueue(item);
+      else if (item) live.push(item);
       if (frame.type === 'myTokenRegenerated') void this.checkToken(0);
     };
     this.socket = await openMainSocket({ ...settings, onFrame, onClose });
@@ -151,8 +147,8 @@ export class StreamSource {
     await this.catchUp();
     const pending = buffered;
     buffered = null;
-    pending.forEach(enqueue);
-    await chain;
+    live.push(...pending);
+    await live.settled();
     session.caughtUp = true;
     this.status = { state: 'ok', reason: 'ok', tokenRejected: false };
     const since = this.deps.now();
@@ -163,7 +159,7 @@ export class StreamSource {
     const reason = await closed;
     clearInterval(tokenTimer);
     this.socket = null;
-    await chain;
+    await live.settled();
     await this.deps.report({ connectedSince: null });
     if (!this.stopped && this.status.state === 'ok') this.fail(`disconnected: ${reason}`, false);
   }
@@ -171,7 +167,7 @@ export class StreamSource {
   private async catchUp(): Promise<void> {
     const { settings, name } = this.deps;
     const cursor = await this.deps.cursor('notification');
-    const result = await backfillNotifications({ api: this.api, cursor, pageSize: settings.pageSize, handle: (item) => this.handle(item), wait: (ms) => this.wait(ms) });
+    const result = await backfillNotifications({ api: this.api, cursor, pageSize: settings.pageSize, handle: (items) => this.handle(items), wait: (ms) => this.wait(ms) });
     if (result.firstCursor) await this.deps.setCursor('notification', result.firstCursor);
     if (result.stored > 0) await this.deps.report({ backfilledMore: result.stored });
     if (result.read > 0) this.deps.logger.info({ source: name, backfilled: result.stored, read: result.read }, 'stream source backfilled what it missed');
@@ -182,13 +178,22 @@ export class StreamSource {
     }
   }
 
-  private async handle(item: StreamItem): Promise<boolean> {
-    if (this.recent.has(item.id)) return false;
-    const stored = await this.deps.store(item, this.ownerId);
-    this.recent.add(item.id);
-    if (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.values().next().value!);
-    await this.deps.setCursor(item.kind, item.id);
-    if (stored) await this.deps.report({ lastEventAt: this.deps.now() });
+  /**
+   * Stores the items not seen before, all at once (the store gathers them into one commit), then
+   * moves each cursor to the newest of them: a crash in between stores them again, as duplicates.
+   * Returns how many were new to the store.
+   */
+  private async handle(items: StreamItem[]): Promise<number> {
+    const fresh = [...new Map(items.filter((item) => !this.recent.has(item.id)).map((item) => [item.id, item])).values()];
+    if (fresh.length === 0) return 0;
+    const stored = (await Promise.all(fresh.map((item) => this.deps.store(item, this.ownerId)))).filter(Boolean).length;
+    for (const item of fresh) this.recent.add(item.id);
+    while (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.values().next().value!);
+    for (const kind of ['notification', 'chat'] as const) {
+      const newest = fresh.filter((item) => item.kind === kind).reduce<string | null>((max, item) => (max === null || isNewerId(item.id, max) ? item.id : max), null);
+      if (newest) await this.deps.setCursor(kind, newest);
+    }
+    if (stored > 0) await this.deps.report({ lastEventAt: this.deps.now() });
     return stored;
   }
 

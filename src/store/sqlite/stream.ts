@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { isNewerId, type CursorKind, type StreamSourceState, type StreamStateStore, type StreamStatusUpdate } from '../stream';
+import { isNewerId } from '../../receive/stream/ids';
+import type { CursorKind, StreamSourceState, StreamStateStore, StreamStatusUpdate } from '../stream';
 
 interface Row {
   source: string;

@@ -66,34 +66,29 @@ function lenientArray<T extends z.ZodType>(item: T, max: number) {
     );
 }
 
-/** Custom emoji name → image URL. Test sends give `[]` instead of an object (§8). */
-const emojiMap = z
-  .union([z.record(z.string(), z.unknown()), z.array(z.unknown()).transform(() => ({}))])
-  .optional()
-  .catch({})
-  .transform((map = {}) =>
-    Object.fromEntries(
-      Object.entries(map)
-        .slice(0, LIMITS.emojis)
-        .filter(
-        (entry): entry is [string, string] =>
-          !UNSAFE_KEYS.has(entry[0]) && typeof entry[1] === 'string' && isUsableUrl(entry[1]),
+/**
+ * An object of at most LIMITS.emojis entries whose keys are safe and whose values pass `keep`; a
+ * list (test sends give `[]` for objects, §8), anything missing or unreadable reads as `{}`.
+ */
+function boundedMap<V>(keep: (key: string, value: unknown) => value is V) {
+  return z
+    .union([z.record(z.string(), z.unknown()), z.array(z.unknown()).transform(() => ({}))])
+    .optional()
+    .catch({})
+    .transform((map = {}): Record<string, V> =>
+      Object.fromEntries(
+        Object.entries(map)
+          .slice(0, LIMITS.emojis)
+          .filter((entry): entry is [string, V] => !UNSAFE_KEYS.has(entry[0]) && keep(entry[0], entry[1])),
       ),
-    ),
-  );
+    );
+}
+
+/** Custom emoji name → image URL. */
+const emojiMap = boundedMap((_name, url): url is string => typeof url === 'string' && isUsableUrl(url));
 
 /** Reaction → how many, as the note carries them (`{ "👍": 3, ":party@.:": 1 }`). */
-const reactionCounts = z
-  .record(z.string(), z.unknown())
-  .optional()
-  .catch({})
-  .transform((map = {}) =>
-    Object.fromEntries(
-      Object.entries(map)
-        .slice(0, LIMITS.emojis)
-        .filter((entry): entry is [string, number] => !UNSAFE_KEYS.has(entry[0]) && entry[0].length <= LIMITS.short && typeof entry[1] === 'number' && entry[1] > 0),
-    ),
-  );
+const reactionCounts = boundedMap((reaction, count): count is number => reaction.length <= LIMITS.short && typeof count === 'number' && count > 0);
 
 export const userLite = z.object({
   id,

@@ -78,6 +78,7 @@ export class RedisStreamStateStore implements StreamStateStore {
   }
 
   async takeLease(source: string, holder: string, _now: number, ttlMs: number): Promise<boolean> {
+    await this.client.sadd(`${this.prefix}:stream-sources`, source);
     return (await this.scripts['stream-take-lease'](this.lease(source), this.hash(source), holder, ttlMs)) === 1;
   }
 

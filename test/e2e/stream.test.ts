@@ -125,6 +125,26 @@ routes:
     await eventually(() => expect(printed()).toContain('during-revocation'), 5000);
   });
 
+  it('backfills the chat messages that came while the bridge was stopped, once', async () => {
+    const bob = notificationBody('mention').user as { id: string };
+    const chat = (text: string) => misskeyChat(text, bob);
+    await start();
+    chat('chat before the stop');
+    await eventually(() => expect(printed()).toContain('chat before the stop'));
+    await bridge!.stop(1000);
+    bridge = undefined;
+    chat('chat while away, first');
+    chat('chat while away, second');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await start();
+    await eventually(() => expect(printed()).toContain('chat while away, second'));
+    const counts = occurrences(printed(), ['chat before the stop', 'chat while away, first', 'chat while away, second']);
+    expect([...counts.values()]).toEqual([1, 1, 1]);
+    expect(fake.calls('chat/messages/user-timeline').length).toBeGreaterThan(0);
+  });
+
+  const misskeyChat = (text: string, from: { id: string }) => fake.chat({ text, fromUserId: from.id, fromUser: from, toUserId: fake.user.id, toUser: { ...from, id: fake.user.id, username: 'alice' } });
+
   it('turns a follow request, a chat message and a reaction into their events', async () => {
     await start();
     fake.notify(notificationBody('receiveFollowRequest'));

@@ -146,11 +146,27 @@ export async function startMisskeyStreamFake(options: StreamFakeOptions = {}): P
     if (!granted) return [401, misskeyError('AUTHENTICATION_FAILED', 'Authentication failed. Please ensure your token is correct.', 'client')];
     if (path === 'i') return [200, { ...user, name: null, host: null, hasUnreadNotification: unread.size > 0 }];
     if (path === 'i/notifications') return notificationsAnswer(granted, body);
-    if (path === 'chat/history') {
+    if (path === 'chat/history' || path === 'chat/messages/user-timeline') {
       if (!granted.permissions.includes('read:chat')) return permissionDenied();
-      return [200, chats.slice(-Number(body.limit ?? 10)).reverse()];
+      return [200, path === 'chat/history' ? chatHistory(body) : userTimeline(body)];
     }
     return [404, misskeyError('NO_SUCH_ENDPOINT', 'No such endpoint.', 'client')];
+  }
+
+  /** the newest message of each 1:1 conversation, newest first (with both users' objects) */
+  function chatHistory(body: Record<string, unknown>) {
+    const latest = new Map<unknown, Record<string, unknown>>();
+    for (const message of chats) latest.set(message.fromUserId, { ...message, isRead: false });
+    return [...latest.values()].reverse().slice(0, Number(body.limit ?? 10));
+  }
+
+  /** one conversation's messages, without user objects, as Misskey answers; oldest first with `sinceId` alone */
+  function userTimeline(body: Record<string, unknown>) {
+    const limit = Math.min(Number(body.limit ?? 10), 100);
+    const sinceId = typeof body.sinceId === 'string' ? body.sinceId : null;
+    const mine = chats.filter((message) => message.fromUserId === body.userId && (!sinceId || String(message.id) > sinceId));
+    const page = sinceId ? mine.slice(0, limit) : mine.slice(-limit).reverse();
+    return page.map(({ fromUser: _fromUser, toUser: _toUser, ...message }) => message);
   }
 
   function notificationsAnswer(granted: FakeToken, body: Record<string, unknown>): [number, unknown] {

@@ -1,5 +1,6 @@
 import type { MisskeyApi } from './api';
 import { MisskeyApiError } from './api';
+import { isNewerId } from './ids';
 
 /** A notification or chat message as Misskey sends it, with its id. */
 export interface StreamItem {
@@ -56,13 +57,52 @@ export async function backfillNotifications(options: BackfillOptions): Promise<B
   }
 }
 
+/** Conversations whose newest message `chat/history` lists (Misskey allows up to 100). */
+const CONVERSATIONS = 100;
+
+type Raw = Record<string, unknown> & { id: string };
+
+/**
+ * Chat messages to the account since the chat cursor: `chat/history` names the conversations with
+ * newer messages, `chat/messages/user-timeline` (`sinceId`, oldest first) gives them. They are
+ * stored oldest first across conversations, so the cursor never passes a message not yet stored.
+ * The timeline carries no user objects: the sender is the one `chat/history` showed.
+ */
+export async function backfillChat(options: BackfillOptions & { ownerId: string | null }): Promise<BackfillResult & { firstCursor?: string }> {
+  const result: BackfillResult = { stored: 0, read: 0, oldestCreatedAt: null };
+  const history = await paced(options, 'chat/history', { limit: CONVERSATIONS });
+  if (options.cursor === null) {
+    const newest = history.reduce<string | null>((max, message) => (isNewerId(message.id, max) ? message.id : max), null);
+    return { ...result, firstCursor: newest ?? FROM_THE_START };
+  }
+  const missed: Raw[] = [];
+  for (const latest of history) {
+    if (!isNewerId(latest.id, options.cursor) || latest.toRoomId) continue;
+    const partner = (latest.fromUserId === options.ownerId ? latest.toUser : latest.fromUser) as { id?: unknown } | null | undefined;
+    if (typeof partner?.id !== 'string') continue;
+    for (let sinceId = options.cursor; ; ) {
+      const page = await paced(options, 'chat/messages/user-timeline', { userId: partner.id, sinceId, limit: options.pageSize });
+      missed.push(...page.filter((message) => message.fromUserId !== options.ownerId).map((message) => ({ ...message, fromUser: partner })));
+      if (page.length < options.pageSize) break;
+      sinceId = page[page.length - 1]!.id;
+    }
+  }
+  missed.sort((a, b) => (isNewerId(a.id, b.id) ? 1 : -1));
+  for (let start = 0; start < missed.length; start += options.pageSize) {
+    const chunk = missed.slice(start, start + options.pageSize);
+    result.read += chunk.length;
+    result.stored += await options.handle(chunk.map((raw) => ({ kind: 'chat', id: raw.id, raw, via: 'backfill' })));
+  }
+  return result;
+}
+
 /** One call, waiting out Misskey's rate limit (30 calls per 30 s) as often as it asks. */
-async function paced(options: BackfillOptions, endpoint: string, body: Record<string, unknown>): Promise<(Record<string, unknown> & { id: string })[]> {
+async function paced(options: Pick<BackfillOptions, 'api' | 'wait'>, endpoint: string, body: Record<string, unknown>): Promise<Raw[]> {
   for (let waits = 0; ; waits++) {
     try {
       const page = await options.api.call<unknown>(endpoint, body);
       if (!Array.isArray(page)) throw new MisskeyApiError(endpoint, 200, 'NOT_A_LIST', null);
-      return page.filter((item): item is Record<string, unknown> & { id: string } => typeof (item as { id?: unknown })?.id === 'string');
+      return page.filter((item): item is Raw => typeof (item as { id?: unknown })?.id === 'string');
     } catch (error) {
       if (!(error instanceof MisskeyApiError) || error.status !== 429 || waits >= MAX_RATE_LIMIT_WAITS) throw error;
       await options.wait(error.retryAfterMs ?? 1000);

@@ -1,6 +1,6 @@
 import type { Logger } from '../../observe/logger';
 import { MisskeyApiError, misskeyApi, type MisskeyApi } from './api';
-import { backfillNotifications, type StreamItem } from './backfill';
+import { backfillChat, backfillNotifications, type StreamItem } from './backfill';
 import { isNewerId } from './ids';
 import { LiveBatches } from './live';
 import { openMainSocket, StreamRefusedError, type MainFrame, type MainSocket } from './socket';
@@ -176,6 +176,17 @@ export class StreamSource {
       this.deps.logger.warn({ source: name, missed: result.read, keep: settings.keep, lostBefore: result.oldestCreatedAt }, `stream source gap: ${gap}`);
       await this.deps.report({ lostGap: gap });
     }
+    if (settings.chat) await this.catchUpChat();
+  }
+
+  private async catchUpChat(): Promise<void> {
+    const { settings, name } = this.deps;
+    const cursor = await this.deps.cursor('chat');
+    const options = { api: this.api, cursor, ownerId: this.ownerId, pageSize: settings.pageSize, handle: (items: StreamItem[]) => this.handle(items), wait: (ms: number) => this.wait(ms) };
+    const result = await backfillChat(options);
+    if (result.firstCursor) await this.deps.setCursor('chat', result.firstCursor);
+    if (result.stored > 0) await this.deps.report({ backfilledMore: result.stored });
+    if (result.read > 0) this.deps.logger.info({ source: name, backfilled: result.stored, read: result.read }, 'stream source backfilled the chat messages it missed');
   }
 
   /**

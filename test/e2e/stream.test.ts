@@ -97,6 +97,21 @@ routes:
     expect(occurrences(output, ['before-stop']).get('before-stop')).toBe(1);
   });
 
+  it('says how many it may have lost when an outage outlasts what Misskey keeps', async () => {
+    await start();
+    fake.notify(mentionWith('before-outage'));
+    await eventually(async () => expect(await state.cursor('alice', 'notification')).not.toBeNull());
+    await bridge!.stop(1000);
+    bridge = undefined;
+    // the fake keeps the newest 500, as Misskey does: the first 100 of these are gone
+    for (let n = 0; n < 600; n++) fake.notify(mentionWith(`outage${n}end`));
+    await start();
+    await eventually(async () => expect(await state.cursor('alice', 'notification')).toBe(fake.notifications().at(-1)!.id), 10_000);
+    const [status] = await state.states();
+    expect(status!.lostGap).toMatch(/^500 or more notifications missed in a row; Misskey keeps only the newest ~500/);
+    expect(status!.backfilled).toBe(500);
+  });
+
   it('replaces a socket that goes silent', async () => {
     await start();
     fake.silence();

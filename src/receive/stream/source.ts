@@ -172,7 +172,7 @@ export class StreamSource {
     if (result.stored > 0) await this.deps.report({ backfilledMore: result.stored });
     if (result.read > 0) this.deps.logger.info({ source: name, backfilled: result.stored, read: result.read }, 'stream source backfilled what it missed');
     if (cursor !== null && result.read >= settings.keep) {
-      const gap = `${result.read} notifications missed in a row; Misskey keeps only the newest ~${settings.keep}, so older ones (before ${result.oldestCreatedAt}) are lost`;
+      const gap = `${result.read} or more notifications missed in a row; Misskey keeps only the newest ~${settings.keep}, so older ones (before ${result.oldestCreatedAt}) are lost`;
       this.deps.logger.warn({ source: name, missed: result.read, keep: settings.keep, lostBefore: result.oldestCreatedAt }, `stream source gap: ${gap}`);
       await this.deps.report({ lostGap: gap });
     }

@@ -7,7 +7,7 @@ import { startMatrixFake, type MatrixFake } from '../fakes/matrix-fake';
 import { startMisskeyStreamFake, type MisskeyStreamFake } from '../fakes/misskey-stream-fake';
 import { eventually } from '../helpers/bridge';
 import { cliArgs, killAll, SOURCE_CLI, spawnBridge, type BridgeProcess } from '../helpers/bridge-process';
-import { mentionWith, occurrences, streamSourceYaml } from '../helpers/stream';
+import { mentionWith, occurrences, roomText, streamToMatrixYaml } from '../helpers/stream';
 
 const TOKEN = 'alice-stream-token';
 const ROOM = '!ops:example.org';
@@ -25,18 +25,8 @@ describe('stream source across a SIGKILL (SQLite store, real process, Matrix)', 
     misskey.addToken(TOKEN);
     matrix = await startMatrixFake({ rooms: [{ id: ROOM, members: ['@bot:example.org'] }] });
     configFile = path.join(dir, 'config.yaml');
-    writeFileSync(
-      configFile,
-      `server: { host: 127.0.0.1, port: 0 }
-storage: { driver: sqlite, path: "${path.join(dir, 'bridge.db')}" }
-sources:
-  alice: ${streamSourceYaml(misskey.url)}
-sinks:
-  chat: { type: matrix, homeserver: "${matrix.url}", accessToken: bot-access-token, room: "${ROOM}", batch: off }
-routes:
-  - { name: mentions, events: [mention], to: [chat] }
-`,
-    );
+    const storage = `{ driver: sqlite, path: "${path.join(dir, 'bridge.db')}" }`;
+    writeFileSync(configFile, streamToMatrixYaml({ server: misskey.url, storage, homeserver: matrix.url, room: ROOM }));
   });
 
   afterEach(async () => {
@@ -56,7 +46,7 @@ routes:
     return bridge;
   };
   // Matrix drops a send it has seen (same transaction id): what shows twice was stored twice
-  const delivered = () => matrix.timeline(ROOM).map((event) => String(event.content.body)).join('\n');
+  const delivered = () => roomText(matrix, ROOM);
 
   it('delivers each of a burst of 200 exactly once when the bridge is killed in the middle', async () => {
     const first = await start();

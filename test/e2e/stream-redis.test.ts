@@ -12,7 +12,7 @@ import { startMisskeyStreamFake, type MisskeyStreamFake } from '../fakes/misskey
 import { eventually } from '../helpers/bridge';
 import { killAll, spawnBridge, type BridgeProcess } from '../helpers/bridge-process';
 import { describeRedis, newPrefix, REDIS_URL } from '../helpers/redis';
-import { mentionWith, occurrences, streamSourceYaml } from '../helpers/stream';
+import { mentionWith, occurrences, roomText, streamToMatrixYaml } from '../helpers/stream';
 
 const TOKEN = 'alice-stream-token';
 const ROOM = '!ops:example.org';
@@ -33,19 +33,8 @@ describeRedis('stream source shared by two instances on Redis', () => {
     misskey.addToken(TOKEN);
     matrix = await startMatrixFake({ rooms: [{ id: ROOM, members: ['@bot:example.org'] }] });
     configFile = path.join(dir, 'config.yaml');
-    writeFileSync(
-      configFile,
-      `server: { host: 127.0.0.1, port: 0 }
-storage: { driver: redis, url: "${REDIS_URL}", prefix: "${prefix}" }
-delivery: { leaseTime: ${LEASE_MS}ms }
-sources:
-  alice: ${streamSourceYaml(misskey.url)}
-sinks:
-  ops: { type: matrix, homeserver: "${matrix.url}", accessToken: bot-access-token, room: "${ROOM}", batch: off }
-routes:
-  - { name: mentions, events: [mention], to: [ops] }
-`,
-    );
+    const storage = `{ driver: redis, url: "${REDIS_URL}", prefix: "${prefix}" }`;
+    writeFileSync(configFile, streamToMatrixYaml({ server: misskey.url, storage, delivery: `{ leaseTime: ${LEASE_MS}ms }`, homeserver: matrix.url, room: ROOM }));
   });
 
   afterEach(async () => {
@@ -63,7 +52,7 @@ routes:
     return bridge;
   };
   const reads = (bridge: BridgeProcess) => bridge.logs.some((line) => line.msg === 'this instance reads the stream source');
-  const delivered = () => matrix.timeline(ROOM).map((event) => String(event.content.body)).join('\n');
+  const delivered = () => roomText(matrix, ROOM);
 
   it('one instance reads; when it is killed the other resumes from the cursor: 0 lost, 0 twice', async () => {
     const [a, b] = [await start(), await start()];

@@ -41,6 +41,27 @@ export function streamSourceYaml(server: string, token = '${STREAM_TOKEN}'): str
   return `{ stream: { server: "${server}", token: "${token}", chat: true, tokenCheck: 500ms, silentAfter: 1500ms, initialBackoff: 50ms, maxBackoff: 300ms, rejectedRetry: 500ms } }`;
 }
 
+/**
+ * A bridge config reading `alice` from the fake Misskey at `server` into one Matrix room (digests
+ * off: one message per mention), on `storage` (a YAML flow map), with `delivery` settings if any.
+ */
+export function streamToMatrixYaml(options: { server: string; storage: string; delivery?: string; homeserver: string; room: string }): string {
+  return `server: { host: 127.0.0.1, port: 0 }
+storage: ${options.storage}
+${options.delivery ? `delivery: ${options.delivery}\n` : ''}sources:
+  alice: ${streamSourceYaml(options.server)}
+sinks:
+  ops: { type: matrix, homeserver: "${options.homeserver}", accessToken: bot-access-token, room: "${options.room}", batch: off }
+routes:
+  - { name: mentions, events: [mention], to: [ops] }
+`;
+}
+
+/** What the room shows, one message body a line. */
+export function roomText(matrix: { timeline(room: string): { content: Record<string, unknown> }[] }, room: string): string {
+  return matrix.timeline(room).map((event) => String(event.content.body)).join('\n');
+}
+
 /** How often each marker appears in `text`. */
 export function occurrences(text: string, markers: string[]): Map<string, number> {
   return new Map(markers.map((marker) => [marker, text.split(marker).length - 1]));

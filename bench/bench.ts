@@ -27,6 +27,7 @@ import { floorHeaders, HOOK_HEADERS, mentionBody, noteCorpus, withIdPlaceholder 
 import { transpileSources, type Child, type IpcMessage } from './lib/process';
 import { runWrk, wrkAvailable } from './lib/wrk';
 import { addRenderRows } from './render';
+import { addStreamRows } from './stream';
 import { startMatrixFake } from '../test/fakes/matrix-fake';
 import { fmt, percentile, Table } from './lib/table';
 import { postHook, startBare, startBridgeProcess, startFloor, startFakeProcess, waitReady, type BridgeProcess, type Storage } from './lib/servers';
@@ -667,6 +668,7 @@ const ROWS: [string, string, () => Promise<void>][] = [
   ['5', 'redis', redisRow],
   ['6', 'render', renderRow],
   ['7', 'failover', failoverRow],
+  ['8', 'stream', () => addStreamRows(table)],
 ];
 
 async function main(): Promise<void> {

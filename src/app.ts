@@ -23,12 +23,17 @@ import type { Sink } from './deliver/sink';
 import type { RunningStudio } from './studio/server';
 import type { RunningPage } from './web/local-server';
 import { startModeration } from './interact/start';
+import { startStreamSources, type RunningStreams } from './stream';
+import { openStreamState } from './store/open-stream';
+import type { StreamStateStore } from './store/stream';
 
 export interface BridgeOptions {
   config: Config;
   logger: Logger;
   /** a store to use instead of the configured one (tests) */
   store?: Store;
+  /** the stream sources' state to use instead of the configured store's (tests) */
+  streamState?: StreamStateStore;
   now?: () => number;
   /** worker tuning (tests use short polls) */
   worker?: { pollMs?: number; leaseMs?: number; digestThreshold?: number };
@@ -108,7 +113,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const ingestDeps: IngestDeps = { config, lanes, jobs: store.jobs, now, accepting: () => accepting, holds };
 
   const unrouted = unroutedReporter({ metrics, logger, now });
-  const status = statusAnswers(store, sinks, started, metrics, now);
+  const streams = await startStreams(options, { ingest: ingestDeps, metrics, now, unrouted, wake: (lanes) => worker.wake(lanes) });
+  const status = statusAnswers(store, sinks, started, metrics, now, streams);
   const app = createReceiver({
     bodyLimit: config.server.bodyLimit,
     logger,
@@ -155,6 +161,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     studio,
     ops,
     async stop(graceMs = 10_000) {
+      await streams?.stop();
       accepting = false;
       await studio?.close();
       await ops?.close();
@@ -172,14 +179,35 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
 }
 
 /** What `/readyz` and `/metrics` answer, on whichever port serves them. */
-function statusAnswers(store: Store, sinks: ReadonlyMap<string, Sink>, started: ReadonlySet<string>, metrics: Metrics, now: () => number) {
+function statusAnswers(store: Store, sinks: ReadonlyMap<string, Sink>, started: ReadonlySet<string>, metrics: Metrics, now: () => number, streams?: RunningStreams) {
   return {
-    readiness: () => readiness(store, sinks, started),
+    readiness: async () => {
+      const [ready, stream] = await Promise.all([readiness(store, sinks, started), streams?.readiness() ?? {}]);
+      return { ready: ready.ready && Object.values(stream).every((value) => value === 'ok'), checks: { ...ready.checks, ...stream } };
+    },
     metrics: async () => {
+      streams?.refreshMetrics();
       metrics.setQueueStats(await store.jobs.stats(), now());
       metrics.setSinkPauses(sinks.keys(), await store.pauses.list());
       metrics.setInstances(await store.instances.list(), now());
       return metrics.expose();
+    },
+  };
+}
+
+/** The stream sources, when the config has any, with their state beside the queue. */
+async function startStreams(
+  options: BridgeOptions,
+  wiring: Pick<Parameters<typeof startStreamSources>[0], 'ingest' | 'metrics' | 'now' | 'unrouted' | 'wake'>,
+): Promise<RunningStreams | undefined> {
+  if (!Object.values(options.config.sources).some((source) => source.stream)) return undefined;
+  const state = options.streamState ?? (await openStreamState(options.config.storage));
+  const running = startStreamSources({ ...wiring, config: options.config, state, logger: options.logger.child({ component: 'stream' }) });
+  return {
+    ...running,
+    async stop() {
+      await running.stop();
+      if (!options.streamState) await state.close();
     },
   };
 }

@@ -13,6 +13,7 @@ const command = {
   serve: () => import('./commands/serve'),
   sink: () => import('./commands/sink'),
   status: () => import('./commands/status'),
+  login: () => import('./commands/login'),
   studio: () => import('./commands/studio'),
 };
 
@@ -131,9 +132,16 @@ audit
 
 program
   .command('status')
-  .description('bridge instances sharing the store: their leases and heartbeats')
+  .description('bridge instances sharing the store (their leases and heartbeats) and stream sources')
   .option(...configOption)
   .action(async (options) => console.log(await (await command.status()).statusCommand(options)));
+
+program
+  .command('login <server>')
+  .description("get a token for a stream source with Misskey's MiAuth: prints the page to open, waits for the approval")
+  .option(...configOption)
+  .option('--chat', 'ask for read:chat too (asked anyway when a configured stream source on that server reads chat)')
+  .action(async (server: string, options: { config?: string; chat?: boolean }) => console.log(await (await command.login()).loginCommand(server, options)));
 
 program
   .command('migrate')

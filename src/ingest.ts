@@ -46,7 +46,11 @@ export type IngestOutcome =
 export async function ingest(request: InboundRequest, deps: IngestDeps): Promise<IngestOutcome> {
   if (!deps.accepting()) throw new IngestError('shutting-down', 'the bridge is shutting down; try again shortly');
   authorize(request, deps.config);
-  const event = toEvent(request, parseJson(request.body));
+  return ingestEvent(toEvent(request, parseJson(request.body)), deps);
+}
+
+/** route → store, for an event from any source (a webhook, a stream). */
+export async function ingestEvent(event: Event, deps: Omit<IngestDeps, 'config'> & PlanDeps): Promise<IngestOutcome> {
   const jobs = plan(event, deps);
   const result = await store(event, jobs, deps);
   if (result === 'duplicate') return { result, event };
@@ -57,7 +61,8 @@ export async function ingest(request: InboundRequest, deps: IngestDeps): Promise
 /** The source and its secret, from the headers: checked before the body is read. */
 export function authorize(request: Pick<InboundRequest, 'source' | 'secret'>, config: Pick<Config, 'sources'>): void {
   const source = Object.hasOwn(config.sources, request.source) ? config.sources[request.source] : undefined;
-  if (!source) throw new IngestError('unknown-source', `no source named "${request.source}"`);
+  // a stream source takes no webhooks: it has no secret to check them against
+  if (!source || source.secret === undefined) throw new IngestError('unknown-source', `no webhook source named "${request.source}"`);
   if (!secretMatches(request.secret, source.secret)) throw new IngestError('bad-secret', 'missing or wrong X-Misskey-Hook-Secret');
 }
 
@@ -96,7 +101,7 @@ function toJob(event: Event, match: Match, lane: string): NewJob {
   };
 }
 
-async function store(event: Event, jobs: NewJob[], deps: IngestDeps): Promise<'stored' | 'duplicate'> {
+async function store(event: Event, jobs: NewJob[], deps: Pick<IngestDeps, 'jobs' | 'now'>): Promise<'stored' | 'duplicate'> {
   try {
     return await deps.jobs.accept(event.source, event.id, jobs, deps.now());
   } catch (error) {

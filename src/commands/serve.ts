@@ -12,7 +12,7 @@ export async function serve(configFile: string | undefined): Promise<void> {
   logger.info({ config: file ?? 'built-in default', port: bridge.port }, 'misskey-bridge is listening');
   if (bridge.studio) announcePage('studio', bridge.studio, config);
   if (bridge.ops) announcePage('operations page', bridge.ops, config);
-  if (!file) printWelcome(bridge.port, config.sources.default!.secret, generatedSecret);
+  if (!file) printWelcome(bridge.port, config.sources.default!.secret ?? '', generatedSecret);
   for (const [name, source] of Object.entries(config.sources)) {
     if (source.secret === '') logger.warn({ source: name }, 'this source has an empty secret: anyone who knows the URL can post events');
   }

@@ -31,18 +31,46 @@ function sentOverTls(origin: string): boolean {
   return protocol === 'https:' || hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
+/** A Misskey account read through the streaming API: nothing to expose, the bridge connects out. */
+export const streamSettings = z
+  .object({
+    /** origin of the Misskey server, e.g. https://misskey.example */
+    server: z.url({ protocol: /^https?$/, error: 'server must be the http(s) origin of the Misskey server' }),
+    /** an access token with read:account and read:notifications (`misskey-bridge login`), from the environment */
+    token: z.string().min(1),
+    /** read chat messages too (the token then needs read:chat) */
+    chat: z.boolean().default(false),
+    /** how often the token is checked: Misskey keeps a socket open after its token was revoked */
+    tokenCheck: duration.refine((ms) => ms >= 100, 'must be at least 100ms').default(60_000),
+    /** a socket with no frame, ping or pong for this long is replaced */
+    silentAfter: duration.refine((ms) => ms >= 100, 'must be at least 100ms').default(90_000),
+    initialBackoff: duration.default(1_000),
+    maxBackoff: duration.default(300_000),
+    /** how long a rejected token waits before it is tried again */
+    rejectedRetry: duration.default(300_000),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (!sentOverTls(value.server)) ctx.addIssue({ code: 'custom', path: ['server'], message: 'the token would cross the network in clear: use https (http only to a loopback address)' });
+  });
+
 export const source = z
   .object({
-    secret: z.string(),
+    /** the webhook's secret; a source with only `stream` takes no webhooks */
+    secret: z.string().optional(),
     /** a system webhook created in Misskey without a secret: accept the empty one */
     allowEmptySecret: z.boolean().default(false),
     /** origin of the Misskey server, e.g. https://misskey.example: the admin API is called there, never at a host a payload names */
     server: z.url({ protocol: /^https?$/, error: 'server must be the http(s) origin of the Misskey server' }).optional(),
     adminToken: z.string().min(1).optional(),
+    stream: streamSettings.optional(),
   })
   .strict()
   .superRefine((value, ctx) => {
-    checkSecret(value, ctx);
+    if (value.secret === undefined && value.stream === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['secret'], message: 'a source needs a webhook secret, or `stream: { server, token }` to read the account through the streaming API' });
+    }
+    if (value.secret !== undefined) checkSecret({ secret: value.secret, allowEmptySecret: value.allowEmptySecret }, ctx);
     if (value.server !== undefined && !sentOverTls(value.server)) {
       ctx.addIssue({ code: 'custom', path: ['server'], message: 'the admin token would cross the network in clear: use https (http only to a loopback address)' });
     }
@@ -121,3 +149,4 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
+export type StreamSourceConfig = z.infer<typeof streamSettings>;

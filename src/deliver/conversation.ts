@@ -5,6 +5,7 @@ import type { Store } from '../store/store';
 import type { Wording } from '../render/catalog';
 import type { Delivery, Sink, Verdict } from './sink';
 import type { MessageRef } from '../store/messages';
+import { reactionSubject } from './summary';
 
 /**
  * Conversations: a reply goes into its parent's thread, a resolved report or an edited note edits
@@ -121,6 +122,8 @@ export class Conversations {
   async prepare(sink: Sink, leased: Job[], now: number): Promise<Prepared | null> {
     const { solo, rest } = this.splitDigest(sink, leased);
     if (rest.length > 0) await this.store.jobs.release(rest, now);
+    const reactions = reactionSubject(solo);
+    if (reactions) return { jobs: solo, fields: await this.earlier(sink, solo[0]!, reactions, now) };
     if (solo.length !== 1) return { jobs: solo, fields: {} };
     const job = solo[0]!;
     const talk = conversationOf(job);
@@ -160,9 +163,28 @@ export class Conversations {
     return { jobs: solo, fields };
   }
 
+  /** The message of the earlier reactions to the note, to edit with the new counts. */
+  private async earlier(sink: Sink, job: Job, subject: string, now: number): Promise<ConversationFields> {
+    try {
+      const ref = await this.store.messages.find(this.key(job, subject), now);
+      return ref?.platform === sink.platform ? { needsRef: true, edit: ref } : { needsRef: true };
+    } catch (error) {
+      this.logger.warn({ err: error, sink: sink.name, job: job.id }, 'cannot read the message map; the reactions go in a new message');
+      return { needsRef: true };
+    }
+  }
+
   /** Records the delivered message for its note or report (and for the one it edited). */
   async delivered(sink: Sink, jobs: Job[], verdict: Verdict, now: number): Promise<void> {
-    if (verdict.kind !== 'delivered' || !verdict.message || jobs.length !== 1) return;
+    if (verdict.kind !== 'delivered' || !verdict.message) return;
+    const reactions = reactionSubject(jobs);
+    if (reactions) {
+      await this.store.messages.record(this.key(jobs[0]!, reactions), verdict.message, now, this.keepMs).catch((error: unknown) => {
+        this.logger.warn({ err: error, sink: sink.name }, 'cannot record the reactions message; the next reactions go in a new one');
+      });
+      return;
+    }
+    if (jobs.length !== 1) return;
     const job = jobs[0]!;
     const talk = conversationOf(job);
     const ref: MessageRef = verdict.message;

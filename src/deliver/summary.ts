@@ -1,4 +1,5 @@
 import type { Job, NewJob } from '../store/jobs';
+import { REACTIONS } from '../route/hold';
 import { renderDigest } from '../render/digest';
 import type { Message, Platform } from '../render/message';
 import type { TemplateSet } from '../render/templates';
@@ -25,11 +26,27 @@ export function isSummary(jobs: Job[]): boolean {
 }
 
 /**
+ * The message-map subject of a lease of reactions to one note held together (`reactions:<noteId>`):
+ * its message is edited by the next such lease, so the note keeps one message with the counts.
+ */
+export function reactionSubject(jobs: Pick<Job, 'hold' | 'batch'>[]): string | null {
+  const notes = new Set(
+    jobs.map((job) => {
+      if (!job.hold?.key || job.batch !== job.hold.group) return null;
+      const [, , marker, noteId] = JSON.parse(job.hold.key) as unknown[];
+      return marker === REACTIONS && typeof noteId === 'string' ? noteId : null;
+    }),
+  );
+  const [noteId] = notes;
+  return notes.size === 1 && typeof noteId === 'string' ? `${REACTIONS}:${noteId}` : null;
+}
+
+/**
  * Renders a lease: a summary as one message (its template failing fails every job of it),
  * anything else job by job. A summary of one event reads as that event's own message.
  */
 export function renderLease(jobs: Job[], platform: Platform, render: RenderJob, renderSummary?: RenderSummary): RenderedJobs {
-  if (!isSummary(jobs)) return renderJobs(jobs, platform, render);
+  if (!isSummary(jobs) && reactionSubject(jobs) === null) return renderJobs(jobs, platform, render);
   try {
     const message = renderSummary ? renderSummary(jobs, platform) : joined(jobs, platform, render);
     return { jobs, messages: [message], broken: [] };

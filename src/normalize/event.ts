@@ -11,10 +11,26 @@ export const SYSTEM_EVENT_TYPES = [
   'inactiveModeratorsWarning',
   'inactiveModeratorsInvitationOnlyChanged',
 ] as const;
-export const EVENT_TYPES = [...USER_EVENT_TYPES, ...SYSTEM_EVENT_TYPES] as const;
+/** What only a stream source reads (Misskey's notifications without a webhook, and chat). */
+export const STREAM_EVENT_TYPES = ['quote', 'pollEnded', 'followRequest', 'followRequestAccepted', 'chatMessage'] as const;
+/** Misskey notifications that tell the account something, about no note or a user at most. */
+export const NOTICE_TYPES = [
+  'achievementEarned',
+  'app',
+  'roleAssigned',
+  'login',
+  'createToken',
+  'exportCompleted',
+  'chatRoomInvitationReceived',
+  'scheduledNotePosted',
+  'scheduledNotePostFailed',
+  'test',
+] as const;
+export const EVENT_TYPES = [...USER_EVENT_TYPES, ...SYSTEM_EVENT_TYPES, ...STREAM_EVENT_TYPES, ...NOTICE_TYPES] as const;
 
 export type UserEventType = (typeof USER_EVENT_TYPES)[number];
 export type SystemEventType = (typeof SYSTEM_EVENT_TYPES)[number];
+export type NoticeType = (typeof NOTICE_TYPES)[number];
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export function isEventType(value: string): value is EventType {
@@ -106,6 +122,8 @@ export interface Note {
   /** packed for a user who may not see it (mention only): text, cw and files are empty */
   isHidden: boolean;
   reactionCount: number;
+  /** reaction (emoji, or `:name@host:`) → how many, as the note had them when the event was sent */
+  reactions: Record<string, number>;
   renoteCount: number;
   repliesCount: number;
 }
@@ -128,10 +146,11 @@ export interface AbuseReport {
 }
 
 interface EventBase {
-  /** Misskey's eventId: stable across Misskey's retries */
+  /** Misskey's eventId (stable across Misskey's retries); for a stream source the notification's or chat message's id */
   id: string;
   /** config key of the source the event came in on */
   source: string;
+  /** the webhook's id; empty for a stream source */
   hookId: string;
   /** origin of the sending server, e.g. https://misskey.example */
   server: string;
@@ -146,8 +165,33 @@ interface EventBase {
   isTest: boolean;
 }
 
-export type NoteEvent = EventBase & { type: 'note' | 'reply' | 'renote' | 'mention'; note: Note };
-export type UserRelationEvent = EventBase & { type: 'follow' | 'followed' | 'unfollow'; user: User };
+export type NoteEvent = EventBase & { type: 'note' | 'reply' | 'renote' | 'mention' | 'quote' | 'pollEnded'; note: Note };
+export type UserRelationEvent = EventBase & { type: 'follow' | 'followed' | 'unfollow' | 'followRequest' | 'followRequestAccepted'; user: User };
+
+export interface ChatMessage {
+  id: string;
+  createdAt: string;
+  /** raw MFM, or null (a file only) */
+  text: string | null;
+  fromUser: User | null;
+  /** a room's id and name; null for a 1:1 message */
+  room: { id: string; name: string | null } | null;
+  /** the attached file, if any (a list, as for notes) */
+  files: DriveFile[];
+  /** the conversation's page on the server */
+  url: string;
+}
+export type ChatMessageEvent = EventBase & { type: 'chatMessage'; message: ChatMessage };
+/**
+ * A notification about no note: an achievement, an app's message, a role, a login, an export, a
+ * chat room invitation. `title` and `text` are what Misskey's own client shows (text untrusted).
+ */
+export type NoticeEvent = EventBase & {
+  type: NoticeType;
+  user: User | null;
+  note: Note | null;
+  notice: { title: string | null; text: string | null; iconUrl: string | null };
+};
 export type ReactionEvent = EventBase & { type: 'reaction'; note: Note | null; user: User | null; reaction: string | null };
 export type AbuseReportEvent = EventBase & { type: 'abuseReport' | 'abuseReportResolved'; report: AbuseReport };
 export type UserCreatedEvent = EventBase & { type: 'userCreated'; user: User };
@@ -174,6 +218,8 @@ export type UnknownEvent = EventBase & {
 export type Event =
   | NoteEvent
   | UserRelationEvent
+  | ChatMessageEvent
+  | NoticeEvent
   | ReactionEvent
   | AbuseReportEvent
   | UserCreatedEvent
@@ -198,12 +244,17 @@ export function eventActor(event: Event): User | null {
     case 'reply':
     case 'renote':
     case 'mention':
+    case 'quote':
       return event.note.user;
     case 'follow':
     case 'followed':
     case 'unfollow':
+    case 'followRequest':
+    case 'followRequestAccepted':
     case 'userCreated':
       return event.user;
+    case 'chatMessage':
+      return event.message.fromUser;
     case 'reaction':
       return event.user ?? event.note?.user ?? null;
     case 'abuseReport':
@@ -211,7 +262,10 @@ export function eventActor(event: Event): User | null {
       return event.report.reporter;
     case 'unknown':
       return event.user ?? event.note?.user ?? null;
+    case 'pollEnded':
+      return null;
     default:
+      if ('notice' in event) return event.user;
       return null;
   }
 }

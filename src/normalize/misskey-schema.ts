@@ -66,21 +66,29 @@ function lenientArray<T extends z.ZodType>(item: T, max: number) {
     );
 }
 
-/** Custom emoji name → image URL. Test sends give `[]` instead of an object (§8). */
-const emojiMap = z
-  .union([z.record(z.string(), z.unknown()), z.array(z.unknown()).transform(() => ({}))])
-  .optional()
-  .catch({})
-  .transform((map = {}) =>
-    Object.fromEntries(
-      Object.entries(map)
-        .slice(0, LIMITS.emojis)
-        .filter(
-        (entry): entry is [string, string] =>
-          !UNSAFE_KEYS.has(entry[0]) && typeof entry[1] === 'string' && isUsableUrl(entry[1]),
+/**
+ * An object of at most LIMITS.emojis entries whose keys are safe and whose values pass `keep`; a
+ * list (test sends give `[]` for objects, §8), anything missing or unreadable reads as `{}`.
+ */
+function boundedMap<V>(keep: (key: string, value: unknown) => value is V) {
+  return z
+    .union([z.record(z.string(), z.unknown()), z.array(z.unknown()).transform(() => ({}))])
+    .optional()
+    .catch({})
+    .transform((map = {}): Record<string, V> =>
+      Object.fromEntries(
+        Object.entries(map)
+          .slice(0, LIMITS.emojis)
+          .filter((entry): entry is [string, V] => !UNSAFE_KEYS.has(entry[0]) && keep(entry[0], entry[1])),
       ),
-    ),
-  );
+    );
+}
+
+/** Custom emoji name → image URL. */
+const emojiMap = boundedMap((_name, url): url is string => typeof url === 'string' && isUsableUrl(url));
+
+/** Reaction → how many, as the note carries them (`{ "👍": 3, ":party@.:": 1 }`). */
+const reactionCounts = boundedMap((reaction, count): count is number => reaction.length <= LIMITS.short && typeof count === 'number' && count > 0);
 
 export const userLite = z.object({
   id,
@@ -148,6 +156,7 @@ const noteBase = z.object({
   url,
   isHidden: flag,
   reactionCount: count,
+  reactions: reactionCounts,
   renoteCount: count,
   repliesCount: count,
 });
@@ -200,6 +209,42 @@ export const envelope = z.object({
   body: z.record(z.string(), z.unknown()),
 });
 
+/** A notification of the streaming API or `i/notifications`: `{ id, createdAt, type, ... }`, every part but those optional. */
+export const notification = z.object({
+  id,
+  createdAt: text,
+  type: key,
+  user: orNull(userDetailed),
+  note: orNull(note),
+  reaction: text,
+  /** achievementEarned */
+  achievement: text,
+  /** app */
+  header: text,
+  body: textUpTo(LIMITS.comment),
+  icon: url,
+  /** roleAssigned */
+  role: orNull(z.object({ name: text, iconUrl: url })),
+  /** exportCompleted */
+  exportedEntity: text,
+  /** chatRoomInvitationReceived */
+  invitation: orNull(z.object({ room: orNull(z.object({ name: text })) })),
+});
+
+/** A chat message (`newChatMessage`, `chat/history`): 1:1 when `toRoomId` is null. */
+export const chatMessage = z.object({
+  id,
+  createdAt: text,
+  text: textUpTo(LIMITS.text),
+  fromUserId: text,
+  fromUser: orNull(userLite),
+  toRoomId: text,
+  toRoom: orNull(z.object({ name: text })),
+  file: orNull(driveFile),
+});
+
+export type MisskeyNotification = z.output<typeof notification>;
+export type MisskeyChatMessage = z.output<typeof chatMessage>;
 export type MisskeyUserLite = z.output<typeof userLite>;
 export type MisskeyUserDetailed = z.output<typeof userDetailed>;
 export type MisskeyDriveFile = z.output<typeof driveFile>;

@@ -44,7 +44,7 @@ const MAX_DETAILS = 20;
 const MAX_BODY_KEYS = 50;
 const HOST_HEADER = /^[a-z0-9.\-:[\]]+$/i;
 
-interface Context {
+export interface Context {
   server: string;
   /** envelope createdAt, epoch ms */
   createdAt: number;
@@ -143,7 +143,7 @@ function normalizeEnvelope({ source, payload, misskeyHost }: NormalizeInput): Ev
 /** A Misskey id: a short string of letters and digits. */
 const idOf = (value: unknown): string | undefined => (typeof value === 'string' && /^[0-9A-Za-z]{1,32}$/.test(value) ? value : undefined);
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
+export function parse<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new InvalidPayloadError(
@@ -187,7 +187,7 @@ function isDummy(...ids: (string | null | undefined)[]): boolean {
   return ids.some((value) => value?.startsWith('dummy-') ?? false);
 }
 
-function toUser(raw: MisskeyUserLite & Partial<MisskeyUserDetailed>, ctx: Context): User {
+export function toUser(raw: MisskeyUserLite & Partial<MisskeyUserDetailed>, ctx: Context): User {
   const acct = raw.host ? `@${raw.username}@${raw.host}` : `@${raw.username}`;
   const path = raw.host ? `@${encodeURIComponent(raw.username)}@${encodeURIComponent(raw.host)}` : `@${encodeURIComponent(raw.username)}`;
   return {
@@ -212,7 +212,7 @@ function toUser(raw: MisskeyUserLite & Partial<MisskeyUserDetailed>, ctx: Contex
   };
 }
 
-function toNote(raw: MisskeyNote, ctx: Context): Note {
+export function toNote(raw: MisskeyNote, ctx: Context): Note {
   const url = `${ctx.server}/notes/${encodeURIComponent(raw.id)}`;
   const files = raw.files.map(toFile);
   // misc/is-renote.ts: a renote with nothing of its own (§10).
@@ -246,12 +246,13 @@ function toNote(raw: MisskeyNote, ctx: Context): Note {
     isReply: raw.replyId !== null,
     isHidden: raw.isHidden,
     reactionCount: raw.reactionCount,
+    reactions: raw.reactions,
     renoteCount: raw.renoteCount,
     repliesCount: raw.repliesCount,
   };
 }
 
-function toFile(raw: MisskeyDriveFile): DriveFile {
+export function toFile(raw: MisskeyDriveFile): DriveFile {
   return {
     id: raw.id,
     name: raw.name,

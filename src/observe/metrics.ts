@@ -87,6 +87,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly streamEvents = new Counter({
+    name: 'misskey_bridge_stream_events_total',
+    help: 'Events stored from stream sources, by source and how they came (live, backfill)',
+    labelNames: ['source', 'via'] as const,
+    registers: [this.registry],
+  });
+
+  /** 1 connected and caught up, 0 connecting or standby, -1 failing (a rejected token, an unreachable server) */
+  readonly streamState = new Gauge({
+    name: 'misskey_bridge_stream_source_state',
+    help: 'Each stream source: 1 connected and caught up, 0 connecting or held by another instance, -1 failing',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly streamTokenRejected = new Gauge({
+    name: 'misskey_bridge_stream_token_rejected',
+    help: 'Each stream source: 1 while Misskey rejects its token (revoked, wrong, missing a permission, suspended user)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'misskey_bridge_' });
   }

@@ -1,4 +1,4 @@
-import { eventActor, eventName, type Event, type User } from '../normalize/event';
+import { eventActor, eventName, type Event, type Note, type User } from '../normalize/event';
 import type { Reader, Wording } from './catalog';
 import type { Message, Platform } from './message';
 import { DEFAULT_COLOR, EVENT_COLORS, messageWords } from './render';
@@ -7,6 +7,8 @@ import { buildView, type TemplateView } from './view';
 
 /** The template that words a summary of several events. */
 export const DIGEST_TEMPLATE = 'digest';
+/** …and the one for reactions to one note, when there is one (else `digest`) */
+export const REACTIONS_TEMPLATE = 'reactions';
 
 /** Events and actors a summary lists by name at most; the rest are counted ("… and 9 more"). */
 export const DIGEST_SHOWN = 10;
@@ -57,6 +59,32 @@ export interface DigestView {
   since: string;
   until: string;
   url: null;
+  /** every event is a reaction to this one note: what the note has got, for the `reactions` template */
+  reactions: ReactionTally | null;
+}
+
+export interface ReactionTally {
+  note: Note;
+  /** each reaction with its count, most first: the note's own counts when it carries them, else the events' */
+  counts: { reaction: string; count: number }[];
+  /** all reactions the note has got */
+  total: number;
+  /** "❤️ 3 · 🎉 1" */
+  label: string;
+}
+
+/** The tally of reactions to one note, from the newest event's note (Misskey's counts at that moment). */
+export function reactionTally(events: Event[]): ReactionTally | null {
+  const notes = events.map((event) => (event.type === 'reaction' ? event.note : null));
+  const newest = notes.at(-1);
+  if (!newest || notes.some((note) => note?.id !== newest.id)) return null;
+  const counted = new Map<string, number>(Object.entries(newest.reactions));
+  if (counted.size === 0) {
+    for (const event of events) if (event.type === 'reaction' && event.reaction) counted.set(event.reaction, (counted.get(event.reaction) ?? 0) + 1);
+  }
+  const counts = [...counted].map(([reaction, count]) => ({ reaction, count })).sort((a, b) => b.count - a.count);
+  const total = counts.reduce((sum, entry) => sum + entry.count, 0);
+  return { note: newest, counts, total, label: counts.map((entry) => `${entry.reaction} ${entry.count}`).join(' · ') };
 }
 
 export function buildDigestView(events: Event[], kind: DigestView['kind'], wording: Wording, shown = DIGEST_SHOWN): DigestView {
@@ -95,13 +123,15 @@ export function buildDigestView(events: Event[], kind: DigestView['kind'], wordi
     since: times[0]!,
     until: times[times.length - 1]!,
     url: null,
+    reactions: reactionTally(events),
   };
 }
 
 /** Words several events as one message with the `digest` template, in the reader's words. */
 export function renderDigest(events: Event[], kind: DigestView['kind'], platform: Platform, templates: TemplateSet, reader?: Reader): Message {
   if (events.length === 0) throw new TemplateError('a summary needs at least one event');
-  const template = templates.get(DIGEST_TEMPLATE, platform);
+  const reactions = reactionTally(events) ? templates.get(REACTIONS_TEMPLATE, platform) : undefined;
+  const template = reactions ?? templates.get(DIGEST_TEMPLATE, platform);
   if (!template) throw new TemplateError(`no template "${DIGEST_TEMPLATE}" for ${platform}`);
   const wording = templates.wording(reader);
   let digest!: DigestView;
@@ -116,7 +146,7 @@ export function renderDigest(events: Event[], kind: DigestView['kind'], platform
   }
   const view = digest as unknown as TemplateView;
   return {
-    event: DIGEST_TEMPLATE,
+    event: reactions ? 'reaction' : DIGEST_TEMPLATE,
     text,
     plain,
     title: template.title?.(view, wording) || undefined,

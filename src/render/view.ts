@@ -1,4 +1,4 @@
-import { eventActor, eventName, eventNote, type Event, type Note, type User } from '../normalize/event';
+import { eventActor, eventName, eventNote, type ChatMessage, type Event, type Note, type NoticeEvent, type User } from '../normalize/event';
 
 /**
  * The data a template sees (documented in docs/templates.md). Built from our Event only;
@@ -25,6 +25,10 @@ export interface TemplateView {
   report: (Event & { type: 'abuseReport' })['report'] | null;
   /** reaction: the reaction (emoji or :name:) */
   reaction: string | null;
+  /** chatMessage: the message */
+  message: ChatMessage | null;
+  /** achievementEarned, app, roleAssigned, login, …: what the notification says */
+  notice: NoticeEvent['notice'] | null;
   /** inactiveModeratorsWarning: time left before the server turns invitation-only */
   remaining: { ms: number; hours: number; days: number } | null;
   /** the page the event is about: note, profile or report */
@@ -51,7 +55,9 @@ export function buildView(event: Event): TemplateView {
     note,
     report,
     reaction: event.type === 'reaction' ? event.reaction : null,
+    message: event.type === 'chatMessage' ? event.message : null,
+    notice: 'notice' in event ? event.notice : null,
     remaining: event.type === 'inactiveModeratorsWarning' ? event.remaining : null,
-    url: note?.url ?? user?.url ?? report?.url ?? null,
+    url: note?.url ?? (event.type === 'chatMessage' ? event.message.url : null) ?? user?.url ?? report?.url ?? null,
   };
 }

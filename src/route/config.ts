@@ -68,6 +68,15 @@ export const quietHours = z
   .strict()
   .refine((quiet) => quiet.from !== quiet.to, { message: '"from" and "to" must differ', path: ['to'] });
 
+/** Reactions to one note within `window` become one message, edited in place as more arrive. */
+export const reactionGrouping = z
+  .object({
+    window: duration.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
+    /** at most this many reactions wait for one message; the next ones edit it with a new count */
+    cap: z.number().int().min(1).default(100),
+  })
+  .strict();
+
 export const route = z
   .object({
     name,
@@ -78,6 +87,8 @@ export const route = z
     to: z.array(z.string()).min(1),
     template: name.optional(),
     group: groupSettings.optional(),
+    /** reactions to one note: one message per window, edited as more come; `false` sends each alone */
+    reactions: z.union([reactionGrouping, z.literal(false)]).default(reactionGrouping.parse({})),
     /** quiet hours of this route; `false` turns the top-level default off for it */
     quiet: z.union([quietHours, z.literal(false)]).optional(),
     /** quiet hours never hold this route's events (abuse reports, say) */

@@ -30,7 +30,12 @@ interface GroupState {
   /** when the group's latest summary is (or was) due */
   due: number;
   interval: number;
+  /** events in the pending summary (reaction groups count them against their cap) */
+  count?: number;
 }
+
+/** The marker in a reaction group's key: `[route, sink, REACTIONS, noteId]`. */
+export const REACTIONS = 'reactions:note';
 
 /**
  * Decides, as an event is planned, whether a route's job waits for a summary: quiet hours hold
@@ -73,6 +78,8 @@ export class HoldPlanner {
     };
     const quieted = quietHold(now);
     if (quieted) return quieted;
+    const reactions = this.reactionHold(event, route, match.sink, now);
+    if (reactions) return reactions;
     if (!route.group || !grouped(event, route.group)) return undefined;
 
     const key = JSON.stringify([route.name, match.sink, ...route.group.by.map((part) => groupValue(event, part))]);
@@ -85,16 +92,31 @@ export class HoldPlanner {
   }
 
   /**
+   * Reactions to one note wait `window` from the first for one message; once `cap` wait, the next
+   * start a new one. Each of these messages edits the one before (deliver/conversation.ts).
+   */
+  private reactionHold(event: Event, route: RouteConfig, sink: string, now: number): Hold | undefined {
+    if (event.type !== 'reaction' || !event.note || route.reactions === false) return undefined;
+    const key = JSON.stringify([route.name, sink, REACTIONS, event.note.id]);
+    const last = this.groups.get(key);
+    const joins = last !== undefined && last.due > now && (last.count ?? 0) < route.reactions.cap;
+    const due = joins ? last.due : Math.max(now + route.reactions.window, (last?.due ?? 0) + 1);
+    this.groups.set(key, { due, interval: route.reactions.window, count: joins ? (last.count ?? 0) + 1 : 1 });
+    return { until: due, group: groupId(['group', key, due]), kind: 'group', key };
+  }
+
+  /**
    * Picks up the summaries still pending in the store (after a restart), so that new events join
    * them rather than start summaries of their own.
    */
   seed(holds: Hold[]): void {
     for (const hold of holds) {
       if (hold.kind !== 'group' || hold.key === undefined) continue;
-      const [routeName] = JSON.parse(hold.key) as [string];
-      const group = this.routes.get(routeName)?.group;
+      const [routeName, , marker] = JSON.parse(hold.key) as [string, string, unknown];
+      const route = this.routes.get(routeName);
+      const interval = marker === REACTIONS ? (route?.reactions || undefined)?.window : route?.group?.interval;
       const known = this.groups.get(hold.key);
-      if (group && (!known || known.due < hold.until)) this.groups.set(hold.key, { due: hold.until, interval: group.interval });
+      if (interval !== undefined && (!known || known.due < hold.until)) this.groups.set(hold.key, { due: hold.until, interval });
     }
   }
 

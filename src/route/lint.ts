@@ -4,7 +4,7 @@
  * Pure functions of the config, for `check`.
  */
 import type { RouteConfig } from './config';
-import { SYSTEM_EVENT_TYPES, USER_EVENT_TYPES } from '../normalize/event';
+import { NOTICE_TYPES, STREAM_EVENT_TYPES, SYSTEM_EVENT_TYPES, USER_EVENT_TYPES } from '../normalize/event';
 
 /** Declared by Misskey (model, API, settings page) but never enqueued by it. */
 export const DECLARED_NOT_SENT: readonly string[] = ['reaction'];
@@ -63,8 +63,14 @@ const USERS_ALL_EXCLUDED: Drop = {
   explain: () => 'every user in filter.users is also in filter.excludeUsers',
 };
 
-/** The reasons `candidate` can never pass an event of `type`, whatever it contains. */
-function drops(candidate: RouteConfig, type: string): Drop[] {
+/** What a stream source sends: notifications (reactions among them) and chat. */
+const STREAM_SENT: readonly string[] = [...USER_EVENT_TYPES, ...STREAM_EVENT_TYPES, ...NOTICE_TYPES];
+
+/**
+ * The reasons `candidate` can never pass an event of `type`, whatever it contains. `streamFed`:
+ * a stream source may feed the route, and a stream sends what webhooks do not (reactions).
+ */
+function drops(candidate: RouteConfig, type: string, streamFed = false): Drop[] {
   const { filter } = candidate;
   if (filter.users && filter.excludeUsers) {
     const excluded = new Set(filter.excludeUsers.map((user) => user.toLowerCase()));
@@ -72,7 +78,7 @@ function drops(candidate: RouteConfig, type: string): Drop[] {
     if (filter.users.every((user) => excluded.has(user.toLowerCase()))) return [USERS_ALL_EXCLUDED];
   }
   const found: Drop[] = [];
-  if (DECLARED_NOT_SENT.includes(type)) found.push(NOT_SENT);
+  if (DECLARED_NOT_SENT.includes(type) && !streamFed) found.push(NOT_SENT);
   if (filter.text && NOTELESS_EVENTS.includes(type)) found.push(TEXT_WITHOUT_NOTE);
   if (filter.hasFiles === true && NOTELESS_EVENTS.includes(type)) found.push(FILES_WITHOUT_NOTE);
   if (filter.visibility?.length === 0 && NOTE_EVENTS.includes(type)) found.push(NO_VISIBILITY);
@@ -92,13 +98,14 @@ function takes(candidate: RouteConfig, source: string, type: string): boolean {
  * on the events Misskey sends; of its partial drops only an empty `visibility` is reported, since
  * `"*"` with a text filter is the usual way to say "every note that mentions…".
  */
-export function lintRoute(candidate: RouteConfig): string[] {
+export function lintRoute(candidate: RouteConfig, streamSources: readonly string[] = []): string[] {
   const all = candidate.events === '*';
   const types = all ? SENT_EVENTS : (candidate.events as readonly string[]);
+  const streamFed = streamSources.some((source) => !candidate.sources || candidate.sources.includes(source));
   const byDrop = new Map<string, { drop: Drop; types: string[] }>();
   const dropped = new Set<string>();
   for (const type of types) {
-    for (const drop of drops(candidate, type)) {
+    for (const drop of drops(candidate, type, streamFed)) {
       const entry = byDrop.get(drop.key) ?? { drop, types: [] };
       entry.types.push(type);
       byDrop.set(drop.key, entry);
@@ -151,11 +158,20 @@ export function lintSourceGaps(source: string, routes: readonly RouteConfig[]): 
   return missing.length === 0 ? [] : [`source "${source}": no route takes ${missing.join(', ')}`];
 }
 
+/** A stream source sends neither kind of webhook: it is only asked whether any route takes its events. */
+function lintStreamSource(source: string, routes: readonly RouteConfig[]): string[] {
+  const taken = STREAM_SENT.some((type) => routes.some((candidate) => (!candidate.sources || candidate.sources.includes(source)) && (candidate.events === '*' || candidate.events.includes(type))));
+  return taken ? [] : [`source "${source}": no route takes any event from it`];
+}
+
 /** Every warning for a config: routes first (in file order), then sources. */
-export function lintRoutes(config: { sources: Record<string, unknown>; routes: readonly RouteConfig[] }): string[] {
-  const sources = Object.keys(config.sources);
+export function lintRoutes(config: { sources: Record<string, { stream?: unknown; secret?: string }>; routes: readonly RouteConfig[] }): string[] {
+  const entries = Object.entries(config.sources);
+  const streamSources = entries.filter(([, source]) => source.stream).map(([name]) => name);
   return [
-    ...config.routes.flatMap(lintRoute),
-    ...sources.flatMap((source) => [...lintSourceKinds(source, config.routes), ...lintSourceGaps(source, config.routes)]),
+    ...config.routes.flatMap((candidate) => lintRoute(candidate, streamSources)),
+    ...entries.flatMap(([source, settings]) =>
+      settings.secret === undefined ? lintStreamSource(source, config.routes) : [...lintSourceKinds(source, config.routes), ...lintSourceGaps(source, config.routes)],
+    ),
   ];
 }

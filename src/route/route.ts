@@ -29,10 +29,15 @@ export function route(event: Event, routes: readonly RouteConfig[]): Match[] {
     for (const sink of candidate.to) {
       if (taken.has(sink)) continue;
       taken.add(sink);
-      matches.push({ route: candidate.name, sink, template: candidate.template ?? eventName(event) });
+      matches.push({ route: candidate.name, sink, template: candidate.template ?? defaultTemplate(event) });
     }
   }
   return matches;
+}
+
+/** The event's own template; the notices (achievements, app messages, logins, …) share `notice`. */
+export function defaultTemplate(event: Event): string {
+  return 'notice' in event ? 'notice' : eventName(event);
 }
 
 /** For `route-test`: each route with the reasons it does not fire. */

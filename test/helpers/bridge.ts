@@ -4,6 +4,7 @@ import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config';
 import { silentLogger, type Logger } from '../../src/observe/logger';
 import type { Store } from '../../src/store/store';
+import type { StreamStateStore } from '../../src/store/stream';
 
 export const SECRET = 'test-secret-1234';
 
@@ -32,12 +33,13 @@ export interface TestBridge extends RunningBridge {
 
 export async function startTestBridge(
   config: Config,
-  options: { store?: Store; logger?: Logger; worker?: { pollMs?: number; leaseMs?: number; digestThreshold?: number } } = {},
+  options: { store?: Store; streamState?: StreamStateStore; logger?: Logger; worker?: { pollMs?: number; leaseMs?: number; digestThreshold?: number } } = {},
 ): Promise<TestBridge> {
   const bridge = await startBridge({
     config,
     logger: options.logger ?? silentLogger(),
     store: options.store ?? openSqliteStore({ path: ':memory:' }),
+    streamState: options.streamState,
     worker: { pollMs: 20, ...options.worker },
     watchTemplates: false,
   });

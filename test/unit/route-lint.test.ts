@@ -168,3 +168,21 @@ describe('lintRoutes', () => {
     ]);
   });
 });
+
+describe('lintRoutes with a stream source', () => {
+  const STREAM = 'alice: { secret: a }, home: { stream: { server: "https://misskey.example", token: t } }';
+
+  it('does not call reaction unsent on a route a stream source feeds', () => {
+    const fed = config(`  - { name: likes, sources: [home], events: [reaction], to: [d] }\n  - { name: rest, events: "*", to: [d] }`, STREAM);
+    expect(lintRoutes(fed).filter((warning) => warning.includes('likes'))).toEqual([]);
+    const webhookOnly = config(`  - { name: likes, sources: [alice], events: [reaction], to: [d] }\n  - { name: rest, events: "*", to: [d] }`, STREAM);
+    expect(lintRoutes(webhookOnly)).toContain('route "likes" never matches: reaction is declared by Misskey but not sent today');
+  });
+
+  it('asks a stream source only whether any route takes its events', () => {
+    const none = config(`  - { name: hooks, sources: [alice], events: "*", to: [d] }`, STREAM);
+    expect(lintRoutes(none)).toEqual(['source "home": no route takes any event from it']);
+    const some = config(`  - { name: asks, sources: [home], events: [followRequest], to: [d] }\n  - { name: hooks, sources: [alice], events: "*", to: [d] }`, STREAM);
+    expect(lintRoutes(some)).toEqual([]);
+  });
+});

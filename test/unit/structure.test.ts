@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const SRC = path.resolve(__dirname, '../../src');
-/** the data path, in order; the wiring (app.ts, ingest.ts, cli.ts, commands/, studio/) may import any */
+/** the data path, in order; the wiring (app.ts, ingest.ts, stream.ts, cli.ts, commands/, studio/, ops/, web/) may import any */
 const STEPS = ['receive', 'normalize', 'route', 'render', 'store', 'deliver', 'sinks', 'interact'];
-/** helpers any step may use: pure fields (shared/), the logger and metrics (observe/), the composed config (config/) */
+/** helpers any step may use: pure helpers (shared/), the logger and metrics (observe/), the composed config (config/) */
 const SHARED = ['shared', 'observe', 'config'];
 
 function sources(dir: string): string[] {

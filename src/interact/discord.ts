@@ -1,13 +1,14 @@
 import type { Logger } from '../observe/logger';
 import { linkRow } from '../sinks/discord/actions';
+import type { Acting } from './act';
 import { parseActionId } from './actions';
+import { answerDiscordAccount, ephemeral, MODAL_SUBMIT } from './discord-act';
 import type { ActOutcome, Moderation } from './moderate';
 
 /** Interaction and callback types of Discord's interactions API. */
 const PING = 1;
 const MESSAGE_COMPONENT = 3;
 const PONG = 1;
-const CHANNEL_MESSAGE_WITH_SOURCE = 4;
 const DEFERRED_UPDATE_MESSAGE = 6;
 const EPHEMERAL = 64;
 const CONTENT_MAX = 2000;
@@ -25,7 +26,7 @@ export interface DiscordInteraction {
   type?: unknown;
   token?: unknown;
   application_id?: unknown;
-  data?: { custom_id?: unknown };
+  data?: { custom_id?: unknown; components?: unknown };
   member?: { user?: DiscordUser; roles?: unknown };
   user?: DiscordUser;
   message?: { id?: unknown; content?: unknown; embeds?: unknown; components?: unknown };
@@ -43,53 +44,59 @@ export interface DiscordContext {
   /** the sink's API base, e.g. https://discord.com/api */
   apiBase: string;
   moderation: Moderation;
+  /** acting from chat, when the sink has actors */
+  acting?: Acting;
+  /** the sink's reactions, in order */
+  reactions: readonly string[];
   logger: Logger;
   timeoutMs?: number;
 }
 
-const ephemeral = (content: string): InteractionAnswer => ({
-  status: 200,
-  body: { type: CHANNEL_MESSAGE_WITH_SOURCE, data: { content, flags: EPHEMERAL, allowed_mentions: { parse: [] } } },
-});
-
-/** A verified interaction → the answer: PONG, a refusal only the clicker sees, or a deferred update then the card's edit. */
+/**
+ * A verified interaction → the answer: PONG; a refusal only the clicker sees; the reply form; or a
+ * deferred update, then the card's edit.
+ */
 export async function answerDiscord(interaction: DiscordInteraction, ctx: DiscordContext): Promise<InteractionAnswer> {
   if (interaction.type === PING) return { status: 200, body: { type: PONG } };
-  if (interaction.type !== MESSAGE_COMPONENT) return ephemeral('This bridge only answers the buttons of abuse report cards.');
-  const parsed = parseActionId(interaction.data?.custom_id);
-  if (!parsed) return ephemeral('This button is not one of the bridge’s.');
+  if (interaction.type !== MESSAGE_COMPONENT && interaction.type !== MODAL_SUBMIT) return ephemeral('This bridge only answers the buttons of its cards.');
   const user = interaction.member?.user ?? interaction.user ?? {};
   if (typeof user.id !== 'string') return ephemeral('Discord did not say who clicked.');
   const name = typeof user.global_name === 'string' ? user.global_name : typeof user.username === 'string' ? user.username : undefined;
   const roles = Array.isArray(interaction.member?.roles) ? interaction.member.roles.filter((r): r is string => typeof r === 'string') : [];
-  const request = { platform: 'discord' as const, sink: ctx.sink, ...parsed, actor: { id: user.id, name, roles } };
-  if (!ctx.moderation.allowed(ctx.sink, request.actor)) {
-    await ctx.moderation.refuse(request);
-    return ephemeral('You are not allowed to act on abuse reports from here. (This attempt was recorded.)');
-  }
+  const actor = { id: user.id, name, roles };
   const { token, application_id: applicationId } = interaction;
   if (typeof token !== 'string' || typeof applicationId !== 'string' || !/^\d{1,20}$/.test(applicationId)) {
     return ephemeral('Discord sent an interaction without its token.');
   }
   const webhook = `${ctx.apiBase.replace(/\/+$/, '')}/v10/webhooks/${applicationId}/${encodeURIComponent(token)}`;
+  const callback = async (method: 'PATCH' | 'POST', path: string, body: unknown) => {
+    try {
+      const response = await fetch(`${webhook}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(ctx.timeoutMs ?? 10_000) });
+      if (!response.ok) ctx.logger.warn({ sink: ctx.sink, status: response.status }, `Discord refused the answer to an interaction: ${(await response.text()).slice(0, 300)}`);
+    } catch (error) {
+      ctx.logger.warn({ sink: ctx.sink, reason: (error as Error).message }, 'cannot answer a Discord interaction');
+    }
+  };
+  if (ctx.acting) {
+    const answer = answerDiscordAccount(interaction, actor, { sink: ctx.sink, acting: ctx.acting, reactions: ctx.reactions, logger: ctx.logger, callback });
+    if (answer) return answer;
+  }
+  const parsed = interaction.type === MESSAGE_COMPONENT ? parseActionId(interaction.data?.custom_id) : null;
+  if (!parsed) return ephemeral('This button is not one of the bridge’s.');
+  const request = { platform: 'discord' as const, sink: ctx.sink, ...parsed, actor };
+  if (!ctx.moderation.allowed(ctx.sink, request.actor)) {
+    await ctx.moderation.refuse(request);
+    return ephemeral('You are not allowed to act on abuse reports from here. (This attempt was recorded.)');
+  }
   return {
     status: 200,
     body: { type: DEFERRED_UPDATE_MESSAGE },
     after: async () => {
       const outcome = await ctx.moderation.act(request);
-      const timeoutMs = ctx.timeoutMs ?? 10_000;
-      const call = async (method: 'PATCH' | 'POST', url: string, body: unknown) => {
-        const response = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
-        if (!response.ok) ctx.logger.warn({ sink: ctx.sink, status: response.status }, `Discord refused the answer to an interaction: ${(await response.text()).slice(0, 300)}`);
-      };
-      try {
-        if (outcome.kind === 'duplicate' || outcome.kind === 'refused') {
-          await call('POST', webhook, { content: `Nothing done: ${outcome.reason}.`, flags: EPHEMERAL, allowed_mentions: { parse: [] } });
-        } else {
-          await call('PATCH', `${webhook}/messages/@original`, updatedCard(interaction.message ?? {}, outcome, user.id as string, parsed.action));
-        }
-      } catch (error) {
-        ctx.logger.warn({ sink: ctx.sink, reason: (error as Error).message }, 'cannot answer a Discord interaction');
+      if (outcome.kind === 'duplicate' || outcome.kind === 'refused') {
+        await callback('POST', '', { content: `Nothing done: ${outcome.reason}.`, flags: EPHEMERAL, allowed_mentions: { parse: [] } });
+      } else {
+        await callback('PATCH', '/messages/@original', updatedCard(interaction.message ?? {}, outcome, actor.id, parsed.action));
       }
     },
   };

@@ -4,7 +4,9 @@ import type { Config } from '../config';
 import type { Logger } from '../observe/logger';
 import type { Queue } from '../queue/queue';
 import { resolveTarget } from '../sinks/discord/target';
+import { DEFAULT_API_URL } from '../sinks/slack/web-api';
 import { answerDiscord, type DiscordInteraction, type InteractionAnswer } from './discord';
+import type { Acting } from './act';
 import type { Moderation } from './moderate';
 import { answerSlack, SLACK_RESPONSE_ORIGIN, slackReplayKey, type SlackInteraction } from './slack';
 import { discordPublicKey, SIGNATURE_WINDOW_MS, verifyDiscord, verifySlack, type Verified } from './verify';
@@ -18,6 +20,7 @@ export interface InteractionDeps {
   logger: Logger;
   now: () => number;
   moderation: Moderation;
+  acting: Acting;
   bodyLimit: number;
 }
 
@@ -94,7 +97,14 @@ export function interactionRoutes(deps: InteractionDeps): Interactions {
     }
     const id = typeof interaction.id === 'string' ? `discord:${interaction.id}` : undefined;
     await handle(res, name, 'discord', id, () =>
-      answerDiscord(interaction, { sink: name, apiBase: discordApiBase(sink), moderation: deps.moderation, logger: log }),
+      answerDiscord(interaction, {
+        sink: name,
+        apiBase: discordApiBase(sink),
+        moderation: deps.moderation,
+        ...(sink.actors ? { acting: deps.acting } : {}),
+        reactions: sink.reactions,
+        logger: log,
+      }),
     );
   });
 
@@ -117,7 +127,13 @@ export function interactionRoutes(deps: InteractionDeps): Interactions {
     }
     const origins = [SLACK_RESPONSE_ORIGIN, ...(sink.apiUrl ? [new URL(sink.apiUrl).origin] : [])];
     await handle(res, name, 'slack', slackReplayKey(payload), () =>
-      answerSlack(payload, { sink: name, moderation: deps.moderation, logger: log, responseOrigins: origins }),
+      answerSlack(payload, {
+        sink: name,
+        moderation: deps.moderation,
+        ...(sink.actors && sink.token ? { acting: { acting: deps.acting, reactions: sink.reactions, token: sink.token, apiUrl: sink.apiUrl ?? DEFAULT_API_URL } } : {}),
+        logger: log,
+        responseOrigins: origins,
+      }),
     );
   });
 

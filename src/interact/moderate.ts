@@ -2,7 +2,9 @@ import type { Logger } from '../observe/logger';
 import type { AuditEntry } from '../queue/audit';
 import type { Queue } from '../queue/queue';
 import type { ModerationAction } from './actions';
-import { describeFailure, MisskeyAdmin } from './misskey-admin';
+import type { MisskeyAdmin } from './misskey-admin';
+import { describeFailure } from './misskey-api';
+import { onList, recordAttempt } from './audit';
 
 /** An action a moderator asked for from chat, once its request is verified and parsed. */
 export interface ActRequest {
@@ -42,9 +44,7 @@ export class Moderation {
 
   /** whether the actor is on the sink's list (by user id, or by one of their Discord roles) */
   allowed(sink: string, actor: ActRequest['actor']): boolean {
-    const list = this.deps.moderators(sink);
-    if (!list) return false;
-    return list.includes(actor.id) || (actor.roles ?? []).some((role) => list.includes(role));
+    return onList(this.deps.moderators(sink), actor);
   }
 
   /** Refuses someone not on the list, and audits the attempt. */
@@ -80,8 +80,8 @@ export class Moderation {
     return { kind: 'done', at };
   }
 
-  private async record(request: ActRequest, outcome: AuditEntry['outcome'], detail?: string): Promise<void> {
-    const entry: AuditEntry = {
+  private record(request: ActRequest, outcome: AuditEntry['outcome'], detail?: string): Promise<void> {
+    return recordAttempt(this.deps.queue, this.deps.logger, {
       at: this.deps.now(),
       platform: request.platform,
       sink: request.sink,
@@ -92,13 +92,6 @@ export class Moderation {
       ...(request.actor.name ? { actorName: request.actor.name } : {}),
       outcome,
       ...(detail ? { detail } : {}),
-    };
-    const log = this.deps.logger.child({ component: 'moderation' });
-    log[outcome === 'done' ? 'info' : 'warn'](entry, `moderation from chat: ${request.action} ${outcome}`);
-    try {
-      await this.deps.queue.audit(entry);
-    } catch (error) {
-      log.error({ err: error, entry }, 'cannot write the audit log');
-    }
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonSinkFields, moderatorsField } from '../common-config';
+import { actorsField, commonSinkFields, moderatorsField, reactionsField } from '../common-config';
 import { SNOWFLAKE, webhookUrlProblem } from './webhook-url';
 
 const quotedId = (key: string) =>
@@ -36,6 +36,10 @@ export const discordSinkConfig = z
     suppressEmbeds: z.boolean().default(false),
     /** moderation from chat (bot mode): user or role ids allowed to act on abuse report cards */
     moderators: moderatorsField,
+    /** acting from chat (bot mode): user or role ids allowed to reply, react and follow back */
+    actors: actorsField,
+    /** acting from chat: the reaction buttons of note cards */
+    reactions: reactionsField,
     /** moderation from chat: the application's public key (Developer Portal → General Information), hex */
     publicKey: z
       .string()
@@ -56,12 +60,15 @@ export const discordSinkConfig = z
       });
       return;
     }
-    if ((config.moderators === undefined) !== (config.publicKey === undefined)) {
-      const missing = config.moderators === undefined ? 'moderators' : 'publicKey';
-      ctx.addIssue({ code: 'custom', path: [missing], message: `moderation from chat needs both moderators and publicKey (${missing} is missing)` });
+    const lists = config.moderators !== undefined || config.actors !== undefined;
+    if (lists !== (config.publicKey !== undefined)) {
+      const missing = lists ? 'publicKey' : 'moderators';
+      ctx.addIssue({ code: 'custom', path: [missing], message: `moderation and acting from chat need publicKey and moderators or actors (${missing} is missing)` });
     }
-    if (webhook && config.moderators !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['moderators'], message: 'moderation from chat needs bot mode (botToken + channelId): webhook messages cannot carry buttons' });
+    for (const key of ['moderators', 'actors'] as const) {
+      if (webhook && config[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} need bot mode (botToken + channelId): webhook messages cannot carry buttons` });
+      }
     }
     if (webhook) {
       const problem = webhookUrlProblem(config.webhookUrl ?? '');

@@ -1,0 +1,28 @@
+import type { Logger } from '../observe/logger';
+import type { AuditEntry } from '../queue/audit';
+import type { Queue } from '../queue/queue';
+import type { AccountAction } from './actions';
+
+/**
+ * An entry of the audit log, for moderation and for the account's actions alike. `reportId`
+ * holds the Misskey id acted on: the report, the note (reply, react) or the user (follow, accept,
+ * reject). The store keeps entries as JSON; its AuditEntry type names moderation's actions only.
+ */
+export type ActAuditEntry = Omit<AuditEntry, 'action'> & { action: AuditEntry['action'] | AccountAction };
+
+/** whether the actor is on a list of user ids (Discord: or holds one of its role ids) */
+export function onList(list: readonly string[] | undefined, actor: { id: string; roles?: readonly string[] }): boolean {
+  if (!list) return false;
+  return list.includes(actor.id) || (actor.roles ?? []).some((role) => list.includes(role));
+}
+
+/** Logs the attempt and appends it to the audit log; a store failure is logged, never thrown. */
+export async function recordAttempt(queue: Queue, logger: Logger, entry: ActAuditEntry): Promise<void> {
+  const log = logger.child({ component: 'moderation' });
+  log[entry.outcome === 'done' ? 'info' : 'warn'](entry, `from chat: ${entry.action} ${entry.outcome}`);
+  try {
+    await queue.audit(entry as AuditEntry);
+  } catch (error) {
+    log.error({ err: error, entry }, 'cannot write the audit log');
+  }
+}

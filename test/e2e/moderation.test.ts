@@ -4,7 +4,6 @@
  * did it, and every attempt lands in the audit log. Every refusal (unsigned, wrong key, stale,
  * replayed, altered) is a 401 with nothing done.
  */
-import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { SqliteQueue } from '../../src/queue/sqlite';
 import { eventually, SECRET, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
 import { reportBody } from '../helpers/conversation';
 import { readyz } from '../helpers/e2e';
+import { discordHeaders, discordKeys, slackForm, slackHeaders } from '../helpers/interactions';
 import { startDiscordFake, type DiscordFake } from '../fakes/discord-fake';
 import { startSlackFake, type SlackFake } from '../fakes/slack-fake';
 import { startMisskeyFake, type MisskeyFake } from '../fakes/misskey-fake';
@@ -24,25 +24,6 @@ const SLACK_MOD = 'U0MODERATOR';
 const SLACK_STRANGER = 'U0STRANGER1';
 const SIGNING_SECRET = 'slack-signing-secret-for-tests';
 
-function discordKeys(): { privateKey: KeyObject; publicHex: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const der = publicKey.export({ format: 'der', type: 'spki' });
-  return { privateKey, publicHex: der.subarray(der.length - 32).toString('hex') };
-}
-
-const unixNow = () => String(Math.floor(Date.now() / 1000));
-
-function discordHeaders(privateKey: KeyObject, body: string, timestamp = unixNow()): Record<string, string> {
-  const signature = sign(null, Buffer.from(timestamp + body), privateKey).toString('hex');
-  return { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp };
-}
-
-function slackHeaders(secret: string, body: string, timestamp = unixNow()): Record<string, string> {
-  const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp };
-}
-
-const slackForm = (payload: unknown) => new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 
 function yaml(misskey: MisskeyFake, sinks: string): string {
   return `

@@ -24,14 +24,15 @@ let misskey: MisskeyFake;
 let bridge: TestBridge;
 let keys: ReturnType<typeof discordKeys>;
 let endpoint: string;
+let sinkYaml: string;
 
 async function setUp(permissions?: string[]): Promise<void> {
   discord = await startDiscordFake();
   misskey = await startMisskeyFake({ accountPermissions: permissions });
   cleanups.push(() => discord.close(), () => misskey.close());
   keys = discordKeys();
-  const sink = `{ type: discord, botToken: "${discord.addBot().token}", channelId: "${discord.addChannel().id}", apiBase: "${discord.url}", actors: ["${ACTOR}", "${ACTOR_ROLE}"], publicKey: "${keys.publicHex}" }`;
-  bridge = await startActing(actingYaml(misskey, sink), cleanups);
+  sinkYaml = `{ type: discord, botToken: "${discord.addBot().token}", channelId: "${discord.addChannel().id}", apiBase: "${discord.url}", actors: ["${ACTOR}", "${ACTOR_ROLE}"], publicKey: "${keys.publicHex}" }`;
+  bridge = await startActing(actingYaml(misskey, sinkYaml), cleanups);
   endpoint = `${bridge.url}/interactions/discord/chat`;
 }
 
@@ -142,6 +143,49 @@ describe('acting from Discord', () => {
     expect([...misskey.account.following]).toEqual([BOB]);
     expect(JSON.stringify(message.embeds)).toContain(`Followed back by <@${ACTOR}>`);
     expect(buttons(message)).toEqual([]);
+  });
+});
+
+describe('acting from Discord when Misskey says no', () => {
+  beforeEach(() => setUp());
+
+  it('shows the rate limit with its Retry-After, and does not call again by itself', async () => {
+    misskey.fail({ status: 429, message: 'Rate limit exceeded. Please try again later.', code: 'RATE_LIMIT_EXCEEDED', retryAfterSec: 42 }, { endpoint: 'notes/create' });
+    const noteId = await mention(bridge, misskey, 'nrate', 'public');
+    const message = await card(noteId);
+    await send(submit(message, `mkb:reply:alice:${noteId}`, { text: 'busy' }));
+    await eventually(() => expect(message.edits).toBe(1));
+    expect(JSON.stringify(message.embeds)).toContain("Reply not posted: the account's rate limit at Misskey is reached: try again in 42 s");
+    expect(misskey.calls.filter((c) => c.endpoint === 'notes/create')).toHaveLength(1);
+    expect(misskey.account.created).toEqual([]);
+    expect((await bridge.queue.auditLog(1))[0]).toMatchObject({ action: 'reply', outcome: 'failed', detail: expect.stringContaining('RATE_LIMIT_EXCEEDED') });
+  });
+
+  it('says so when the note is gone', async () => {
+    const noteId = await mention(bridge, misskey, 'ngone', 'public');
+    const message = await card(noteId);
+    misskey.account.notes.delete(noteId);
+    await send(submit(message, `mkb:reply:alice:${noteId}`, { text: 'late' }));
+    await eventually(() => expect(message.edits).toBe(1));
+    expect(JSON.stringify(message.embeds)).toContain('Reply not posted: the note is gone, or this account cannot see it');
+    expect(misskey.account.created).toEqual([]);
+  });
+
+  it('accepts a follow request from a followRequest card', async () => {
+    misskey.account.requests.add(BOB);
+    const body = { ...(await import('../helpers/conversation')).noteBody('followRequest', { id: 'x', text: null }) };
+    Object.assign(body, { body: { user: { id: BOB, username: 'bob', name: 'Bob', host: null, avatarUrl: null, isBot: false, isCat: false, emojis: {} } } });
+    await bridge.stop(1000);
+    bridge = await startActing(actingYaml(misskey, sinkYaml).replace('events: [mention, followed]', 'events: "*"'), cleanups);
+    endpoint = `${bridge.url}/interactions/discord/chat`;
+    // an event type the webhook schema does not know yet is stored and routed to "*"
+    expect((await bridge.post('alice', body)).status).toBe(202);
+    const message = await card(BOB);
+    expect(buttons(message).map((b) => b.label)).toEqual(['Accept', 'Reject']);
+    await click(message, `mkb:accept:alice:${BOB}`);
+    await eventually(() => expect(message.edits).toBe(1));
+    expect(misskey.account.requests.size).toBe(0);
+    expect(JSON.stringify(message.embeds)).toContain(`Follow request accepted by <@${ACTOR}>`);
   });
 });
 

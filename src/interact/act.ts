@@ -117,18 +117,7 @@ export class Acting {
   }
 
   private record(request: AccountRequest, outcome: AuditEntry['outcome'], detail?: string): Promise<void> {
-    return recordAttempt(this.deps.queue, this.deps.logger, {
-      at: this.deps.now(),
-      platform: request.platform,
-      sink: request.sink,
-      source: request.source,
-      reportId: request.subject,
-      action: request.action,
-      actor: request.actor.id,
-      ...(request.actor.name ? { actorName: request.actor.name } : {}),
-      outcome,
-      ...(detail ? { detail } : {}),
-    });
+    return recordAttempt(this.deps, request, outcome, detail);
   }
 }
 

@@ -16,8 +16,35 @@ export function onList(list: readonly string[] | undefined, actor: { id: string;
   return list.includes(actor.id) || (actor.roles ?? []).some((role) => list.includes(role));
 }
 
+/** What every attempt says: where it came from, what it was about, who asked. */
+export interface Attempt {
+  platform: AuditEntry['platform'];
+  sink: string;
+  source: string;
+  action: ActAuditEntry['action'];
+  actor: { id: string; name?: string };
+}
+
 /** Logs the attempt and appends it to the audit log; a store failure is logged, never thrown. */
-export async function recordAttempt(queue: Queue, logger: Logger, entry: ActAuditEntry): Promise<void> {
+export async function recordAttempt(
+  deps: { queue: Queue; logger: Logger; now: () => number },
+  attempt: Attempt & { subject: string },
+  outcome: AuditEntry['outcome'],
+  detail?: string,
+): Promise<void> {
+  const entry: ActAuditEntry = {
+    at: deps.now(),
+    platform: attempt.platform,
+    sink: attempt.sink,
+    source: attempt.source,
+    reportId: attempt.subject,
+    action: attempt.action,
+    actor: attempt.actor.id,
+    ...(attempt.actor.name ? { actorName: attempt.actor.name } : {}),
+    outcome,
+    ...(detail ? { detail } : {}),
+  };
+  const { queue, logger } = deps;
   const log = logger.child({ component: 'moderation' });
   log[entry.outcome === 'done' ? 'info' : 'warn'](entry, `from chat: ${entry.action} ${entry.outcome}`);
   try {

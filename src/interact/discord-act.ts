@@ -30,6 +30,9 @@ export interface DiscordActContext {
   callback: (method: 'PATCH' | 'POST', path: string, body: unknown) => Promise<void>;
 }
 
+/** a follow-up only the clicker sees: why nothing was done */
+export const nothingDone = (reason: string) => ({ content: `Nothing done: ${reason}.`, flags: EPHEMERAL, allowed_mentions: { parse: [] } });
+
 export const ephemeral = (content: string): InteractionAnswer => ({
   status: 200,
   body: { type: CHANNEL_MESSAGE_WITH_SOURCE, data: { content, flags: EPHEMERAL, allowed_mentions: { parse: [] } } },
@@ -56,10 +59,7 @@ export function answerDiscordAccount(interaction: DiscordInteraction, actor: Act
     body: { type: DEFERRED_UPDATE_MESSAGE },
     after: async () => {
       const outcome = await ctx.acting.act(request);
-      if (outcome.kind === 'duplicate' || outcome.kind === 'refused') {
-        await ctx.callback('POST', '', { content: `Nothing done: ${outcome.reason}.`, flags: EPHEMERAL, allowed_mentions: { parse: [] } });
-        return;
-      }
+      if (outcome.kind === 'duplicate' || outcome.kind === 'refused') return ctx.callback('POST', '', nothingDone(outcome.reason));
       await ctx.callback('PATCH', '/messages/@original', actedCard(interaction.message ?? {}, outcome, request, actor));
     },
   };

@@ -2,7 +2,7 @@ import type { Logger } from '../observe/logger';
 import { linkRow } from '../sinks/discord/actions';
 import type { Acting } from './act';
 import { parseActionId } from './actions';
-import { answerDiscordAccount, ephemeral, MODAL_SUBMIT } from './discord-act';
+import { answerDiscordAccount, ephemeral, MODAL_SUBMIT, nothingDone } from './discord-act';
 import type { ActOutcome, Moderation } from './moderate';
 
 /** Interaction and callback types of Discord's interactions API. */
@@ -10,7 +10,6 @@ const PING = 1;
 const MESSAGE_COMPONENT = 3;
 const PONG = 1;
 const DEFERRED_UPDATE_MESSAGE = 6;
-const EPHEMERAL = 64;
 const CONTENT_MAX = 2000;
 const FIELDS_MAX = 25;
 
@@ -93,11 +92,8 @@ export async function answerDiscord(interaction: DiscordInteraction, ctx: Discor
     body: { type: DEFERRED_UPDATE_MESSAGE },
     after: async () => {
       const outcome = await ctx.moderation.act(request);
-      if (outcome.kind === 'duplicate' || outcome.kind === 'refused') {
-        await callback('POST', '', { content: `Nothing done: ${outcome.reason}.`, flags: EPHEMERAL, allowed_mentions: { parse: [] } });
-      } else {
-        await callback('PATCH', '/messages/@original', updatedCard(interaction.message ?? {}, outcome, actor.id, parsed.action));
-      }
+      if (outcome.kind === 'duplicate' || outcome.kind === 'refused') return callback('POST', '', nothingDone(outcome.reason));
+      await callback('PATCH', '/messages/@original', updatedCard(interaction.message ?? {}, outcome, actor.id, parsed.action));
     },
   };
 }

@@ -81,17 +81,6 @@ export class Moderation {
   }
 
   private record(request: ActRequest, outcome: AuditEntry['outcome'], detail?: string): Promise<void> {
-    return recordAttempt(this.deps.queue, this.deps.logger, {
-      at: this.deps.now(),
-      platform: request.platform,
-      sink: request.sink,
-      source: request.source,
-      reportId: request.reportId,
-      action: request.action,
-      actor: request.actor.id,
-      ...(request.actor.name ? { actorName: request.actor.name } : {}),
-      outcome,
-      ...(detail ? { detail } : {}),
-    });
+    return recordAttempt(this.deps, { ...request, subject: request.reportId }, outcome, detail);
   }
 }

@@ -338,14 +338,14 @@ describe('audit list', () => {
     const db = path.join(dir, 'audit.db');
     const config = path.join(dir, 'audit.yaml');
     writeFileSync(config, `storage: { driver: sqlite, path: "${db}" }\nsources: { alice: { secret: x } }\nsinks: { t: { type: console } }\nroutes: []\n`);
-    expect(await auditList({ config })).toBe('no moderation action has been taken from chat');
+    expect(await auditList({ config })).toBe('nothing has been done from chat');
     const queue = SqliteQueue.open({ path: db });
     const entry = { platform: 'slack', sink: 'chat', source: 'system', action: 'resolve', actor: 'U0STRANGER1' } as const;
     await queue.audit({ ...entry, at: 1000, reportId: 'older', outcome: 'refused', detail: 'not a moderator of this sink' });
     await queue.audit({ ...entry, at: 2000, reportId: 'newer', actor: 'U0MODERATOR', actorName: 'mod', outcome: 'done' });
     await queue.close();
     const lines = (await auditList({ config })).split('\n');
-    expect(lines[0]).toMatch(/^TIME\s+PLATFORM\s+SINK\s+WHO\s+ACTION\s+REPORT\s+OUTCOME\s+DETAIL/);
+    expect(lines[0]).toMatch(/^TIME\s+PLATFORM\s+SINK\s+WHO\s+ACTION\s+SUBJECT\s+OUTCOME\s+DETAIL/);
     expect(lines[1]).toMatch(/1970-01-01T00:00:02.000Z\s+slack\s+chat\s+mod \(U0MODERATOR\)\s+resolve\s+system\/newer\s+done/);
     expect(lines[2]).toMatch(/system\/older\s+refused\s+not a moderator of this sink/);
     expect((await auditList({ config, limit: '1' })).split('\n')).toHaveLength(2);

@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import type { Logger } from '../observe/logger';
 import type { Queue } from '../queue/queue';
 import { resolveTarget } from '../sinks/discord/target';
-import { DEFAULT_API_URL } from '../sinks/slack/web-api';
+import { DEFAULT_API_URL } from '../sinks/slack/limits';
 import { answerDiscord, type DiscordInteraction, type InteractionAnswer } from './discord';
 import type { Acting } from './act';
 import type { Moderation } from './moderate';

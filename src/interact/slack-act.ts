@@ -1,4 +1,4 @@
-import { LogLevel, WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../observe/logger';
 import { ACTIONS_BLOCK_ID } from '../sinks/slack/actions';
 import { escapeMrkdwn } from '../sinks/slack/mrkdwn';
@@ -48,7 +48,7 @@ export function answerSlackAccount(payload: SlackActPayload, actor: Actor, ctx: 
   if (!parsed) return undefined;
   const request = toRequest(parsed, payload, actor, ctx, submitted);
   if (!request) return { status: 200 };
-  const client = new WebClient(ctx.token, { slackApiUrl: ctx.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logLevel: LogLevel.ERROR });
+  const client = () => slackClient(ctx.token, ctx.apiUrl);
   const whisper = (text: string) => ctx.respond({ response_type: 'ephemeral', replace_original: false, text });
   if (!ctx.acting.allowed(ctx.sink, actor)) {
     return { status: 200, after: async () => {
@@ -56,8 +56,8 @@ export function answerSlackAccount(payload: SlackActPayload, actor: Actor, ctx: 
       if (!submitted) await whisper('You are not allowed to act for this account from here. (This attempt was recorded.)');
     } };
   }
-  if (parsed.action === 'reply' && !submitted) return { status: 200, after: () => openForm(client, payload, ctx) };
-  if (submitted) return { status: 200, after: () => submitReply(client, payload, request, actor, ctx) };
+  if (parsed.action === 'reply' && !submitted) return { status: 200, after: () => openForm(client(), payload, ctx) };
+  if (submitted) return { status: 200, after: () => submitReply(client(), payload, request, actor, ctx) };
   return {
     status: 200,
     after: async () => {
@@ -66,6 +66,16 @@ export function answerSlackAccount(payload: SlackActPayload, actor: Actor, ctx: 
       await ctx.respond({ replace_original: true, ...actedCard(payload.message ?? {}, outcome, request, actor) });
     },
   };
+}
+
+/**
+ * The Web API client for forms and thread lines, made when first needed: @slack/web-api is required
+ * only by a bridge that acts from Slack (see the sink registry's lazy loading).
+ */
+function slackClient(token: string, apiUrl: string): WebClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+  const slack = require('@slack/web-api') as typeof import('@slack/web-api');
+  return new slack.WebClient(token, { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logLevel: slack.LogLevel.ERROR });
 }
 
 function toRequest(parsed: AccountActionId, payload: SlackActPayload, actor: Actor, ctx: SlackActContext, submitted: boolean): AccountRequest | undefined {
@@ -121,6 +131,7 @@ async function openForm(client: WebClient, payload: SlackActPayload, ctx: SlackA
     });
   } catch (error) {
     ctx.logger.warn({ sink: ctx.sink, reason: (error as Error).message }, 'Slack: cannot open the reply form');
+    await ctx.respond({ response_type: 'ephemeral', replace_original: false, text: `The reply form could not open (${escapeMrkdwn((error as Error).message)}): press Reply again.` });
   }
 }
 

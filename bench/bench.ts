@@ -20,8 +20,8 @@ import Redis from 'ioredis';
 import { parseConfig } from '../src/config/load';
 import { plan } from '../src/ingest';
 import { normalize } from '../src/normalize/normalize';
-import type { Queue } from '../src/queue/queue';
-import { SqliteQueue } from '../src/queue/sqlite';
+import type { Store } from '../src/store/store';
+import { openSqliteStore } from '../src/store/sqlite/store';
 import { RATE_LIMIT_PRESETS, startDiscordFake, type DiscordFake, type FakeMessage } from '../test/fakes/discord-fake';
 import { floorHeaders, HOOK_HEADERS, mentionBody, noteCorpus, withIdPlaceholder } from './lib/payloads';
 import { transpileSources, type Child, type IpcMessage } from './lib/process';
@@ -375,7 +375,7 @@ async function drainRow(): Promise<void> {
 // 4. Memory with 50,000 jobs waiting, and the start-up with that backlog
 //
 // For two configs: the built-in default's single console sink, and one Discord sink. The store is
-// filled here, in the bench process, through SqliteQueue.accept (one transaction per event, as
+// filled here, in the bench process, through Store.accept (one transaction per event, as
 // ingest does) with the jobs the bridge itself plans for the fixtures that carry a note and for
 // long MFM notes (src/ingest.ts plan()): filling it through HTTP would take
 // minutes at the bridge's ingest rate. A bridge then runs on that store: it takes more events over
@@ -407,12 +407,12 @@ routes: [ { name: everything, events: "*", filter: { visibility: [public, home, 
   );
   const deps = { config, lanes: new Map([[sink.name, sink.lane]]) };
   const planned = noteCorpus().map((entry) => plan(normalize({ source: 'alice', payload: entry.body, misskeyHost: entry.host }), deps));
-  const queue = SqliteQueue.open({ path: file });
+  const queue = openSqliteStore({ path: file });
   const now = Date.now();
   for (let n = 0; n < count; n++) {
     const eventId = `backlog-${n}`;
     const jobs = (planned[n % planned.length] ?? []).map((job) => ({ ...job, eventId, id: `alice:${eventId}:${job.route}:${job.sink}` }));
-    await queue.accept('alice', eventId, jobs, now);
+    await queue.jobs.accept('alice', eventId, jobs, now);
   }
   await queue.close();
 }
@@ -549,15 +549,14 @@ async function redisRow(): Promise<void> {
   }
 }
 
-/** Why the Redis row cannot run: no RedisQueue, or it fails to open, ping or accept; undefined when it can. */
+/** Why the Redis row cannot run: the store fails to open, ping or accept; undefined when it can. */
 async function redisProblem(prefix: string): Promise<string | undefined> {
-  let queue: Queue | undefined;
+  let queue: Store | undefined;
   try {
-    const module = (await import('../src/queue/redis')) as { RedisQueue?: { open(options: { url: string; prefix: string }): Promise<Queue> } };
-    if (typeof module.RedisQueue?.open !== 'function') return 'src/queue/redis.ts exports no RedisQueue.open';
-    queue = await withTimeout(module.RedisQueue.open({ url: REDIS_URL, prefix }), 5000, 'RedisQueue.open');
+    const { openRedisStore } = await import('../src/store/redis/store');
+    queue = await withTimeout(openRedisStore({ url: REDIS_URL, prefix }), 5000, 'openRedisStore');
     await withTimeout(queue.ping(), 3000, `ping of ${REDIS_URL}`);
-    await withTimeout(queue.accept('probe', 'probe', [], Date.now()), 3000, 'accept');
+    await withTimeout(queue.jobs.accept('probe', 'probe', [], Date.now()), 3000, 'accept');
     return undefined;
   } catch (error) {
     return (error as Error).message.split('\n')[0];

@@ -8,15 +8,15 @@ import { authorize, ingest, type IngestDeps } from './ingest';
 import type { Logger } from './observe/logger';
 import { Metrics } from './observe/metrics';
 import { unroutedReporter } from './observe/unrouted';
-import { openQueue } from './queue/open';
-import type { Queue } from './queue/queue';
+import { openStore } from './store/open';
+import type { Store } from './store/store';
 import { createReceiver, listen } from './receive/http';
 import { HoldPlanner } from './route/hold';
 import { TemplateStore, missingRouteTemplates, templateFolders } from './render/template-store';
 import { TemplateError } from './render/templates';
 import { PLATFORMS, type Platform } from './render/message';
 import { createSink, SINKS } from './sinks/registry';
-import type { Sink } from './sinks/sink';
+import type { Sink } from './deliver/sink';
 import type { RunningStudio } from './studio/server';
 import { startModeration } from './interact/start';
 
@@ -24,7 +24,7 @@ export interface BridgeOptions {
   config: Config;
   logger: Logger;
   /** a store to use instead of the configured one (tests) */
-  queue?: Queue;
+  store?: Store;
   now?: () => number;
   /** worker tuning (tests use short polls) */
   worker?: { pollMs?: number; leaseMs?: number; digestThreshold?: number };
@@ -35,7 +35,7 @@ export interface BridgeOptions {
 export interface RunningBridge {
   url: string;
   port: number;
-  queue: Queue;
+  store: Store;
   worker: DeliveryWorker;
   templates: TemplateStore;
   sinks: ReadonlyMap<string, Sink>;
@@ -57,14 +57,14 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const templates = new TemplateStore(templateFolders(config.templates), config.render, logger, templatePlatforms(config));
   const missing = missingRouteTemplates(config.routes, templates.get());
   if (missing.length > 0) throw new TemplateError(missing.join('\n'));
-  const queue = options.queue ?? (await openQueue(config.storage));
+  const store = options.store ?? (await openStore(config.storage));
   const sinks = new Map(Object.entries(config.sinks).map(([name, sinkConfig]) => [name, createSink(name, sinkConfig, { logger })]));
   const started = new Set<string>();
-  const moderation = startModeration({ config, queue, logger, now });
+  const moderation = startModeration({ config, claims: store.claims, audit: store.audit, logger, now });
   const starting = [...sinks.values()].map((sink) => keepStarting(sink, started, logger));
 
   const worker = new DeliveryWorker({
-    queue,
+    store,
     sinks,
     policy: config.delivery,
     render: templateRenderer(() => templates.get(), config.delivery.renderBudget),
@@ -83,18 +83,18 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     cardActions: moderation.cardActions,
   });
 
-  const heartbeat = startHeartbeat({ queue, leasesHeld: () => worker.leasesHeld(), logger, now });
+  const heartbeat = startHeartbeat({ instances: store.instances, leasesHeld: () => worker.leasesHeld(), logger, now });
   let accepting = true;
   const lanes = new Map([...sinks].map(([name, sink]) => [name, sink.lane]));
   const holds = new HoldPlanner(config, now);
   // summaries still pending from before a restart take new events of their groups
   holds.seed(
-    await queue.pendingHolds().catch((error: unknown) => {
+    await store.jobs.pendingHolds().catch((error: unknown) => {
       logger.warn({ err: error }, 'cannot read the pending summaries; new events start summaries of their own');
       return [];
     }),
   );
-  const ingestDeps: IngestDeps = { config, lanes, queue, now, accepting: () => accepting, holds };
+  const ingestDeps: IngestDeps = { config, lanes, jobs: store.jobs, now, accepting: () => accepting, holds };
 
   const unrouted = unroutedReporter({ metrics, logger, now });
   const app = createReceiver({
@@ -107,11 +107,11 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       if (outcome.result === 'stored' && outcome.jobs === 0) unrouted(outcome.event);
       return outcome;
     },
-    readiness: () => readiness(queue, sinks, started),
+    readiness: () => readiness(store, sinks, started),
     metrics: async () => {
-      metrics.setQueueStats(await queue.stats(), now());
-      metrics.setSinkPauses(sinks.keys(), await queue.pausedSinks());
-      metrics.setInstances(await queue.instances(), now());
+      metrics.setQueueStats(await store.jobs.stats(), now());
+      metrics.setSinkPauses(sinks.keys(), await store.pauses.list());
+      metrics.setInstances(await store.instances.list(), now());
       return metrics.expose();
     },
     interactions: moderation.router,
@@ -129,13 +129,13 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   void Promise.allSettled(starting.map((start) => start.first)).then(() => stopped || worker.start());
   if (options.watchTemplates !== false) templates.watch();
   const studio = config.studio.enabled
-    ? await (await import('./studio/server')).startStudio({ ...config.studio, config, logger, templates: () => templates.get(), recentEvents: (limit) => queue.recentEvents(limit) })
+    ? await (await import('./studio/server')).startStudio({ ...config.studio, config, logger, templates: () => templates.get(), recentEvents: (limit) => store.recent.list(limit) })
     : undefined;
 
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    queue,
+    store,
     worker,
     templates,
     sinks,
@@ -154,7 +154,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       server.closeAllConnections();
       await closed;
       await Promise.all([...sinks.values()].map((sink) => sink.close().catch(() => undefined)));
-      await queue.close();
+      await store.close();
     },
   };
 }
@@ -181,10 +181,10 @@ function keepStarting(sink: Sink, started: Set<string>, logger: Logger): { first
   return { first: attempt(), timer };
 }
 
-async function readiness(queue: Queue, sinks: ReadonlyMap<string, Sink>, started: ReadonlySet<string>) {
+async function readiness(store: Pick<Store, 'ping'>, sinks: ReadonlyMap<string, Sink>, started: ReadonlySet<string>) {
   const checks: Record<string, string> = {};
   try {
-    await queue.ping();
+    await store.ping();
     checks.store = 'ok';
   } catch (error) {
     checks.store = (error as Error).message;

@@ -2,10 +2,12 @@ import type { Config } from './config';
 import { eventName, isEventType, type Event } from './normalize/event';
 import { InvalidPayloadError, normalize } from './normalize/normalize';
 import { IngestError, parseJson } from './receive/errors';
+import type { InboundRequest } from './receive/inbound';
 import { secretMatches } from './receive/secret';
 import type { HoldPlanner } from './route/hold';
 import { route, type Match } from './route/route';
-import { StoreUnavailableError, type NewJob, type Queue } from './queue/queue';
+import { StoreUnavailableError } from './store/errors';
+import type { JobStore, NewJob } from './store/jobs';
 
 /** What turning an event into jobs needs: the routes, and each sink's lane (where its messages go). */
 export interface PlanDeps {
@@ -17,20 +19,12 @@ export interface PlanDeps {
 
 export interface IngestDeps extends PlanDeps {
   config: Pick<Config, 'sources' | 'routes'>;
-  queue: Queue;
+  jobs: Pick<JobStore, 'accept'>;
   now: () => number;
   /** false once shutdown began: new webhooks get 503 so Misskey retries elsewhere or later */
   accepting: () => boolean;
 }
 
-export interface InboundRequest {
-  source: string;
-  /** X-Misskey-Hook-Secret */
-  secret: string | undefined;
-  /** X-Misskey-Host, the fallback for envelopes without `server` */
-  misskeyHost: string | undefined;
-  body: Buffer;
-}
 
 export type IngestOutcome =
   | {
@@ -102,7 +96,7 @@ function toJob(event: Event, match: Match, lane: string): NewJob {
 
 async function store(event: Event, jobs: NewJob[], deps: IngestDeps): Promise<'stored' | 'duplicate'> {
   try {
-    return await deps.queue.accept(event.source, event.id, jobs, deps.now());
+    return await deps.jobs.accept(event.source, event.id, jobs, deps.now());
   } catch (error) {
     if (error instanceof StoreUnavailableError) throw new IngestError('store-unavailable', 'the store is unavailable; retry later', [], { cause: error });
     throw error;

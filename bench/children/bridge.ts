@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   answerRequests(async (message) => {
     if (message.type === 'memory') return memory();
     if (message.type === 'cpu') return cpuMicros();
-    if (message.type === 'stats') return { lanes: await bridge.queue.stats() };
+    if (message.type === 'stats') return { lanes: await bridge.store.jobs.stats() };
     throw new Error(`unknown request ${message.type}`);
   });
 

@@ -4,8 +4,8 @@ import { table, withStore } from './store';
 export function auditList(options: { config?: string; limit?: string }): Promise<string> {
   const limit = options.limit === undefined ? 50 : Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a whole number of at least 1');
-  return withStore(options.config, async (queue) => {
-    const entries = await queue.auditLog(limit);
+  return withStore(options.config, async (store) => {
+    const entries = await store.audit.list(limit);
     if (entries.length === 0) return 'nothing has been done from chat';
     const rows = [['TIME', 'PLATFORM', 'SINK', 'WHO', 'ACTION', 'SUBJECT', 'OUTCOME', 'DETAIL']];
     for (const entry of entries) {

@@ -6,7 +6,7 @@ import { SINKS } from '../sinks/registry';
 import { missingRouteTemplates } from '../render/template-store';
 import { lintRoutes } from '../route/lint';
 import { OfflineBridge } from './offline';
-import { sampleEvents } from './payload';
+import { sampleEvents } from '../normalize/samples';
 
 export interface CheckReport {
   problems: string[];

@@ -1,4 +1,4 @@
-import type { DeadLetterSelector } from '../queue/queue';
+import type { DeadLetterSelector } from '../store/dead-letters';
 import { printable } from './printable';
 import { withStore } from './store';
 
@@ -16,8 +16,8 @@ function selector(ids: string[], options: DlqOptions): DeadLetterSelector {
 }
 
 export function dlqList(options: DlqOptions): Promise<string> {
-  return withStore(options.config, async (queue) => {
-    const letters = await queue.deadLetters(options.sink);
+  return withStore(options.config, async (store) => {
+    const letters = await store.deadLetters.list(options.sink);
     if (letters.length === 0) return 'no dead letters';
     return letters
       .map((letter) =>
@@ -34,9 +34,9 @@ export function dlqList(options: DlqOptions): Promise<string> {
 }
 
 export function dlqRetry(ids: string[], options: DlqOptions): Promise<string> {
-  return withStore(options.config, async (queue) => `${await queue.retryDead(selector(ids, options), Date.now())} dead letter(s) queued again`);
+  return withStore(options.config, async (store) => `${await store.deadLetters.retry(selector(ids, options), Date.now())} dead letter(s) queued again`);
 }
 
 export function dlqDrop(ids: string[], options: DlqOptions): Promise<string> {
-  return withStore(options.config, async (queue) => `${await queue.dropDead(selector(ids, options))} dead letter(s) dropped`);
+  return withStore(options.config, async (store) => `${await store.deadLetters.drop(selector(ids, options))} dead letter(s) dropped`);
 }

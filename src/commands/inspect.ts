@@ -1,7 +1,7 @@
 import { resolveConfig } from '../config';
 import { explain } from '../route/route';
 import { OfflineBridge } from './offline';
-import { readEvent } from './payload';
+import { readEvent } from '../normalize/samples';
 
 function firstSource(configFile: string | undefined, source: string | undefined) {
   const { config } = resolveConfig(configFile);

@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveConfig, type Config } from '../config';
-import { openQueue } from '../queue/open';
-import { isInstanceAlive, processAlive, STORE_RECORD_KINDS, type Queue, type StoreRecordKind } from '../queue/queue';
+import { openStore } from '../store/open';
+import { isInstanceAlive, processAlive } from '../store/instances';
+import { STORE_RECORD_KINDS, type StoreRecordKind } from '../store/migration';
+import type { Store } from '../store/store';
 import { formatAge, table } from './store';
 
 export interface MigrateOptions {
@@ -77,9 +79,9 @@ export function describeStore(storage: Storage): string {
 }
 
 /** Refuses while a `serve` still works on the store: what it sends meanwhile would be copied and sent again. */
-async function refuseLiveSource(queue: Queue, now: number): Promise<void> {
+async function refuseLiveSource(store: Store, now: number): Promise<void> {
   const host = os.hostname();
-  const live = (await queue.instances()).filter((instance) => isInstanceAlive(instance, now, host, processAlive));
+  const live = (await store.instances.list()).filter((instance) => isInstanceAlive(instance, now, host, processAlive));
   if (live.length === 0) return;
   const which = live.map((instance) => `${instance.id} on ${instance.host} (pid ${instance.pid}, heartbeat ${formatAge(now - instance.heartbeatAt)} ago)`);
   throw new Error(
@@ -101,16 +103,16 @@ export async function migrateCommand(options: MigrateOptions): Promise<string> {
   const counts = new Map(STORE_RECORD_KINDS.map((kind) => [kind, { copied: 0, present: 0 }]));
   const now = Date.now();
 
-  const source = await openQueue(config.storage, { beside: true });
+  const source = await openStore(config.storage, { beside: true });
   try {
     // an unreachable Redis fails here, with its own message
     await source.ping();
     if (!options.force) await refuseLiveSource(source, now);
-    const into = await openQueue(target, { beside: true });
+    const into = await openStore(target, { beside: true });
     try {
       await into.ping();
-      for await (const page of source.snapshot(now, pageSize)) {
-        const written = await into.restore(page, now);
+      for await (const page of source.migration.snapshot(now, pageSize)) {
+        const written = await into.migration.restore(page, now);
         const kind = page[0]!.kind;
         const count = counts.get(kind)!;
         for (const one of written) {

@@ -3,12 +3,12 @@ import { templateRenderer, type RenderJob } from '../deliver/render-jobs';
 import { plan } from '../ingest';
 import type { Event } from '../normalize/event';
 import { silentLogger, type Logger } from '../observe/logger';
-import type { NewJob } from '../queue/queue';
+import type { NewJob } from '../store/jobs';
 import type { Message } from '../render/message';
 import { TemplateSet } from '../render/templates';
 import { templateFolders } from '../render/template-store';
 import { createSink } from '../sinks/registry';
-import type { Sink } from '../sinks/sink';
+import type { Sink } from '../deliver/sink';
 
 /** The bridge's pipeline without HTTP, store or network: for render, check and send-test. */
 export class OfflineBridge {

@@ -1,9 +1,9 @@
 import { resolveConfig } from '../config';
 import { createLogger } from '../observe/logger';
 import { renderMessage } from '../render/render';
-import type { Verdict } from '../sinks/sink';
+import type { Verdict } from '../deliver/sink';
 import { OfflineBridge } from './offline';
-import { sampleEvents } from './payload';
+import { sampleEvents } from '../normalize/samples';
 
 /** `send-test`: renders a sample event and really sends it to one sink. */
 export async function sendTestCommand(options: { config?: string; sink: string; event: string }): Promise<Verdict> {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { Config } from '../config';
-import type { Queue, SinkPause } from '../queue/queue';
+import type { Store } from '../store/store';
+import type { SinkPause } from '../store/pauses';
 import { formatAge, table, withStore } from './store';
 
 /**
@@ -25,10 +26,10 @@ function pausedState(pause: SinkPause, now: number): string {
   return `paused since ${new Date(pause.since).toISOString()} (${formatAge(now - pause.since)} ago)${by}`;
 }
 
-async function waiting(queue: Queue, sink: string): Promise<{ count: number; oldestAt: number | null }> {
+async function waiting(store: Store, sink: string): Promise<{ count: number; oldestAt: number | null }> {
   let count = 0;
   let oldestAt: number | null = null;
-  for (const lane of await queue.stats()) {
+  for (const lane of await store.jobs.stats()) {
     if (lane.sink !== sink) continue;
     count += lane.depth;
     if (lane.oldestAt !== null) oldestAt = oldestAt === null ? lane.oldestAt : Math.min(oldestAt, lane.oldestAt);
@@ -38,9 +39,9 @@ async function waiting(queue: Queue, sink: string): Promise<{ count: number; old
 
 /** `sink status`: each configured sink's type, state, waiting count, oldest waiting age and dead letters. */
 export function sinkStatus(options: SinkOptions): Promise<string> {
-  return withStore(options.config, async (queue, config) => {
+  return withStore(options.config, async (store, config) => {
     const now = Date.now();
-    const [stats, pauses, letters] = await Promise.all([queue.stats(), queue.pausedSinks(), queue.deadLetters()]);
+    const [stats, pauses, letters] = await Promise.all([store.jobs.stats(), store.pauses.list(), store.deadLetters.list()]);
     const pauseOf = new Map(pauses.map((pause) => [pause.sink, pause]));
     const names = [...Object.keys(config.sinks), ...pauses.map((pause) => pause.sink).filter((sink) => !(sink in config.sinks))];
     const rows = [['SINK', 'TYPE', 'STATE', 'WAITING', 'OLDEST', 'DEAD']];
@@ -70,27 +71,27 @@ function knownSink(config: Config, name: string): void {
 
 /** `sink pause NAME`: hold the sink's messages, for every instance, until `sink resume NAME`. */
 export function sinkPause(name: string, options: SinkOptions): Promise<string> {
-  return withStore(options.config, async (queue, config) => {
+  return withStore(options.config, async (store, config) => {
     knownSink(config, name);
-    const already = (await queue.pausedSinks()).find((pause) => pause.sink === name);
+    const already = (await store.pauses.list()).find((pause) => pause.sink === name);
     if (already) return `sink "${name}" was already ${pausedState(already, Date.now())}`;
-    await queue.pauseSink(name, Date.now(), operator());
-    const { count } = await waiting(queue, name);
+    await store.pauses.pause(name, Date.now(), operator());
+    const { count } = await waiting(store, name);
     return `sink "${name}" paused: its messages wait (${count} waiting now) until \`sink resume ${name}\``;
   });
 }
 
 /** `sink resume NAME`: release a paused sink's messages, in their order. */
 export function sinkResume(name: string, options: SinkOptions): Promise<string> {
-  return withStore(options.config, async (queue, config) => {
-    const paused = (await queue.pausedSinks()).some((pause) => pause.sink === name);
+  return withStore(options.config, async (store, config) => {
+    const paused = (await store.pauses.list()).some((pause) => pause.sink === name);
     // a pause left on a sink since removed from the config can still be lifted
     if (!paused) {
       knownSink(config, name);
       return `sink "${name}" was not paused`;
     }
-    await queue.resumeSink(name);
-    const { count } = await waiting(queue, name);
+    await store.pauses.resume(name);
+    const { count } = await waiting(store, name);
     return `sink "${name}" resumed: ${count} waiting message(s) go out now`;
   });
 }

@@ -1,16 +1,16 @@
 import { resolveConfig, type Config } from '../config';
-import { openQueue } from '../queue/open';
-import type { Queue } from '../queue/queue';
+import { openStore } from '../store/open';
+import type { Store } from '../store/store';
 import { printable } from './printable';
 
 /** Opens the configured store beside a running `serve` (its leases are kept), for one command. */
-export async function withStore<T>(configFile: string | undefined, use: (queue: Queue, config: Config) => Promise<T>): Promise<T> {
+export async function withStore<T>(configFile: string | undefined, use: (store: Store, config: Config) => Promise<T>): Promise<T> {
   const { config } = resolveConfig(configFile);
-  const queue = await openQueue(config.storage, { beside: true });
+  const store = await openStore(config.storage, { beside: true });
   try {
-    return await use(queue, config);
+    return await use(store, config);
   } finally {
-    await queue.close();
+    await store.close();
   }
 }
 

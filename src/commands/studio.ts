@@ -1,7 +1,7 @@
 import { resolveConfig } from '../config';
 import { createLogger } from '../observe/logger';
-import { readRecentEvents } from '../queue/sqlite';
-import type { Queue } from '../queue/queue';
+import { readRecentEvents } from '../store/sqlite/recent';
+import type { Store } from '../store/store';
 import { TemplateStore, templateFolders } from '../render/template-store';
 import { startStudio } from '../studio/server';
 
@@ -13,11 +13,11 @@ export async function studioCommand(options: { config?: string; host?: string; p
   templates.watch();
   const storage = config.storage;
   // a Redis store is shared by design; a SQLite file belongs to the bridge that runs on it: read it only
-  let redis: Queue | undefined;
+  let redis: Store | undefined;
   const recentEvents = async (limit: number) => {
     if (storage.driver === 'sqlite') return readRecentEvents(storage.path, limit);
-    redis ??= await (await import('../queue/open')).openQueue(storage);
-    return redis.recentEvents(limit);
+    redis ??= await (await import('../store/open')).openStore(storage);
+    return redis.recent.list(limit);
   };
   const studio = await startStudio({
     config,

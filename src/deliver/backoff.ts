@@ -1,5 +1,5 @@
 import type { RetryPolicy } from '../config';
-import type { Job } from '../queue/queue';
+import type { Job } from '../store/jobs';
 
 /**
  * When to try a job again after its `attempts`-th failure: exponential backoff with jitter,

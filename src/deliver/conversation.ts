@@ -1,12 +1,14 @@
 import type { Logger } from '../observe/logger';
-import { subjectOf, type MessageKey } from '../queue/message-map';
-import type { Job, Queue } from '../queue/queue';
-import type { Delivery, MessageRef, Sink, Verdict } from '../sinks/sink';
+import { type MessageKey, subjectOf } from '../store/messages';
+import type { Job } from '../store/jobs';
+import type { Store } from '../store/store';
+import type { Delivery, Sink, Verdict } from './sink';
+import type { MessageRef } from '../store/messages';
 
 /**
  * Conversations: a reply goes into its parent's thread, a resolved report or an edited note edits
  * the earlier message. The worker calls `prepare` after leasing and `delivered` after a send; the
- * message map (Queue.recordMessage) holds the platform references.
+ * message map (Store.recordMessage) holds the platform references.
  */
 
 /** Fork events that change a note already posted (Sharkey `edited`; the names other forks use are assumed). */
@@ -99,7 +101,7 @@ export class Conversations {
   private lastPruneAt = -Infinity;
 
   constructor(
-    private readonly queue: Queue,
+    private readonly store: Pick<Store, 'jobs' | 'messages'>,
     private readonly logger: Logger,
     private readonly options: ConversationOptions = {},
   ) {
@@ -113,7 +115,7 @@ export class Conversations {
    */
   async prepare(sink: Sink, leased: Job[], now: number): Promise<Prepared | null> {
     const { solo, rest } = this.splitDigest(sink, leased);
-    if (rest.length > 0) await this.queue.release(rest, now);
+    if (rest.length > 0) await this.store.jobs.release(rest, now);
     if (solo.length !== 1) return { jobs: solo, fields: {} };
     const job = solo[0]!;
     const talk = conversationOf(job);
@@ -126,15 +128,15 @@ export class Conversations {
       if (!subject) continue;
       const key = this.key(job, subject);
       try {
-        const ref = await this.queue.findMessage(key, now);
+        const ref = await this.store.messages.find(key, now);
         if (ref?.platform === sink.platform) {
           fields[field] = ref;
           if (field === 'thread' && talk.topic) fields.topic = talk.topic;
           continue;
         }
-        if (now - job.createdAt < MAX_HOLD_MS && (await this.queue.holdsMessage(job.lane, key, job.id))) {
+        if (now - job.createdAt < MAX_HOLD_MS && (await this.store.jobs.holdsMessage(job.lane, key, job.id))) {
           // its parent (or original) is still to be sent in this lane: it goes first
-          await this.queue.release([job], now + HOLD_MS);
+          await this.store.jobs.release([job], now + HOLD_MS);
           this.logger.debug({ sink: sink.name, job: job.id, waitsFor: subject }, 'message waits for the one it answers or edits');
           return null;
         }
@@ -145,7 +147,7 @@ export class Conversations {
     }
     if (STRIKE_ONLY_EVENTS.includes(job.event) && !fields.edit) {
       // the deletion of a note this sink never showed (or no longer knows) is no news
-      await this.queue.ack([job]);
+      await this.store.jobs.ack([job]);
       this.logger.debug({ sink: sink.name, job: job.id, note: talk.edits }, 'deleted note was not posted here: nothing to strike');
       return null;
     }
@@ -160,13 +162,13 @@ export class Conversations {
     const ref: MessageRef = verdict.message;
     try {
       for (const subject of new Set([talk.posts, talk.edits])) {
-        if (subject) await this.queue.recordMessage(this.key(job, subject), ref, now, this.keepMs);
+        if (subject) await this.store.messages.record(this.key(job, subject), ref, now, this.keepMs);
       }
       // the parent gained a thread (Discord): later replies to it go there without asking again
-      if (verdict.answered && talk.replyTo) await this.queue.recordMessage(this.key(job, talk.replyTo), verdict.answered, now, this.keepMs);
+      if (verdict.answered && talk.replyTo) await this.store.messages.record(this.key(job, talk.replyTo), verdict.answered, now, this.keepMs);
       if (now - this.lastPruneAt >= PRUNE_EVERY_MS) {
         this.lastPruneAt = now;
-        await this.queue.pruneMessages(now);
+        await this.store.messages.prune(now);
       }
     } catch (error) {
       this.logger.warn({ err: error, sink: sink.name, job: job.id }, 'cannot record the message in the message map; replies to it will not be threaded');

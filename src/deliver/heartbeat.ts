@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from '../observe/logger';
-import type { InstanceInfo, Queue } from '../queue/queue';
+import type { InstanceInfo, InstanceStore } from '../store/instances';
 
 /** How often an instance tells the store it is alive. */
 export const HEARTBEAT_MS = 5_000;
@@ -18,12 +18,12 @@ export interface Heartbeat {
  * Records this process in the store every HEARTBEAT_MS, with the leases it holds, so that
  * `status` and /metrics show each live instance (and a dead one by its silence).
  */
-export function startHeartbeat(deps: { queue: Queue; leasesHeld: () => number; logger: Logger; now: () => number }): Heartbeat {
+export function startHeartbeat(deps: { instances: InstanceStore; leasesHeld: () => number; logger: Logger; now: () => number }): Heartbeat {
   const since = deps.now();
   let info: InstanceInfo = { id: randomUUID(), host: os.hostname(), pid: process.pid, since, leases: 0, heartbeatAt: since };
   const beat = () => {
     info = { ...info, leases: deps.leasesHeld(), heartbeatAt: deps.now() };
-    deps.queue.heartbeat(info).catch((error: unknown) => deps.logger.warn({ err: error }, 'cannot record the heartbeat in the store'));
+    deps.instances.heartbeat(info).catch((error: unknown) => deps.logger.warn({ err: error }, 'cannot record the heartbeat in the store'));
   };
   beat();
   const timer = setInterval(beat, HEARTBEAT_MS);
@@ -33,7 +33,7 @@ export function startHeartbeat(deps: { queue: Queue; leasesHeld: () => number; l
     current: () => info,
     async stop() {
       clearInterval(timer);
-      await deps.queue.forgetInstance(info.id).catch(() => undefined);
+      await deps.instances.forget(info.id).catch(() => undefined);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Pace } from '../sinks/sink';
+import type { Pace } from './sink';
 
 /** Longest gap between two sends that a lane learns from 429s; longer waits are one-off pauses. */
 const MAX_LEARNED_INTERVAL_MS = 10_000;

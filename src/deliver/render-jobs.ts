@@ -1,4 +1,4 @@
-import type { Job, NewJob } from '../queue/queue';
+import type { Job, NewJob } from '../store/jobs';
 import type { Message, Platform } from '../render/message';
 import { renderMessage } from '../render/render';
 import type { TemplateSet } from '../render/templates';

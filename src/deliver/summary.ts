@@ -1,4 +1,4 @@
-import type { Job, NewJob } from '../queue/queue';
+import type { Job, NewJob } from '../store/jobs';
 import { renderDigest } from '../render/digest';
 import type { Message, Platform } from '../render/message';
 import type { TemplateSet } from '../render/templates';

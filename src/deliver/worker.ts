@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { RetryPolicy } from '../config';
 import type { Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
-import type { DueLane, Job, Queue } from '../queue/queue';
-import type { Delivery, Sink, Verdict } from '../sinks/sink';
+import type { DueLane, Job } from '../store/jobs';
+import type { Store } from '../store/store';
+import type { Delivery, Sink, Verdict } from './sink';
 import { dueSince, isExhausted, retryAt } from './backoff';
 import { Conversations, type ConversationOptions } from './conversation';
 import { LanePacer } from './lane-pacer';
@@ -11,7 +12,7 @@ import type { RenderJob } from './render-jobs';
 import { isSummary, renderLease, type RenderSummary } from './summary';
 
 export interface WorkerOptions {
-  queue: Queue;
+  store: Pick<Store, 'jobs' | 'messages'>;
   /** by sink name */
   sinks: ReadonlyMap<string, Sink>;
   policy: RetryPolicy;
@@ -82,7 +83,7 @@ export class DeliveryWorker {
 
   constructor(private readonly options: WorkerOptions) {
     this.now = options.now ?? Date.now;
-    this.conversations = new Conversations(options.queue, options.logger, options.conversations);
+    this.conversations = new Conversations(options.store, options.logger, options.conversations);
   }
 
   start(): void {
@@ -148,7 +149,7 @@ export class DeliveryWorker {
   private async whileLeased<T>(jobs: Job[], work: () => Promise<T>): Promise<T> {
     const renew = () => {
       const now = this.now();
-      this.options.queue.renew(jobs, now, now + this.leaseMs).then(
+      this.options.store.jobs.renew(jobs, now, now + this.leaseMs).then(
         (held) => held || this.options.logger.warn({ jobs: jobs.map((job) => job.id) }, 'a lease ran out during a send; another instance may send these too'),
         (error: unknown) => this.options.logger.warn({ err: error }, 'cannot renew a lease; another instance may take the jobs over'),
       );
@@ -187,7 +188,7 @@ export class DeliveryWorker {
     const now = this.now();
     let lanes: DueLane[];
     try {
-      lanes = await this.options.queue.dueLanes(now);
+      lanes = await this.options.store.jobs.dueLanes(now);
     } catch (error) {
       this.options.logger.error({ err: error }, 'cannot read the queue; will try again');
       return;
@@ -212,23 +213,23 @@ export class DeliveryWorker {
 
   /** lease → render → send → settle, for one platform message of one lane */
   private async runLane(lane: string, due: number): Promise<void> {
-    const { queue } = this.options;
-    const leased = await queue.lease(lane, this.now(), this.batchSize(lane, due), this.leaseMs);
+    const { store } = this.options;
+    const leased = await store.jobs.lease(lane, this.now(), this.batchSize(lane, due), this.leaseMs);
     if (leased.length === 0) return;
     const sink = this.options.sinks.get(leased[0]!.sink);
     if (sink && this.options.isReady && !this.options.isReady(sink.name)) {
       await this.holdLane(lane, this.pacer.pause(lane, this.now() + NOT_READY_RECHECK_MS));
-      await queue.release(leased, this.now() + NOT_READY_RECHECK_MS);
+      await store.jobs.release(leased, this.now() + NOT_READY_RECHECK_MS);
       return;
     }
     if (!sink) {
-      for (const job of leased) await queue.deadLetter(job, `sink "${job.sink}" is no longer configured`, this.now());
+      for (const job of leased) await store.jobs.deadLetter(job, `sink "${job.sink}" is no longer configured`, this.now());
       return;
     }
     if (this.suspects.has(sink.name) && !(await this.recheck(sink, lane, leased))) return;
     // a lane shared by two sinks (same destination configured twice): one sink per message
     const mine = leased.filter((job) => job.sink === sink.name);
-    if (mine.length < leased.length) await queue.release(leased.filter((job) => job.sink !== sink.name), this.now());
+    if (mine.length < leased.length) await store.jobs.release(leased.filter((job) => job.sink !== sink.name), this.now());
     // replies find their parent's thread, edits the message they replace; some wait for it
     const talk = await this.conversations.prepare(sink, mine, this.now());
     if (!talk) return;
@@ -256,13 +257,13 @@ export class DeliveryWorker {
    * (holdLane), while the jobs are still leased, so that no other instance takes the lane in between.
    */
   private async settle(sink: Sink, lane: string, jobs: Job[], verdict: Verdict): Promise<void> {
-    const { queue, metrics, logger, policy } = this.options;
+    const { store, metrics, logger, policy } = this.options;
     const now = this.now();
     const log = logger.child({ sink: sink.name, lane, jobs: jobs.map((job) => job.id) });
     switch (verdict.kind) {
       case 'delivered': {
         await this.holdLane(lane, this.pacer.delivered(lane, now, verdict.pace));
-        await queue.ack(jobs);
+        await store.jobs.ack(jobs);
         for (const job of jobs) metrics?.deliveryLatency.observe({ sink: sink.name }, (now - job.createdAt) / 1000);
         metrics?.deliveries.inc({ sink: sink.name, outcome: 'delivered' }, jobs.length);
         log.debug({ ref: verdict.ref }, 'delivered');
@@ -287,7 +288,7 @@ export class DeliveryWorker {
             log.info({ waitMs: wait, reason: verdict.reason }, 'rate limited; waiting');
           } else readyAt = this.pacer.pause(lane, now + wait);
           await this.holdLane(lane, readyAt);
-          await queue.release(jobs, now + wait);
+          await store.jobs.release(jobs, now + wait);
           return;
         }
         metrics?.deliveries.inc({ sink: sink.name, outcome: 'retry' }, jobs.length);
@@ -297,7 +298,7 @@ export class DeliveryWorker {
         }
         const at = Math.ceil(retryAt(policy, first.attempts + 1, now, verdict.afterMs));
         await this.holdLane(lane, this.pacer.pause(lane, at));
-        for (const job of jobs) await queue.reschedule(job, at, verdict.reason, now);
+        for (const job of jobs) await store.jobs.reschedule(job, at, verdict.reason, now);
         log.warn({ reason: verdict.reason, attempt: first.attempts + 1, retryInMs: at - now }, 'send failed; will retry');
         return;
       }
@@ -307,7 +308,7 @@ export class DeliveryWorker {
         if (jobs.length > 1 && !verdict.sinkBroken && !isSummary(jobs)) {
           // one message of the digest may be at fault: send them one by one
           this.pacer.digestRefused(lane, now);
-          await queue.release(jobs, now);
+          await store.jobs.release(jobs, now);
           log.warn({ reason: verdict.reason }, 'digest refused; sending its messages one by one');
           return;
         }
@@ -334,7 +335,7 @@ export class DeliveryWorker {
       await sink.start();
     } catch (error) {
       const wait = await this.suspect(sink, lane, failedChecks + 1);
-      await this.options.queue.release(leased, this.now() + wait);
+      await this.options.store.jobs.release(leased, this.now() + wait);
       log.warn({ reason: error instanceof Error ? error.message : String(error), checkAgainInMs: wait }, 'sink still looks broken; its messages wait');
       return false;
     }
@@ -348,7 +349,7 @@ export class DeliveryWorker {
     if (readyAt <= this.now()) return;
     try {
       // floor: the store must not hold the lane past the moment this worker wakes for it
-      await this.options.queue.pauseLane(lane, Math.floor(readyAt));
+      await this.options.store.jobs.pauseLane(lane, Math.floor(readyAt));
     } catch (error) {
       // this instance's pacer holds the lane all the same; settling the jobs matters more
       this.options.logger.warn({ err: error, lane }, 'cannot record the lane pause in the queue; other instances may send early');
@@ -356,7 +357,7 @@ export class DeliveryWorker {
   }
 
   private async bury(sink: Sink, jobs: Job[], reason: string): Promise<void> {
-    for (const job of jobs) await this.options.queue.deadLetter(job, reason, this.now());
+    for (const job of jobs) await this.options.store.jobs.deadLetter(job, reason, this.now());
     this.options.metrics?.deadLetters.inc({ sink: sink.name }, jobs.length);
     this.options.logger.error({ sink: sink.name, jobs: jobs.map((job) => job.id), reason }, 'delivery failed for good; moved to the dead-letter list');
   }

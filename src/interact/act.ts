@@ -1,7 +1,6 @@
 import type { Logger } from '../observe/logger';
-import type { AuditEntry } from '../queue/audit';
-import type { Queue } from '../queue/queue';
-import type { AccountAction } from './actions';
+import type { AccountAction } from '../sinks/actions';
+import type { AuditEntry, AuditStore, ClaimStore } from '../store/audit';
 import { onList, recordAttempt } from './audit';
 import type { MisskeyAccount } from './misskey-account';
 import { plainFailure } from './misskey-account';
@@ -36,7 +35,8 @@ export type AccountOutcome =
 export const ACCOUNT_CLAIM_MS = 24 * 3_600_000;
 
 export interface ActingDeps {
-  queue: Queue;
+  claims: ClaimStore;
+  audit: AuditStore;
   logger: Logger;
   now: () => number;
   /** actors per sink (user ids; role ids on Discord) */
@@ -74,12 +74,12 @@ export class Acting {
     const account = this.deps.account(request.source);
     if (!account) return this.fail(request, `source "${request.source}" has no account token: the bridge cannot act for it`);
     const claim = claimKey(request);
-    if (!(await this.deps.queue.claim(claim, this.deps.now(), ACCOUNT_CLAIM_MS))) {
+    if (!(await this.deps.claims.claim(claim, this.deps.now(), ACCOUNT_CLAIM_MS))) {
       return this.duplicate(request, request.action === 'reply' ? 'this reply was already sent' : 'this was already done from chat');
     }
     const result = await this.call(account, request);
     if (!result.ok) {
-      if (request.action !== 'reply') await this.deps.queue.unclaim(claim).catch(() => undefined);
+      if (request.action !== 'reply') await this.deps.claims.unclaim(claim).catch(() => undefined);
       const already = result.code ? ALREADY[result.code] : undefined;
       return already ? this.duplicate(request, already) : this.fail(request, plainFailure(result));
     }

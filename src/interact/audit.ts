@@ -1,7 +1,6 @@
 import type { Logger } from '../observe/logger';
-import type { AuditEntry } from '../queue/audit';
-import type { Queue } from '../queue/queue';
-import type { AccountAction } from './actions';
+import type { AccountAction } from '../sinks/actions';
+import type { AuditEntry, AuditStore } from '../store/audit';
 
 /**
  * An entry of the audit log, for moderation and for the account's actions alike. `reportId`
@@ -27,7 +26,7 @@ export interface Attempt {
 
 /** Logs the attempt and appends it to the audit log; a store failure is logged, never thrown. */
 export async function recordAttempt(
-  deps: { queue: Queue; logger: Logger; now: () => number },
+  deps: { audit: AuditStore; logger: Logger; now: () => number },
   attempt: Attempt & { subject: string },
   outcome: AuditEntry['outcome'],
   detail?: string,
@@ -44,11 +43,11 @@ export async function recordAttempt(
     outcome,
     ...(detail ? { detail } : {}),
   };
-  const { queue, logger } = deps;
+  const { audit, logger } = deps;
   const log = logger.child({ component: 'moderation' });
   log[entry.outcome === 'done' ? 'info' : 'warn'](entry, `from chat: ${entry.action} ${entry.outcome}`);
   try {
-    await queue.audit(entry as AuditEntry);
+    await audit.append(entry as AuditEntry);
   } catch (error) {
     log.error({ err: error, entry }, 'cannot write the audit log');
   }

@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import { eventName, type AbuseReportEvent, type Event } from '../normalize/event';
-import type { Job } from '../queue/queue';
-import type { AccountCard, CardActions, Delivery, Sink } from '../sinks/sink';
+import type { Job } from '../store/jobs';
+import type { AccountCard, CardActions, Delivery, Sink } from '../deliver/sink';
 
 type SinkConfig = Config['sinks'][string];
 

@@ -1,7 +1,7 @@
 import type { Logger } from '../observe/logger';
-import { parseAccountActionId, LABELS, type AccountActionId } from './actions';
+import { parseAccountActionId, LABELS, type AccountActionId } from '../sinks/actions';
 import type { AccountOutcome, AccountRequest, Acting } from './act';
-import type { DiscordInteraction, InteractionAnswer } from './discord';
+import type { DiscordInteraction, InteractionAnswer } from './interaction';
 import { describeActed, REPLY_MAX, type Actor } from './acted';
 
 /** Interaction and callback types of Discord's interactions API. */

@@ -1,9 +1,12 @@
 import type { Logger } from '../observe/logger';
 import { linkRow } from '../sinks/discord/actions';
 import type { Acting } from './act';
-import { parseActionId } from './actions';
+import { parseActionId } from '../sinks/actions';
 import { answerDiscordAccount, ephemeral, MODAL_SUBMIT, nothingDone } from './discord-act';
 import type { ActOutcome, Moderation } from './moderate';
+import type { DiscordInteraction, InteractionAnswer } from './interaction';
+
+export type { DiscordInteraction, InteractionAnswer } from './interaction';
 
 /** Interaction and callback types of Discord's interactions API. */
 const PING = 1;
@@ -12,31 +15,6 @@ const PONG = 1;
 const DEFERRED_UPDATE_MESSAGE = 6;
 const CONTENT_MAX = 2000;
 const FIELDS_MAX = 25;
-
-interface DiscordUser {
-  id?: unknown;
-  username?: unknown;
-  global_name?: unknown;
-}
-
-/** The parts of an interaction the bridge reads. */
-export interface DiscordInteraction {
-  id?: unknown;
-  type?: unknown;
-  token?: unknown;
-  application_id?: unknown;
-  data?: { custom_id?: unknown; components?: unknown };
-  member?: { user?: DiscordUser; roles?: unknown };
-  user?: DiscordUser;
-  message?: { id?: unknown; content?: unknown; embeds?: unknown; components?: unknown };
-}
-
-/** The HTTP answer, and the work that follows it (the edit of the card). */
-export interface InteractionAnswer {
-  status: number;
-  body?: unknown;
-  after?: () => Promise<void>;
-}
 
 export interface DiscordContext {
   sink: string;

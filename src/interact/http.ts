@@ -2,7 +2,7 @@ import express, { type Request, type Response } from 'express';
 import type { KeyObject } from 'node:crypto';
 import type { Config } from '../config';
 import type { Logger } from '../observe/logger';
-import type { Queue } from '../queue/queue';
+import type { ClaimStore } from '../store/audit';
 import { resolveTarget } from '../sinks/discord/target';
 import { DEFAULT_API_URL } from '../sinks/slack/limits';
 import { answerDiscord, type DiscordInteraction, type InteractionAnswer } from './discord';
@@ -16,7 +16,7 @@ export const REPLAY_MEMORY_MS = 2 * SIGNATURE_WINDOW_MS;
 
 export interface InteractionDeps {
   config: Config;
-  queue: Queue;
+  claims: ClaimStore;
   logger: Logger;
   now: () => number;
   moderation: Moderation;
@@ -58,7 +58,7 @@ export function interactionRoutes(deps: InteractionDeps): Interactions {
     }
     let first: boolean;
     try {
-      first = await deps.queue.claim(`interaction:${replayKey}`, deps.now(), REPLAY_MEMORY_MS);
+      first = await deps.claims.claim(`interaction:${replayKey}`, deps.now(), REPLAY_MEMORY_MS);
     } catch (error) {
       log.error({ err: error, sink }, 'cannot record the interaction');
       res.status(503).json({ error: 'store unavailable' });

@@ -1,7 +1,6 @@
 import type { Logger } from '../observe/logger';
-import type { AuditEntry } from '../queue/audit';
-import type { Queue } from '../queue/queue';
-import type { ModerationAction } from './actions';
+import type { AuditEntry, AuditStore, ClaimStore } from '../store/audit';
+import type { ModerationAction } from '../sinks/actions';
 import type { MisskeyAdmin } from './misskey-admin';
 import { describeFailure } from './misskey-api';
 import { onList, recordAttempt } from './audit';
@@ -29,7 +28,8 @@ export type ActOutcome =
 export const ACTION_CLAIM_MS = 24 * 3_600_000;
 
 export interface ModerationDeps {
-  queue: Queue;
+  claims: ClaimStore;
+  audit: AuditStore;
   logger: Logger;
   now: () => number;
   /** moderators per sink (user ids; role ids on Discord) */
@@ -63,14 +63,14 @@ export class Moderation {
       return { kind: 'failed', reason };
     }
     const claim = `report:${request.source}:${request.reportId}`;
-    if (!(await this.deps.queue.claim(claim, this.deps.now(), ACTION_CLAIM_MS))) {
+    if (!(await this.deps.claims.claim(claim, this.deps.now(), ACTION_CLAIM_MS))) {
       const reason = 'this report was already resolved from chat';
       await this.record(request, 'duplicate', reason);
       return { kind: 'duplicate', reason };
     }
     const result = request.action === 'forward' ? await admin.forwardAndResolve(request.reportId) : await admin.resolve(request.reportId);
     if (!result.ok) {
-      await this.deps.queue.unclaim(claim).catch(() => undefined);
+      await this.deps.claims.unclaim(claim).catch(() => undefined);
       const reason = `Misskey answered: ${describeFailure(result)}`;
       await this.record(request, 'failed', reason);
       return { kind: 'failed', reason };

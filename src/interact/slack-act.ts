@@ -4,9 +4,9 @@ import { ACTIONS_BLOCK_ID } from '../sinks/slack/actions';
 import { escapeMrkdwn } from '../sinks/slack/mrkdwn';
 import type { AccountOutcome, AccountRequest, Acting } from './act';
 import { describeActed, REPLY_MAX, type Actor } from './acted';
-import { parseAccountActionId, type AccountActionId } from './actions';
+import { parseAccountActionId, type AccountActionId } from '../sinks/actions';
 import { appendLine } from './discord-act';
-import type { InteractionAnswer } from './discord';
+import type { InteractionAnswer } from './interaction';
 
 /** The parts of a Slack `block_actions` or `view_submission` payload acting reads. */
 export interface SlackActPayload {

@@ -2,8 +2,8 @@ import type { Logger } from '../observe/logger';
 import { ACTIONS_BLOCK_ID, linkButton } from '../sinks/slack/actions';
 import { escapeMrkdwn } from '../sinks/slack/mrkdwn';
 import type { Acting } from './act';
-import { parseActionId } from './actions';
-import type { InteractionAnswer } from './discord';
+import { parseActionId } from '../sinks/actions';
+import type { InteractionAnswer } from './interaction';
 import type { ActOutcome, Moderation } from './moderate';
 import { answerSlackAccount, type SlackActPayload } from './slack-act';
 

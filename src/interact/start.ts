@@ -1,8 +1,9 @@
 import type express from 'express';
 import type { Config } from '../config';
 import type { Logger } from '../observe/logger';
-import type { Job, Queue } from '../queue/queue';
-import type { Delivery, Sink } from '../sinks/sink';
+import type { AuditStore, ClaimStore } from '../store/audit';
+import type { Job } from '../store/jobs';
+import type { Delivery, Sink } from '../deliver/sink';
 import { Acting } from './act';
 import { actingSink, cardActionsFor, moderatedSink } from './cards';
 import { interactionRoutes } from './http';
@@ -19,7 +20,7 @@ export interface RunningModeration {
 }
 
 /** Moderation and acting from chat, wired from the config: nothing runs unless a sink lists moderators or actors. */
-export function startModeration(deps: { config: Config; queue: Queue; logger: Logger; now: () => number }): RunningModeration {
+export function startModeration(deps: { config: Config; claims: ClaimStore; audit: AuditStore; logger: Logger; now: () => number }): RunningModeration {
   const { config } = deps;
   const admins = new Map<string, MisskeyAdmin>();
   const accounts = new Map<string, MisskeyAccount>();

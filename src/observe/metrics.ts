@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { InstanceInfo, LaneStats, SinkPause } from '../queue/queue';
+import type { InstanceInfo } from '../store/instances';
+import type { LaneStats } from '../store/jobs';
+import type { SinkPause } from '../store/pauses';
 
 /** The bridge's Prometheus metrics (documented in docs/operations.md). Labels never carry secrets. */
 export class Metrics {

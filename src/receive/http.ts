@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ServerSettings } from '../config';
-import type { IngestOutcome, InboundRequest } from '../ingest';
+import type { IngestAnswer, InboundRequest } from './inbound';
 import type { Logger } from '../observe/logger';
 import { IngestError, STATUS_OF } from './errors';
 
@@ -16,7 +16,7 @@ export interface WebhookAnswer {
 }
 
 export interface ReceiverDeps {
-  ingest: (request: InboundRequest) => Promise<IngestOutcome>;
+  ingest: (request: InboundRequest) => Promise<IngestAnswer>;
   /** checks the source and its secret from the headers alone; throws an IngestError to refuse */
   authorize: (request: Pick<InboundRequest, 'source' | 'secret'>) => void;
   bodyLimit: number;

@@ -1,12 +1,11 @@
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import type { RouteConfig } from '../config';
 import type { Logger } from '../observe/logger';
 import { PLATFORMS, type Platform } from './message';
 import { BUNDLED_TEMPLATES, TemplateSet, type RenderSettings } from './templates';
 
 /** Routes that name a template no folder has. */
-export function missingRouteTemplates(routes: readonly RouteConfig[], templates: TemplateSet): string[] {
+export function missingRouteTemplates(routes: readonly { name: string; template?: string }[], templates: TemplateSet): string[] {
   return routes
     .filter((route) => route.template !== undefined && !templates.has(route.template))
     .map((route) => `route "${route.name}": template "${route.template}" does not exist`);

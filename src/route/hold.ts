@@ -1,9 +1,24 @@
 import { createHash } from 'node:crypto';
 import type { Config, GroupSettings, QuietHours, RouteConfig } from '../config';
 import { eventActor, eventName, type Event } from '../normalize/event';
-import type { Hold } from '../queue/queue';
 import { quietUntil, type QuietWindow } from './quiet-hours';
 import type { Match } from './route';
+
+/**
+ * A job stored held: due at `until`, already in the lease group `group`, so that every job of one
+ * summary becomes due at the same instant and is leased, retried and settled together as one
+ * message. The group survives `release` (rate-limit waits), so a summary is never split.
+ */
+export interface Hold {
+  /** when the summary is due */
+  until: number;
+  /** the lease group (Job.batch) the job starts in */
+  group: string;
+  /** why it waits: a group's summary, or the end of quiet hours */
+  kind?: 'group' | 'quiet';
+  /** what the summary groups (the planner's group key), so that a restart can pick it up again */
+  key?: string;
+}
 
 /** Without `group.events`, these go out at once: somebody is talking to you. */
 export const IMMEDIATE_EVENTS: readonly string[] = ['mention', 'reply'];

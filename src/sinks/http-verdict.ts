@@ -1,4 +1,4 @@
-import { failed, retry, type Verdict } from './sink';
+import { failed, retry, type Verdict } from '../deliver/sink';
 
 /**
  * Reads a Retry-After header: delta seconds (fractional allowed) or an HTTP date.

@@ -3,7 +3,7 @@ import { DISCORD_TEXT_LIMIT } from './discord/limits';
 import { MATRIX_TEXT_LIMIT } from './matrix/limits';
 import { BLOCKS_TEXT_BUDGET } from './slack/limits';
 import type { SinkConfig, SinkType } from './schemas';
-import type { Sink, SinkDeps } from './sink';
+import type { Sink, SinkDeps } from '../deliver/sink';
 
 interface SinkDefinition<C extends SinkConfig> {
   platform: Platform;

@@ -1,7 +1,7 @@
-import { sampleEvents } from '../commands/payload';
+import { sampleEvents } from '../normalize/samples';
 import { eventActor, eventName, type Event } from '../normalize/event';
 import { InvalidPayloadError, normalize } from '../normalize/normalize';
-import { RECENT_EVENTS } from '../queue/queue';
+import { RECENT_EVENTS } from '../store/recent';
 
 /** What the payload picker offers: a bundled sample, one of the events the bridge received, or pasted JSON. */
 export type PayloadChoice = { kind: 'sample'; name: string } | { kind: 'recent'; index: number } | { kind: 'json'; json: string };

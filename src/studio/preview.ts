@@ -8,7 +8,7 @@ import { TemplateError, TemplateSet } from '../render/templates';
 import { buildView } from '../render/view';
 import { sinkConfig, type SinkConfig } from '../sinks/schemas';
 import { createSink } from '../sinks/registry';
-import type { Sink } from '../sinks/sink';
+import type { Sink } from '../deliver/sink';
 import { silentLogger } from '../observe/logger';
 import type { TemplateFile } from './files';
 import { emptyFieldWarnings, limitWarnings } from './warnings';

@@ -87,7 +87,7 @@ describe('acting from Discord', () => {
     const shown = JSON.stringify(message.embeds);
     expect(shown).toContain(`Answered by <@${ACTOR}>`);
     expect(shown).toContain(`${misskey.url}/notes/${reply!.id}`);
-    const [entry] = await bridge.queue.auditLog(1);
+    const [entry] = await bridge.store.audit.list(1);
     expect(entry).toMatchObject({ platform: 'discord', action: 'reply', reportId: noteId, actor: ACTOR, outcome: 'done' });
   });
 
@@ -113,9 +113,9 @@ describe('acting from Discord', () => {
     expect((await send(payload)).status).toBe(401);
     const stranger = await send(submit(message, `mkb:reply:alice:${noteId}`, { text: 'me too' }, STRANGER));
     expect(((await stranger.json()) as { data: { content: string; flags: number } }).data).toMatchObject({ flags: 64, content: expect.stringContaining('not allowed') });
-    await eventually(async () => expect((await bridge.queue.auditLog(10)).map((e) => e.outcome).sort()).toEqual(['done', 'refused']));
+    await eventually(async () => expect((await bridge.store.audit.list(10)).map((e) => e.outcome).sort()).toEqual(['done', 'refused']));
     expect(misskey.account.created.map((n) => n.text)).toEqual(['once']);
-    expect((await bridge.queue.auditLog(10)).find((e) => e.outcome === 'refused')).toMatchObject({ actor: STRANGER, action: 'reply', reportId: noteId });
+    expect((await bridge.store.audit.list(10)).find((e) => e.outcome === 'refused')).toMatchObject({ actor: STRANGER, action: 'reply', reportId: noteId });
   });
 
   it('reacts once; a second press says it is already there; a role counts as an actor', async () => {
@@ -158,7 +158,7 @@ describe('acting from Discord when Misskey says no', () => {
     expect(JSON.stringify(message.embeds)).toContain("Reply not posted: the account's rate limit at Misskey is reached: try again in 42 s");
     expect(misskey.calls.filter((c) => c.endpoint === 'notes/create')).toHaveLength(1);
     expect(misskey.account.created).toEqual([]);
-    expect((await bridge.queue.auditLog(1))[0]).toMatchObject({ action: 'reply', outcome: 'failed', detail: expect.stringContaining('RATE_LIMIT_EXCEEDED') });
+    expect((await bridge.store.audit.list(1))[0]).toMatchObject({ action: 'reply', outcome: 'failed', detail: expect.stringContaining('RATE_LIMIT_EXCEEDED') });
   });
 
   it('says so when the note is gone', async () => {
@@ -200,7 +200,7 @@ describe('acting from Discord with a token without write:reactions', () => {
     expect(JSON.stringify(message.embeds)).toContain('Reaction not added: the account token lacks the permission for this');
     expect(JSON.stringify(message.embeds)).toContain('PERMISSION_DENIED');
     expect(misskey.account.reactions).toEqual([]);
-    const [entry] = await bridge.queue.auditLog(1);
+    const [entry] = await bridge.store.audit.list(1);
     expect(entry).toMatchObject({ action: 'react', outcome: 'failed', reportId: noteId, detail: expect.stringContaining('PERMISSION_DENIED') });
     // the buttons stay, to try again
     expect(buttons(message).map((b) => b.label)).toEqual(['Reply', '❤️', '👍']);

@@ -85,8 +85,8 @@ describe('acting from Matrix', () => {
     const noteId = await mention(bridge, misskey, 'mstranger', 'followers');
     const event = await card(noteId);
     replyTo(event, STRANGER, 'hi');
-    await eventually(async () => expect(await bridge.queue.auditLog(5)).toHaveLength(1));
-    expect((await bridge.queue.auditLog(1))[0]).toMatchObject({ platform: 'matrix', actor: STRANGER, action: 'reply', outcome: 'refused' });
+    await eventually(async () => expect(await bridge.store.audit.list(5)).toHaveLength(1));
+    expect((await bridge.store.audit.list(1))[0]).toMatchObject({ platform: 'matrix', actor: STRANGER, action: 'reply', outcome: 'refused' });
     expect(misskey.account.created).toEqual([]);
     expect(notices(event)).toEqual([]);
   });
@@ -110,6 +110,6 @@ describe('acting from Matrix with a token without write:reactions', () => {
     matrix.react(ROOM, ACTOR, event.eventId, '👍');
     await eventually(() => expect(notices(event)).toHaveLength(1));
     expect(notices(event)[0]).toMatch(/^⚠️ Reaction not added: the account token lacks the permission for this — Misskey: .*PERMISSION_DENIED/);
-    expect((await bridge.queue.auditLog(1))[0]).toMatchObject({ platform: 'matrix', action: 'react', outcome: 'failed' });
+    expect((await bridge.store.audit.list(1))[0]).toMatchObject({ platform: 'matrix', action: 'react', outcome: 'failed' });
   });
 });

@@ -102,8 +102,8 @@ describe('acting from Slack', () => {
     expect((await fetch(endpoint, { method: 'POST', headers: slackHeaders(SIGNING_SECRET, body, old), body })).status).toBe(401);
     expect((await fetch(endpoint, { method: 'POST', headers: slackHeaders(SIGNING_SECRET, body), body: body.replace('hello', 'HELLO') })).status).toBe(401);
     expect((await post(slack.viewSubmission(form, { id: STRANGER }, typed('hi')))).status).toBe(200);
-    await eventually(async () => expect(await bridge.queue.auditLog(5)).toHaveLength(1));
-    expect((await bridge.queue.auditLog(1))[0]).toMatchObject({ platform: 'slack', actor: STRANGER, action: 'reply', outcome: 'refused' });
+    await eventually(async () => expect(await bridge.store.audit.list(5)).toHaveLength(1));
+    expect((await bridge.store.audit.list(1))[0]).toMatchObject({ platform: 'slack', actor: STRANGER, action: 'reply', outcome: 'refused' });
     expect(misskey.account.created).toEqual([]);
   });
 
@@ -133,7 +133,7 @@ describe('acting from Slack with a token without write:reactions', () => {
     const message = await card(noteId);
     await post(slack.interaction(message.ts!, `mkb:react:alice:${noteId}:0`, { id: ACTOR }));
     await eventually(() => expect(JSON.stringify(message.blocks)).toContain('Reaction not added: the account token lacks the permission for this'));
-    const [entry] = await bridge.queue.auditLog(1);
+    const [entry] = await bridge.store.audit.list(1);
     expect(entry).toMatchObject({ platform: 'slack', action: 'react', outcome: 'failed', detail: expect.stringContaining('PERMISSION_DENIED') });
     expect(misskey.account.reactions).toEqual([]);
   });

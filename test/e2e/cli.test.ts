@@ -5,7 +5,7 @@ import path from 'node:path';
 import { checkCommand } from '../../src/commands/check';
 import { auditList } from '../../src/commands/audit';
 import { dlqDrop, dlqList, dlqRetry } from '../../src/commands/dlq';
-import { SqliteQueue } from '../../src/queue/sqlite';
+import { openSqliteStore } from '../../src/store/sqlite/store';
 import { renderCommand, routeTestCommand } from '../../src/commands/inspect';
 import { noteEvent } from '../helpers/events';
 import { FIXTURES, allFixtures } from '../helpers/fixtures';
@@ -158,11 +158,11 @@ routes:
     const db = path.join(dir, 'controls.db');
     const config = path.join(dir, 'controls.yaml');
     writeFileSync(config, `storage: { driver: sqlite, path: "${db}" }\nsources: { alice: { secret: x } }\nsinks: { t: { type: console } }\nroutes: []\n`);
-    const queue = SqliteQueue.open({ path: db });
+    const queue = openSqliteStore({ path: db });
     const forged = 'mallory\r2026-01-01T00:00:00.000Z  discord   t     admin\u001b[2K\u202e\u0007';
-    await queue.audit({ at: 1000, platform: 'discord', sink: 't', source: 'alice', reportId: 'r1', action: 'resolve', actor: '42', actorName: forged, outcome: 'refused', detail: 'line one\nline two' });
-    await queue.accept('alice', 'e9', [{ id: 'alice:e9:r:t', source: 'alice', eventId: 'e9', event: 'mention', route: 'r', sink: 't', lane: 'console:t', template: 'mention', payload: noteEvent('m9', 'e9') }], 1000);
-    for (const leased of await queue.lease('console:t', 2000, 10, 60_000)) await queue.deadLetter(leased, 'bad\u001b]8;;https://evil.example\u0007link\nforged line', 3000);
+    await queue.audit.append({ at: 1000, platform: 'discord', sink: 't', source: 'alice', reportId: 'r1', action: 'resolve', actor: '42', actorName: forged, outcome: 'refused', detail: 'line one\nline two' });
+    await queue.jobs.accept('alice', 'e9', [{ id: 'alice:e9:r:t', source: 'alice', eventId: 'e9', event: 'mention', route: 'r', sink: 't', lane: 'console:t', template: 'mention', payload: noteEvent('m9', 'e9') }], 1000);
+    for (const leased of await queue.jobs.lease('console:t', 2000, 10, 60_000)) await queue.jobs.deadLetter(leased, 'bad\u001b]8;;https://evil.example\u0007link\nforged line', 3000);
     await queue.close();
 
     const audit = await auditList({ config });
@@ -180,7 +180,7 @@ routes:
     const db = path.join(dir, 'dlq.db');
     const config = path.join(dir, 'dlq.yaml');
     writeFileSync(config, `storage: { driver: sqlite, path: "${db}" }\nsources: { alice: { secret: x } }\nsinks: { t: { type: console } }\nroutes: []\n`);
-    const queue = SqliteQueue.open({ path: db });
+    const queue = openSqliteStore({ path: db });
     const job = (n: number) => ({
       id: `alice:e${n}:r:t`,
       source: 'alice',
@@ -192,9 +192,9 @@ routes:
       template: 'mention',
       payload: noteEvent(`m${n}`, `e${n}`),
     });
-    await queue.accept('alice', 'e1', [job(1)], 1000);
-    await queue.accept('alice', 'e2', [job(2)], 1000);
-    for (const leased of await queue.lease('console:t', 2000, 10, 60_000)) await queue.deadLetter(leased, 'invalid_blocks', 3000);
+    await queue.jobs.accept('alice', 'e1', [job(1)], 1000);
+    await queue.jobs.accept('alice', 'e2', [job(2)], 1000);
+    for (const leased of await queue.jobs.lease('console:t', 2000, 10, 60_000)) await queue.jobs.deadLetter(leased, 'invalid_blocks', 3000);
     await queue.close();
 
     const listed = await dlqList({ config });
@@ -205,8 +205,8 @@ routes:
     await expect(dlqRetry([], { config })).rejects.toThrow(/by id, or use --sink NAME or --all/);
     expect(await dlqList({ config })).toBe('no dead letters');
 
-    const reopened = SqliteQueue.open({ path: db });
-    expect((await reopened.stats()).map((lane) => lane.depth)).toEqual([1]);
+    const reopened = openSqliteStore({ path: db });
+    expect((await reopened.jobs.stats()).map((lane) => lane.depth)).toEqual([1]);
     await reopened.close();
   });
 });

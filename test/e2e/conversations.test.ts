@@ -4,9 +4,10 @@
  * survives a restart (SQLite store).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Store } from '../../src/store/store';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SqliteQueue } from '../../src/queue/sqlite';
+import { openSqliteStore } from '../../src/store/sqlite/store';
 import { eventually, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
 import { noteBody, noteJson, replyChain, reportBody } from '../helpers/conversation';
 import { bridgeYaml, readyz, sourceOf } from '../helpers/e2e';
@@ -137,8 +138,8 @@ describe.each(PLATFORMS.map((make) => [make().name, make] as const))('conversati
     bridge = undefined;
   });
 
-  const start = async (extra = '', queue?: SqliteQueue, waitReady = true) => {
-    const started = await startTestBridge(testConfig(bridgeYaml({ chat: platform.sinkYaml() }, extra)), queue ? { queue } : {});
+  const start = async (extra = '', queue?: Store, waitReady = true) => {
+    const started = await startTestBridge(testConfig(bridgeYaml({ chat: platform.sinkYaml() }, extra)), queue ? { store: queue } : {});
     cleanups.push(() => started.stop(1000));
     if (waitReady) await eventually(async () => expect((await readyz(started)).status).toBe(200));
     bridge = started;
@@ -289,13 +290,13 @@ describe.each(PLATFORMS.map((make) => [make().name, make] as const))('conversati
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'bridge.db');
     const root = noteJson('restartroot', 'before the restart');
-    const first = await start('', SqliteQueue.open({ path: file }));
+    const first = await start('', openSqliteStore({ path: file }));
     await post(noteBody('note', root), first);
     const parent = await messageWith('before the restart');
     await first.stop(1000);
-    await first.queue.close();
+    await first.store.close();
 
-    const second = await start('', SqliteQueue.open({ path: file }));
+    const second = await start('', openSqliteStore({ path: file }));
     await post(noteBody('reply', noteJson('restartreply', 'after the restart', root)), second);
     const reply = await messageWith('after the restart');
     expect(reply.thread).toBe(parent.id);

@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RedisQueue } from '../../src/queue/redis';
+import { destroyRedisStore } from '../../src/store/redis/store';
 import { startDiscordFake, type DiscordFake } from '../fakes/discord-fake';
 import { startMatrixFake, type MatrixFake, type MatrixFault, type RecordedRequest } from '../fakes/matrix-fake';
 import { eventually, SECRET } from '../helpers/bridge';
@@ -165,7 +165,7 @@ describe('crash campaign: SIGKILL at random instants of a mixed burst, restart, 
     feeder?.stop();
     feeder = undefined;
     await killAll(running);
-    if (prefix) await RedisQueue.destroy(REDIS_URL, prefix);
+    if (prefix) await destroyRedisStore(REDIS_URL, prefix);
     prefix = undefined;
     await Promise.all([matrix.close(), discord.close()]);
     rmSync(dir, { recursive: true, force: true });

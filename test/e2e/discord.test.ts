@@ -1,5 +1,5 @@
 /**
- * The whole bridge against the fake Discord: webhook POST → ingest → MemoryQueue → worker →
+ * The whole bridge against the fake Discord: webhook POST → ingest → store (SQLite in memory) → worker →
  * discord.js (WebhookClient / REST) → test/fakes/discord-fake.ts. The fake refuses what Discord
  * refuses, so a message that arrives is one Discord would have shown.
  */
@@ -242,7 +242,7 @@ describe('Discord end to end (HTTP in → queue → worker → discord.js → fa
     expect(Math.max(...fake.messages.map((m) => m.embeds.length))).toBeLessThanOrEqual(10);
     expect(fake.stats.rejected).toBe(0);
     expect(fake.stats.tooManyRequests).toBeLessThanOrEqual(5);
-    expect(await bridge!.queue.deadLetters()).toEqual([]);
+    expect(await bridge!.store.deadLetters.list()).toEqual([]);
   });
 
   it('one 403, then a burst of 300 into the same webhook: that message is dead, the lane recovers by itself and all 300 arrive once', async () => {
@@ -266,7 +266,7 @@ describe('Discord end to end (HTTP in → queue → worker → discord.js → fa
     const embeds = fake.messages.flatMap(embedsOf);
     expect(embeds).toHaveLength(300);
     expect(new Set(embeds.map((e) => e.url)).size).toBe(300);
-    expect(await bridge!.queue.deadLetters()).toEqual([letter]);
+    expect(await bridge!.store.deadLetters.list()).toEqual([letter]);
     expect((await readyz(bridge!)).status).toBe(200);
   });
 
@@ -317,6 +317,18 @@ describe('Discord end to end (HTTP in → queue → worker → discord.js → fa
       expect(fake.messages).toEqual([]);
     });
 
+    it('a 2xx answer whose body cannot be read counts as delivered: no second post', async () => {
+      const hook = fake.addWebhook();
+      await start(`{ type: discord, webhookUrl: "${hook.url}" }`, { extra: FAST_RETRY });
+      fake.inject({ kind: 'status', status: 200, body: '<html>proxied</html>', headers: { 'content-type': 'application/json' }, route: 'webhook-execute' });
+      await postFixture(bridge!, fixture('note.basic.json'));
+
+      await eventually(async () => expect(await bridge!.store.jobs.stats()).toEqual([]));
+      await bridge!.worker.idle();
+      expect(fake.requests.filter((r) => r.route === 'webhook-execute').map((r) => r.status)).toEqual([200]);
+      expect(await bridge!.store.deadLetters.list()).toEqual([]);
+    });
+
     it('a transient 502, then success: delivered exactly once', async () => {
       const hook = fake.addWebhook();
       await start(`{ type: discord, webhookUrl: "${hook.url}" }`, { extra: FAST_RETRY });
@@ -327,8 +339,8 @@ describe('Discord end to end (HTTP in → queue → worker → discord.js → fa
       await bridge!.worker.idle();
       expect(fake.requests.filter((r) => r.route === 'webhook-execute').map((r) => r.status)).toEqual([502, 200]);
       expect(fake.messages).toHaveLength(1);
-      expect(await bridge!.queue.deadLetters()).toEqual([]);
-      expect(await bridge!.queue.stats()).toEqual([]);
+      expect(await bridge!.store.deadLetters.list()).toEqual([]);
+      expect(await bridge!.store.jobs.stats()).toEqual([]);
       expect((await readyz(bridge!)).status).toBe(200);
     });
   });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { statusCommand } from '../../src/commands/status';
-import { RedisQueue } from '../../src/queue/redis';
+import { destroyRedisStore } from '../../src/store/redis/store';
 import { startMatrixFake, type MatrixFake } from '../fakes/matrix-fake';
 import { eventually, SECRET } from '../helpers/bridge';
 import { killAll, postToBridge, spawnBridge, type BridgeProcess } from '../helpers/bridge-process';
@@ -49,7 +49,7 @@ routes:
 
   afterEach(async () => {
     await killAll(running);
-    await RedisQueue.destroy(REDIS_URL, prefix);
+    await destroyRedisStore(REDIS_URL, prefix);
     await matrix.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ingest, type IngestDeps } from '../../src/ingest';
 import { silentLogger } from '../../src/observe/logger';
-import { MemoryQueue } from '../../src/queue/memory';
+import { openSqliteStore } from '../../src/store/sqlite/store';
 import { IngestError } from '../../src/receive/errors';
 import { eventName } from '../../src/normalize/event';
 import { PLATFORMS } from '../../src/render/message';
@@ -53,12 +53,12 @@ const anyBody = fc.oneof(
 );
 
 describe('hostile payloads', () => {
-  const queue = new MemoryQueue();
+  const queue = openSqliteStore({ path: ':memory:' });
   const config = testConfig(CONSOLE_CONFIG);
   const deps: IngestDeps = {
     config,
     lanes: new Map([['terminal', 'console:terminal']]),
-    queue,
+    jobs: queue.jobs,
     now: () => Date.now(),
     accepting: () => true,
   };
@@ -67,7 +67,7 @@ describe('hostile payloads', () => {
   it('ingest() either stores the event or refuses it as bad input, never half-stores, and the bundled templates word what it stores', async () => {
     await fc.assert(
       fc.asyncProperty(anyBody, async (body) => {
-        const before = JSON.stringify(await queue.stats());
+        const before = JSON.stringify(await queue.jobs.stats());
         try {
           const outcome = await ingest({ source: 'alice', secret: SECRET, misskeyHost: 'misskey.example', body }, deps);
           expect(['stored', 'duplicate']).toContain(outcome.result);
@@ -75,7 +75,7 @@ describe('hostile payloads', () => {
         } catch (error) {
           expect(error).toBeInstanceOf(IngestError);
           expect(['malformed-json', 'invalid-payload']).toContain((error as IngestError).kind);
-          expect(JSON.stringify(await queue.stats())).toBe(before);
+          expect(JSON.stringify(await queue.jobs.stats())).toBe(before);
         }
       }),
       { numRuns: 1500 },

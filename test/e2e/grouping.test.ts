@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Store } from '../../src/store/store';
 import os from 'node:os';
 import path from 'node:path';
-import { SqliteQueue } from '../../src/queue/sqlite';
+import { openSqliteStore } from '../../src/store/sqlite/store';
 import { SECRET, captureStdout, eventually, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
 import { fixture } from '../helpers/fixtures';
 
@@ -45,8 +46,8 @@ describe('grouping and quiet hours through serve', () => {
     while (cleanups.length > 0) await cleanups.pop()!();
   });
 
-  async function start(yaml: string, queue?: SqliteQueue): Promise<TestBridge> {
-    const bridge = await startTestBridge(testConfig(yaml), { queue });
+  async function start(yaml: string, queue?: Store): Promise<TestBridge> {
+    const bridge = await startTestBridge(testConfig(yaml), { store: queue });
     cleanups.push(() => bridge.stop(1000));
     return bridge;
   }
@@ -78,7 +79,7 @@ describe('grouping and quiet hours through serve', () => {
       expect(blocks().filter((block) => block.includes(`@${name}`))).toHaveLength(1);
     }
     expect(output()).not.toContain('── followed');
-    expect((await bridge.queue.stats()).length).toBe(0);
+    expect((await bridge.store.jobs.stats()).length).toBe(0);
   });
 
   it('after a restart, new events join the summary still pending in the store', async () => {
@@ -86,11 +87,11 @@ describe('grouping and quiet hours through serve', () => {
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const yaml = consoleConfig(`  - { name: social, events: [followed], to: [terminal], group: { wait: 1500ms } }`);
     const db = path.join(dir, 'bridge.db');
-    const first = await start(yaml, SqliteQueue.open({ path: db }));
+    const first = await start(yaml, openSqliteStore({ path: db }));
     expect((await first.post('alice', followed('ann'))).status).toBe(204);
     await first.stop(1000);
 
-    const second = await start(yaml, SqliteQueue.open({ path: db }));
+    const second = await start(yaml, openSqliteStore({ path: db }));
     expect((await second.post('alice', followed('ben'))).status).toBe(204);
     await eventually(() => expect(output()).toContain('── digest'));
     expect(blocks()).toHaveLength(1);
@@ -110,6 +111,6 @@ describe('grouping and quiet hours through serve', () => {
     await eventually(() => expect(output()).toContain('── abuseReport'));
     await sleep(200);
     expect(output()).not.toContain('@ann');
-    expect((await bridge.queue.stats()).map((lane) => lane.depth)).toEqual([1]);
+    expect((await bridge.store.jobs.stats()).map((lane) => lane.depth)).toEqual([1]);
   });
 });

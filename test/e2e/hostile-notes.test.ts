@@ -98,7 +98,7 @@ describe('notes built to be slow to render', () => {
       expect(slowest).toBeLessThan(100);
     }
     for (const message of messages) expect(JSON.stringify(message.embeds)).toMatch(cut);
-    expect(await bridge.queue.deadLetters()).toEqual([]);
+    expect(await bridge.store.deadLetters.list()).toEqual([]);
   }, 60_000);
 
   it('a render over the time budget fails its job to the dead letters with the reason', async () => {

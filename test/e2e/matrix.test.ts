@@ -1,5 +1,5 @@
 /**
- * The whole bridge against the fake homeserver: webhook POST → ingest → MemoryQueue → worker →
+ * The whole bridge against the fake homeserver: webhook POST → ingest → store (SQLite in memory) → worker →
  * the Matrix sink's fetch client → test/fakes/matrix-fake.ts. The fake validates like Synapse and
  * checks formatted_body against the HTML allowlist, so an event that arrives is one clients show.
  */
@@ -224,7 +224,7 @@ describe('Matrix end to end (HTTP in → queue → worker → Client-Server API 
     expect([...byTxn.values()].flat().filter((s) => s !== 200 && s !== 429)).toEqual([]);
     expect(new Set(fake.timeline(ROOM).map((e) => e.txnId)).size).toBe(fake.timeline(ROOM).length);
     expect(fake.timeline(ROOM).length).toBeLessThan(100);
-    expect(await bridge!.queue.deadLetters()).toEqual([]);
+    expect(await bridge!.store.deadLetters.list()).toEqual([]);
   });
 
   describe('send-test', () => {
@@ -273,8 +273,8 @@ describe('Matrix end to end (HTTP in → queue → worker → Client-Server API 
       expect(attempts.map((a) => a.status)).toEqual([502, 200]);
       expect(attempts[1]!.txnId).toBe(attempts[0]!.txnId);
       expect(fake.eventCount()).toBe(1);
-      expect(await bridge!.queue.deadLetters()).toEqual([]);
-      expect(await bridge!.queue.stats()).toEqual([]);
+      expect(await bridge!.store.deadLetters.list()).toEqual([]);
+      expect(await bridge!.store.jobs.stats()).toEqual([]);
       expect((await readyz(bridge!)).status).toBe(200);
     });
 
@@ -287,7 +287,7 @@ describe('Matrix end to end (HTTP in → queue → worker → Client-Server API 
       await bridge!.worker.idle();
       expect(fake.eventCount()).toBe(1);
       expect(new Set(sends(fake).map((a) => a.txnId)).size).toBe(1);
-      expect(await bridge!.queue.stats()).toEqual([]);
+      expect(await bridge!.store.jobs.stats()).toEqual([]);
     });
   });
 });

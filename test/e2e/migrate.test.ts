@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { migrateCommand, parseTarget, sameStore } from '../../src/commands/migrate';
-import type { Job, NewJob, Queue } from '../../src/queue/queue';
-import { RedisQueue } from '../../src/queue/redis';
-import { SqliteQueue } from '../../src/queue/sqlite';
+import type { Job, NewJob } from '../../src/store/jobs';
+import type { Store } from '../../src/store/store';
+import { destroyRedisStore, openRedisStore } from '../../src/store/redis/store';
+import { openSqliteStore } from '../../src/store/sqlite/store';
 import { describeRedis, newPrefix, REDIS_URL } from '../helpers/redis';
-import { comparable, newJob, snapshotAll } from '../unit/queue-contract';
+import { comparable, newJob, snapshotAll } from '../store/contract';
 
 const ROOT = path.resolve(__dirname, '../..');
 const HOUR = 60 * 60 * 1000;
@@ -27,43 +28,43 @@ const LANES = ['discord:main', 'slack:alerts', 'matrix:ops'];
  * some rescheduled with their history, a digest group waiting for its retry, dead letters, a lane
  * and a sink pause, message map entries and events without jobs.
  */
-async function fill(queue: Queue, t0: number): Promise<void> {
+async function fill(queue: Store, t0: number): Promise<void> {
   for (let i = 0; i < 60; i++) {
     const eventId = `ev${i}`;
     const lane = LANES[i % LANES.length]!;
     const sink = lane === 'discord:main' && i % 2 === 0 ? 'discord-bot' : lane.split(':')[0]!;
     const jobs: NewJob[] = [newJob(eventId, { sink, lane, route: 'all', id: `misskey:${eventId}:all:${sink}` })];
-    await queue.accept('misskey', eventId, i % 10 === 9 ? [] : jobs, t0 + i);
+    await queue.jobs.accept('misskey', eventId, i % 10 === 9 ? [] : jobs, t0 + i);
   }
   // a digest that failed: its group waits for the retry, whole
-  const digest = await queue.lease('discord:main', t0 + 100, 4, 60_000);
-  for (const job of digest) await queue.reschedule(job, t0 + 30_000, 'HTTP 502', t0 + 101);
+  const digest = await queue.jobs.lease('discord:main', t0 + 100, 4, 60_000);
+  for (const job of digest) await queue.jobs.reschedule(job, t0 + 30_000, 'HTTP 502', t0 + 101);
   // one that fails twice, then for good
-  let [job] = await queue.lease('slack:alerts', t0 + 100, 1, 60_000);
-  await queue.reschedule(job!, t0 + 200, 'timeout', t0 + 100);
-  [job] = await queue.lease('slack:alerts', t0 + 200, 1, 60_000);
-  await queue.reschedule(job!, t0 + 300, 'HTTP 500', t0 + 200);
-  [job] = await queue.lease('slack:alerts', t0 + 300, 1, 60_000);
-  await queue.deadLetter(job!, 'HTTP 404: channel_not_found', t0 + 300);
-  [job] = await queue.lease('matrix:ops', t0 + 300, 1, 60_000);
-  await queue.deadLetter(job!, 'M_FORBIDDEN', t0 + 301);
+  let [job] = await queue.jobs.lease('slack:alerts', t0 + 100, 1, 60_000);
+  await queue.jobs.reschedule(job!, t0 + 200, 'timeout', t0 + 100);
+  [job] = await queue.jobs.lease('slack:alerts', t0 + 200, 1, 60_000);
+  await queue.jobs.reschedule(job!, t0 + 300, 'HTTP 500', t0 + 200);
+  [job] = await queue.jobs.lease('slack:alerts', t0 + 300, 1, 60_000);
+  await queue.jobs.deadLetter(job!, 'HTTP 404: channel_not_found', t0 + 300);
+  [job] = await queue.jobs.lease('matrix:ops', t0 + 300, 1, 60_000);
+  await queue.jobs.deadLetter(job!, 'M_FORBIDDEN', t0 + 301);
   // one still out: copied as not leased
-  await queue.lease('matrix:ops', t0 + 400, 1, 60_000);
-  await queue.pauseLane('slack:alerts', t0 + HOUR);
-  await queue.pauseSink('discord-bot', t0 + 5, 'ops');
-  await queue.recordMessage({ source: 'misskey', subject: 'note:n1', sink: 'discord' }, { platform: 'discord', id: '111', channel: '222' }, t0, 30 * 24 * HOUR);
-  await queue.recordMessage({ source: 'misskey', subject: 'report:r1', sink: 'matrix' }, { platform: 'matrix', id: '$e', channel: '!room' }, t0, 30 * 24 * HOUR);
+  await queue.jobs.lease('matrix:ops', t0 + 400, 1, 60_000);
+  await queue.jobs.pauseLane('slack:alerts', t0 + HOUR);
+  await queue.pauses.pause('discord-bot', t0 + 5, 'ops');
+  await queue.messages.record({ source: 'misskey', subject: 'note:n1', sink: 'discord' }, { platform: 'discord', id: '111', channel: '222' }, t0, 30 * 24 * HOUR);
+  await queue.messages.record({ source: 'misskey', subject: 'report:r1', sink: 'matrix' }, { platform: 'matrix', id: '$e', channel: '!room' }, t0, 30 * 24 * HOUR);
 }
 
 /** every lane's jobs in the order they are leased, once every pause has ended */
-async function leaseOrder(queue: Queue, at: number): Promise<Record<string, string[]>> {
-  for (const sink of await queue.pausedSinks()) await queue.resumeSink(sink.sink);
+async function leaseOrder(queue: Store, at: number): Promise<Record<string, string[]>> {
+  for (const sink of await queue.pauses.list()) await queue.pauses.resume(sink.sink);
   const order: Record<string, string[]> = {};
   for (const lane of LANES) {
     const ids: string[] = [];
-    for (let jobs: Job[]; (jobs = await queue.lease(lane, at, 3, 1000)).length > 0; ) {
+    for (let jobs: Job[]; (jobs = await queue.jobs.lease(lane, at, 3, 1000)).length > 0; ) {
       ids.push(`[${jobs.map((one) => one.id).join(' ')}]`);
-      await queue.ack(jobs);
+      await queue.jobs.ack(jobs);
     }
     order[lane] = ids;
   }
@@ -94,7 +95,7 @@ describeRedis('migrate between SQLite and Redis', () => {
   let prefix: string;
   let sqliteConfig: string;
   let redisConfig: string;
-  const opened: Queue[] = [];
+  const opened: Store[] = [];
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-migrate-'));
@@ -108,17 +109,17 @@ describeRedis('migrate between SQLite and Redis', () => {
 
   afterEach(async () => {
     for (const queue of opened.splice(0)) await queue.close();
-    await RedisQueue.destroy(REDIS_URL, prefix);
+    await destroyRedisStore(REDIS_URL, prefix);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const sqlite = (file = 'bridge.db') => {
-    const queue = SqliteQueue.open({ path: path.join(dir, file), keepLeases: true });
+    const queue = openSqliteStore({ path: path.join(dir, file), keepLeases: true });
     opened.push(queue);
     return queue;
   };
   const redis = async () => {
-    const queue = await RedisQueue.open({ url: REDIS_URL, prefix });
+    const queue = await openRedisStore({ url: REDIS_URL, prefix });
     opened.push(queue);
     return queue;
   };
@@ -149,9 +150,9 @@ describeRedis('migrate between SQLite and Redis', () => {
 
     const moved = await redis();
     expect(comparable(await snapshotAll(moved, now, 1000))).toEqual(comparable(before));
-    expect(await moved.deadLetters()).toEqual(await original.deadLetters());
-    expect(await moved.pausedSinks()).toEqual(await original.pausedSinks());
-    expect(await moved.stats()).toEqual(await original.stats());
+    expect(await moved.deadLetters.list()).toEqual(await original.deadLetters.list());
+    expect(await moved.pauses.list()).toEqual(await original.pauses.list());
+    expect(await moved.jobs.stats()).toEqual(await original.jobs.stats());
 
     const second = await migrateCommand({ config: sqliteConfig, to: REDIS_URL, prefix });
     for (const label of ['waiting jobs', 'dead letters', 'seen events', 'lane pauses', 'sink pauses', 'message map entries']) {
@@ -166,9 +167,9 @@ describeRedis('migrate between SQLite and Redis', () => {
 
     // a webhook Misskey sends again is still a duplicate after the move, on either store
     for (const queue of [moved, returned]) {
-      await expect(queue.accept('misskey', 'ev3', [newJob('ev3')], now)).resolves.toBe('duplicate');
-      await expect(queue.accept('misskey', 'ev9', [], now)).resolves.toBe('duplicate');
-      await expect(queue.accept('misskey', 'new', [], now)).resolves.toBe('stored');
+      await expect(queue.jobs.accept('misskey', 'ev3', [newJob('ev3')], now)).resolves.toBe('duplicate');
+      await expect(queue.jobs.accept('misskey', 'ev9', [], now)).resolves.toBe('duplicate');
+      await expect(queue.jobs.accept('misskey', 'new', [], now)).resolves.toBe('stored');
     }
     // every lane goes out in the same order, digests whole
     const later = now + 2 * HOUR;
@@ -207,15 +208,15 @@ describeRedis('migrate between SQLite and Redis', () => {
 
   it('refuses while serve runs on the source, unless --force; refuses to copy a store onto itself', async () => {
     const original = sqlite();
-    await original.accept('misskey', 'e1', [newJob('e1')], Date.now());
+    await original.jobs.accept('misskey', 'e1', [newJob('e1')], Date.now());
     // this test process stands for the serving one: its pid lives and its heartbeat is fresh
     const now = Date.now();
-    await original.heartbeat({ id: 'serving', host: os.hostname(), pid: process.pid, since: now, leases: 0, heartbeatAt: now });
+    await original.instances.heartbeat({ id: 'serving', host: os.hostname(), pid: process.pid, since: now, leases: 0, heartbeatAt: now });
 
     const refused = cli('migrate', '-c', sqliteConfig, '--to', REDIS_URL, '--prefix', prefix);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/serve is running on the source store: serving on .* \(pid \d+, heartbeat \d+s ago\)\. Stop it first/);
-    expect(await (await redis()).stats()).toEqual([]);
+    expect(await (await redis()).jobs.stats()).toEqual([]);
 
     const forced = cli('migrate', '-c', sqliteConfig, '--to', REDIS_URL, '--prefix', prefix, '--force');
     expect(forced.stderr).toContain('waiting jobs: 1 copied, 0 already there');

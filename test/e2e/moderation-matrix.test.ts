@@ -96,17 +96,17 @@ describe('moderation from Matrix', () => {
     expect(shown.body).toMatch(new RegExp(`✅ Resolved by ${MOD} · \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`));
     expect(shown.body).not.toContain('React ✅');
     expect(shown['org.misskey-bridge.report']).toBeUndefined();
-    const [entry] = await bridge.queue.auditLog(10);
+    const [entry] = await bridge.store.audit.list(10);
     expect(entry).toMatchObject({ platform: 'matrix', sink: 'chat', source: 'system', reportId: 'mrep1', action: 'resolve', actor: MOD, outcome: 'done' });
 
     // the same reaction handed out again (a repeated sync), and a second ✅ without the variation selector
     const syncs = matrix.syncRequests().length;
     matrix.resync(reaction);
     matrix.react(ROOM, MOD, event.eventId, '✅\uFE0F');
-    await eventually(async () => expect(await bridge.queue.auditLog(10)).toHaveLength(2));
+    await eventually(async () => expect(await bridge.store.audit.list(10)).toHaveLength(2));
     await eventually(() => expect(matrix.syncRequests().length).toBeGreaterThan(syncs + 1));
     expect(misskey.calls).toHaveLength(1);
-    expect((await bridge.queue.auditLog(1))[0]).toMatchObject({ outcome: 'duplicate', actor: MOD });
+    expect((await bridge.store.audit.list(1))[0]).toMatchObject({ outcome: 'duplicate', actor: MOD });
     expect(shownBody(event.eventId).edits).toBe(1);
   });
 
@@ -119,7 +119,7 @@ describe('moderation from Matrix', () => {
     expect(misskey.calls.map((c) => c.endpoint)).toEqual(['admin/forward-abuse-user-report', 'admin/resolve-abuse-user-report']);
     expect(misskey.resolved.get('mrep2')).toEqual({ forwarded: true });
     expect(shownBody(event.eventId).content.body).toContain(`✅ Resolved and forwarded by ${MOD}`);
-    expect((await bridge.queue.auditLog(1))[0]).toMatchObject({ platform: 'matrix', action: 'forward', outcome: 'done' });
+    expect((await bridge.store.audit.list(1))[0]).toMatchObject({ platform: 'matrix', action: 'forward', outcome: 'done' });
   });
 
   it('refuses a non-moderator’s reaction: nothing called, nothing posted, the attempt audited', async () => {
@@ -129,7 +129,7 @@ describe('moderation from Matrix', () => {
     const before = matrix.timeline(ROOM).length;
     matrix.react(ROOM, STRANGER, event.eventId, '✅');
     await eventually(async () =>
-      expect((await bridge.queue.auditLog(1))[0]).toMatchObject({ platform: 'matrix', actor: STRANGER, outcome: 'refused', reportId: 'mrep3' }),
+      expect((await bridge.store.audit.list(1))[0]).toMatchObject({ platform: 'matrix', actor: STRANGER, outcome: 'refused', reportId: 'mrep3' }),
     );
     expect(misskey.calls).toHaveLength(0);
     expect(matrix.timeline(ROOM)).toHaveLength(before + 1);
@@ -146,7 +146,7 @@ describe('moderation from Matrix', () => {
     const syncs = matrix.syncRequests().length;
     await eventually(() => expect(matrix.syncRequests().length).toBeGreaterThan(syncs + 1));
     expect(misskey.calls).toHaveLength(0);
-    expect(await bridge.queue.auditLog(10)).toEqual([]);
+    expect(await bridge.store.audit.list(10)).toEqual([]);
   });
 
   it('posts Misskey’s error as a notice replying to the card, audits it, and lets the moderator try again', async () => {
@@ -162,7 +162,7 @@ describe('moderation from Matrix', () => {
     });
     expect(notice.content.body).toContain('NO_SUCH_ABUSE_REPORT');
     expect(notice.content['m.relates_to']).toEqual({ 'm.in_reply_to': { event_id: event.eventId } });
-    expect((await bridge.queue.auditLog(1))[0]).toMatchObject({ platform: 'matrix', outcome: 'failed', detail: expect.stringContaining('NO_SUCH_ABUSE_REPORT') as unknown });
+    expect((await bridge.store.audit.list(1))[0]).toMatchObject({ platform: 'matrix', outcome: 'failed', detail: expect.stringContaining('NO_SUCH_ABUSE_REPORT') as unknown });
     expect(shownBody(event.eventId).edits).toBe(0);
 
     // a failed action is not claimed: a new reaction tries again
@@ -183,7 +183,7 @@ describe('moderation from Matrix', () => {
     const now = matrix.syncRequests().length;
     await eventually(() => expect(matrix.syncRequests().length).toBeGreaterThan(now + 1));
     expect(misskey.calls).toHaveLength(0);
-    expect(await second.queue.auditLog(10)).toEqual([]);
+    expect(await second.store.audit.list(10)).toEqual([]);
     // a new reaction counts
     matrix.react(ROOM, MOD, event.eventId, '✅');
     await eventually(() => expect(misskey.calls).toHaveLength(1));

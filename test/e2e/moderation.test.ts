@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { auditList } from '../../src/commands/audit';
-import { SqliteQueue } from '../../src/queue/sqlite';
+import { openSqliteStore } from '../../src/store/sqlite/store';
 import { eventually, SECRET, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
 import { reportBody } from '../helpers/conversation';
 import { readyz } from '../helpers/e2e';
@@ -129,7 +129,7 @@ describe('moderation from Discord (bot mode)', () => {
     expect(String(discord.followups[0]!.body.content)).toMatch(/already resolved/);
     expect(discord.followups[0]!.body.flags).toBe(64);
     expect(misskey.calls).toHaveLength(1);
-    const log = await bridge.queue.auditLog(10);
+    const log = await bridge.store.audit.list(10);
     expect(log.map((e) => e.outcome)).toEqual(['duplicate', 'done']);
     expect(log[1]).toMatchObject({ platform: 'discord', sink: 'chat', source: 'system', reportId: 'rep2', action: 'resolve', actor: MOD_USER });
   });
@@ -164,7 +164,7 @@ describe('moderation from Discord (bot mode)', () => {
     expect(answer.data.content).toMatch(/not allowed/);
     expect(misskey.calls).toHaveLength(0);
     expect(message.edits).toBe(0);
-    const [entry] = await bridge.queue.auditLog(10);
+    const [entry] = await bridge.store.audit.list(10);
     expect(entry).toMatchObject({ outcome: 'refused', actor: STRANGER, reportId: 'rep4', platform: 'discord' });
   });
 
@@ -177,7 +177,7 @@ describe('moderation from Discord (bot mode)', () => {
     expect(JSON.stringify(message.embeds)).toContain('No such abuse report. (NO_SUCH_ABUSE_REPORT)');
     const buttons = (message.body.components as { components: { label: string }[] }[])[0]!.components;
     expect(buttons.map((b) => b.label)).toContain('Resolve');
-    const [entry] = await bridge.queue.auditLog(1);
+    const [entry] = await bridge.store.audit.list(1);
     expect(entry).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('NO_SUCH_ABUSE_REPORT') as unknown });
     // a failure is not remembered as done: the next click resolves
     await click(message.id, 'mkb:resolve:system:rep5', { userId: MOD_USER });
@@ -198,7 +198,7 @@ describe('moderation from Discord (bot mode)', () => {
     afterEach(async () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(misskey.calls).toHaveLength(0);
-      expect(await bridge.queue.auditLog(10)).toEqual([]);
+      expect(await bridge.store.audit.list(10)).toEqual([]);
     });
     const send = (headers: Record<string, string>, sent = body) => fetch(endpoint, { method: 'POST', headers, body: sent });
 
@@ -281,7 +281,7 @@ describe('moderation from Slack', () => {
     expect(String(slack.responses[0]!.body.text)).toMatch(/not allowed/);
     expect(misskey.calls).toHaveLength(0);
     expect(message.edits).toBe(0);
-    await eventually(async () => expect((await bridge.queue.auditLog(1))[0]).toMatchObject({ outcome: 'refused', actor: SLACK_STRANGER, platform: 'slack' }));
+    await eventually(async () => expect((await bridge.store.audit.list(1))[0]).toMatchObject({ outcome: 'refused', actor: SLACK_STRANGER, platform: 'slack' }));
   });
 
   it('shows Misskey’s error on the card and in the audit log', async () => {
@@ -292,7 +292,7 @@ describe('moderation from Slack', () => {
     await eventually(() => expect(message.edits).toBe(1));
     expect(JSON.stringify(message.blocks)).toContain('PERMISSION_DENIED');
     expect(JSON.stringify(message.blocks)).toContain('mkb:resolve:system:srep3');
-    expect((await bridge.queue.auditLog(1))[0]).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('PERMISSION_DENIED') as unknown });
+    expect((await bridge.store.audit.list(1))[0]).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('PERMISSION_DENIED') as unknown });
   });
 
   describe('refuses with 401 and does nothing', () => {
@@ -306,7 +306,7 @@ describe('moderation from Slack', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(misskey.calls).toHaveLength(0);
       expect(slack.responses).toHaveLength(0);
-      expect(await bridge.queue.auditLog(10)).toEqual([]);
+      expect(await bridge.store.audit.list(10)).toEqual([]);
     });
     const send = (headers: Record<string, string>, sent = body) => fetch(endpoint, { method: 'POST', headers, body: sent });
 
@@ -339,10 +339,10 @@ describe('audit list', () => {
     const config = path.join(dir, 'audit.yaml');
     writeFileSync(config, `storage: { driver: sqlite, path: "${db}" }\nsources: { alice: { secret: x } }\nsinks: { t: { type: console } }\nroutes: []\n`);
     expect(await auditList({ config })).toBe('nothing has been done from chat');
-    const queue = SqliteQueue.open({ path: db });
+    const queue = openSqliteStore({ path: db });
     const entry = { platform: 'slack', sink: 'chat', source: 'system', action: 'resolve', actor: 'U0STRANGER1' } as const;
-    await queue.audit({ ...entry, at: 1000, reportId: 'older', outcome: 'refused', detail: 'not a moderator of this sink' });
-    await queue.audit({ ...entry, at: 2000, reportId: 'newer', actor: 'U0MODERATOR', actorName: 'mod', outcome: 'done' });
+    await queue.audit.append({ ...entry, at: 1000, reportId: 'older', outcome: 'refused', detail: 'not a moderator of this sink' });
+    await queue.audit.append({ ...entry, at: 2000, reportId: 'newer', actor: 'U0MODERATOR', actorName: 'mod', outcome: 'done' });
     await queue.close();
     const lines = (await auditList({ config })).split('\n');
     expect(lines[0]).toMatch(/^TIME\s+PLATFORM\s+SINK\s+WHO\s+ACTION\s+SUBJECT\s+OUTCOME\s+DETAIL/);

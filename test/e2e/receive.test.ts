@@ -1,10 +1,16 @@
-import { MemoryQueue } from '../../src/queue/memory';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Store } from '../../src/store/store';
+import { openSqliteStore } from '../../src/store/sqlite/store';
 import { CONSOLE_CONFIG, SECRET, eventually, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
 import { allFixtures, fixture, withEventId } from '../helpers/fixtures';
 
 describe('POST /hooks/:source (CONTRACT §3)', () => {
   let bridge: TestBridge;
-  let queue: MemoryQueue;
+  let queue: Store;
+  let dir: string;
   let printed: string[];
 
   beforeEach(async () => {
@@ -13,13 +19,16 @@ describe('POST /hooks/:source (CONTRACT §3)', () => {
       printed.push(String(chunk));
       return true;
     });
-    queue = new MemoryQueue();
-    bridge = await startTestBridge(testConfig(CONSOLE_CONFIG), { queue });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'misskey-bridge-receive-'));
+    // a file, so that another connection can hold its write lock; a short wait for the lock
+    queue = openSqliteStore({ path: path.join(dir, 'store.db'), busyTimeoutMs: 50 });
+    bridge = await startTestBridge(testConfig(CONSOLE_CONFIG), { store: queue });
   });
 
   afterEach(async () => {
     await bridge.stop(1000);
     jest.restoreAllMocks();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const sourceOf = (body: Record<string, unknown>) => ('userId' in body ? 'alice' : 'system');
@@ -46,7 +55,7 @@ describe('POST /hooks/:source (CONTRACT §3)', () => {
     expect((await bridge.post('alice', body)).status).toBe(204);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(printed.length).toBe(before);
-    expect(await queue.stats()).toEqual([]);
+    expect(await queue.jobs.stats()).toEqual([]);
   });
 
   it('answers 202 to an unknown event type, stores it and routes it to "*" routes', async () => {
@@ -66,7 +75,7 @@ describe('POST /hooks/:source (CONTRACT §3)', () => {
   it('answers 404 for an unknown source', async () => {
     const response = await bridge.post('mallory', fixture('note.basic.json').body);
     expect(response.status).toBe(404);
-    expect(await queue.stats()).toEqual([]);
+    expect(await queue.jobs.stats()).toEqual([]);
   });
 
   it.each([
@@ -79,7 +88,7 @@ describe('POST /hooks/:source (CONTRACT §3)', () => {
     const text = await response.text();
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(SECRET.slice(0, 6));
-    expect(await queue.stats()).toEqual([]);
+    expect(await queue.jobs.stats()).toEqual([]);
   });
 
   it('answers 401 when the secret header is missing', async () => {
@@ -99,7 +108,7 @@ describe('POST /hooks/:source (CONTRACT §3)', () => {
     expect(response.status).toBe(400);
     const answer = (await response.json()) as { details: string[] };
     expect(answer.details.join('\n')).toMatch(/eventId/);
-    expect(await queue.stats()).toEqual([]);
+    expect(await queue.jobs.stats()).toEqual([]);
   });
 
   it('answers 413 to a body over the limit', async () => {
@@ -115,12 +124,15 @@ describe('POST /hooks/:source (CONTRACT §3)', () => {
 
   it('answers 503 while the store is unavailable, and 204 once it is back', async () => {
     const body = withEventId(fixture('note.basic.json').body, 'c0ffee00-0000-4000-8000-000000000003');
-    queue.setAvailable(false);
+    // another process holds the write lock: the store cannot take writes
+    const blocker = new Database(path.join(dir, 'store.db'));
+    blocker.exec('BEGIN EXCLUSIVE');
     const refused = await bridge.post('alice', body);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('5');
     expect((await fetch(`${bridge.url}/readyz`)).status).toBe(503);
-    queue.setAvailable(true);
+    blocker.exec('COMMIT');
+    blocker.close();
     expect((await bridge.post('alice', body)).status).toBe(204);
     await eventually(async () => expect((await fetch(`${bridge.url}/readyz`)).status).toBe(200));
   });

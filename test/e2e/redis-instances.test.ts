@@ -6,9 +6,10 @@
  * instance honours a lane's pause is shown step by step in test/unit/deliver-instances.test.ts.)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Store } from '../../src/store/store';
 import os from 'node:os';
 import path from 'node:path';
-import { RedisQueue } from '../../src/queue/redis';
+import { destroyRedisStore, openRedisStore } from '../../src/store/redis/store';
 import { startDiscordFake, type DiscordFake } from '../fakes/discord-fake';
 import { startMatrixFake, type MatrixFake } from '../fakes/matrix-fake';
 import { eventually, SECRET } from '../helpers/bridge';
@@ -56,7 +57,7 @@ describeRedis('two bridge processes on one Redis queue', () => {
   let matrix: MatrixFake;
   let discord: DiscordFake;
   let configFile: string;
-  let queue: RedisQueue | undefined;
+  let queue: Store | undefined;
   const running: BridgeProcess[] = [];
 
   beforeEach(async () => {
@@ -85,7 +86,7 @@ routes:
     await killAll(running);
     await queue?.close();
     queue = undefined;
-    await RedisQueue.destroy(REDIS_URL, prefix);
+    await destroyRedisStore(REDIS_URL, prefix);
     await Promise.all([matrix.close(), discord.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -128,10 +129,10 @@ routes:
     expect(accepted).toHaveLength(EVENTS);
 
     // drained: every job was sent and acked, the dead process's leased ones by the survivor
-    queue = await RedisQueue.open({ url: REDIS_URL, prefix });
+    queue = await openRedisStore({ url: REDIS_URL, prefix });
     const store = queue;
-    await eventually(async () => expect(await store.stats()).toEqual([]), 90_000);
-    expect(await store.deadLetters()).toEqual([]);
+    await eventually(async () => expect(await store.jobs.stats()).toEqual([]), 90_000);
+    expect(await store.deadLetters.list()).toEqual([]);
 
     const expected = accepted.map((eventId) => mention(Number(eventId.split('-').pop())).noteId);
     const inMatrix = notesIn(matrix.timeline(ROOM).map((event) => event.content));

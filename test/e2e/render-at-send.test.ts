@@ -88,7 +88,7 @@ routes:
     expect((await postMention('20000000-0000-4000-8000-000000000002')).status).toBe(204);
 
     const [letter] = await eventually(async () => {
-      const letters = await bridge.queue.deadLetters();
+      const letters = await bridge.store.deadLetters.list();
       expect(letters).toHaveLength(1);
       return letters;
     });
@@ -104,6 +104,6 @@ routes:
     await eventually(() => expect(bodies()).toEqual(['mentioned by Bob']));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(bodies()).toHaveLength(1);
-    expect(await bridge.queue.deadLetters()).toEqual([]);
+    expect(await bridge.store.deadLetters.list()).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { startBridge } from '../../src/app';
 import { createLogger } from '../../src/observe/logger';
-import { MemoryQueue } from '../../src/queue/memory';
+import { openSqliteStore } from '../../src/store/sqlite/store';
 import { SECRET, captureStdout, eventually, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
 import { fixture, withEventId } from '../helpers/fixtures';
 
@@ -57,7 +57,7 @@ describe('events no route takes', () => {
     const bridge = await startBridge({
       config: testConfig(consoleConfig('  - { name: mentions, events: [mention], to: [terminal] }')),
       logger,
-      queue: new MemoryQueue(),
+      store: openSqliteStore({ path: ':memory:' }),
       now: () => Date.now() + offset,
       worker: { pollMs: 20 },
       watchTemplates: false,

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { RedisQueue } from '../../src/queue/redis';
+import { destroyRedisStore } from '../../src/store/redis/store';
 import { startMatrixFake, type MatrixFake } from '../fakes/matrix-fake';
 import { eventually, SECRET } from '../helpers/bridge';
 import { killAll, postToBridge, spawnBridge, type BridgeProcess } from '../helpers/bridge-process';
@@ -141,7 +141,7 @@ describeRedis('sink pause and resume across two processes (Redis store)', () => 
 
   afterEach(async () => {
     await killAll(running);
-    await RedisQueue.destroy(REDIS_URL, prefix);
+    await destroyRedisStore(REDIS_URL, prefix);
     await matrix.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,5 +1,5 @@
 /**
- * The whole bridge against the fake Slack: webhook POST → ingest → MemoryQueue → worker →
+ * The whole bridge against the fake Slack: webhook POST → ingest → store (SQLite in memory) → worker →
  * @slack/web-api (bot token) or fetch (incoming webhook) → test/fakes/slack-fake.ts. The fake
  * refuses what Slack refuses, so a message that arrives is one Slack would have shown.
  */
@@ -235,7 +235,7 @@ describe('Slack end to end (HTTP in → queue → worker → @slack/web-api / fe
     expect(fake.messages.length).toBeLessThan(100);
     expect(fake.messages.every((m) => m.channel === CHANNEL && m.pings.length === 0)).toBe(true);
     expect(fake.requests.filter((r) => r.status === 429).length).toBeLessThanOrEqual(5);
-    expect(await bridge!.queue.deadLetters()).toEqual([]);
+    expect(await bridge!.store.deadLetters.list()).toEqual([]);
   });
 
   describe('send-test', () => {
@@ -279,11 +279,22 @@ describe('Slack end to end (HTTP in → queue → worker → @slack/web-api / fe
       await start(webhookSink());
       fake.inject('webhook', { kind: 'status', status: 404, body: 'no_service' });
       await postFixture(bridge!, fixture('note.basic.json'));
-      await eventually(async () => expect(await bridge!.queue.deadLetters()).toHaveLength(1));
+      await eventually(async () => expect(await bridge!.store.deadLetters.list()).toHaveLength(1));
       const ready = await readyz(bridge!);
       expect(ready.status).toBe(503);
       expect(ready.checks['sink:slack']).toMatch(/no_service/);
       expect(ready.checks['sink:slack']).not.toContain(fake.webhookUrl);
+    });
+
+    it('bot: a 2xx answer whose body cannot be read counts as delivered: no second post', async () => {
+      await start(botSink(), { extra: FAST_RETRY });
+      fake.inject('chat.postMessage', { kind: 'status', status: 200, body: '<html>proxied</html>', headers: { 'content-type': 'application/json' } });
+      await postFixture(bridge!, fixture('note.basic.json'));
+
+      await eventually(async () => expect(await bridge!.store.jobs.stats()).toEqual([]));
+      await bridge!.worker.idle();
+      expect(fake.requests.filter((r) => r.route === 'chat.postMessage').map((r) => r.status)).toEqual([200]);
+      expect(await bridge!.store.deadLetters.list()).toEqual([]);
     });
 
     it.each(['bot', 'webhook'] as const)('%s: a transient 503, then success: delivered exactly once', async (mode) => {
@@ -296,8 +307,8 @@ describe('Slack end to end (HTTP in → queue → worker → @slack/web-api / fe
       const route = mode === 'bot' ? 'chat.postMessage' : 'webhook';
       expect(fake.requests.filter((r) => r.route === route).map((r) => r.status)).toEqual([503, 200]);
       expect(fake.messages).toHaveLength(1);
-      expect(await bridge!.queue.deadLetters()).toEqual([]);
-      expect(await bridge!.queue.stats()).toEqual([]);
+      expect(await bridge!.store.deadLetters.list()).toEqual([]);
+      expect(await bridge!.store.jobs.stats()).toEqual([]);
       expect((await readyz(bridge!)).status).toBe(200);
     });
   });

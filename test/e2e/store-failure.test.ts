@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteQueue } from '../../src/queue/sqlite';
+import { openSqliteStore } from '../../src/store/sqlite/store';
 import { CONSOLE_CONFIG, eventually, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
 import { fixture, withEventId } from '../helpers/fixtures';
 
@@ -15,7 +15,7 @@ describe('store failures (real SQLite file)', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'bridge-store-'));
     const file = path.join(dir, 'bridge.db');
     jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    bridge = await startTestBridge(testConfig(CONSOLE_CONFIG), { queue: SqliteQueue.open({ path: file, busyTimeoutMs: 100 }) });
+    bridge = await startTestBridge(testConfig(CONSOLE_CONFIG), { store: openSqliteStore({ path: file, busyTimeoutMs: 100 }) });
     locker = new Database(file);
   });
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startBridge, type RunningBridge } from '../../src/app';
 import { silentLogger } from '../../src/observe/logger';
-import { MemoryQueue } from '../../src/queue/memory';
+import { openSqliteStore } from '../../src/store/sqlite/store';
 import { startDiscordFake, type DiscordFake, type FakeWebhook } from '../fakes/discord-fake';
 import { eventually, SECRET, testConfig } from '../helpers/bridge';
 import { nextItem } from '../helpers/e2e';
@@ -53,7 +53,7 @@ routes:
     events: [mention]
     to: [discord]
 `;
-    bridge = await startBridge({ config: testConfig(yaml), logger: silentLogger(), queue: new MemoryQueue(), worker: { pollMs: 20 } });
+    bridge = await startBridge({ config: testConfig(yaml), logger: silentLogger(), store: openSqliteStore({ path: ':memory:' }), worker: { pollMs: 20 } });
     const url = new URL(bridge.studio!.url);
     base = url.origin;
     token = bridge.studio!.token;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startBridge, type RunningBridge } from '../../src/app';
 import { silentLogger } from '../../src/observe/logger';
-import { MemoryQueue } from '../../src/queue/memory';
+import { openSqliteStore } from '../../src/store/sqlite/store';
 import { CONSOLE_CONFIG, SECRET, eventually, testConfig } from '../helpers/bridge';
 import { fixture } from '../helpers/fixtures';
 
@@ -21,7 +21,7 @@ describe('editing a template while the bridge runs', () => {
       return true;
     });
     const config = testConfig(`templates: ${dir}\n${CONSOLE_CONFIG}`);
-    bridge = await startBridge({ config, logger: silentLogger(), queue: new MemoryQueue(), worker: { pollMs: 20 }, watchTemplates: true });
+    bridge = await startBridge({ config, logger: silentLogger(), store: openSqliteStore({ path: ':memory:' }), worker: { pollMs: 20 }, watchTemplates: true });
   });
 
   afterEach(async () => {

@@ -988,6 +988,9 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
         for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
         if (reply.body === undefined) {
           res.writeHead(reply.status).end();
+        } else if (typeof reply.body === 'string' && reply.headers['content-type'] !== undefined) {
+          // a body as given, whatever it claims to be (a proxy's page behind a JSON content type)
+          res.writeHead(reply.status).end(reply.body);
         } else {
           res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
         }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SECRET } from './bridge';
 import ts from 'typescript';
@@ -15,7 +15,8 @@ export function cliArgs(cli: string, args: string[]): string[] {
 }
 
 /**
- * Transpiles src/ once into `dir` (the same options as register-ts.js, no type checking) next to
+ * Transpiles src/ once into `dir` (the same options as register-ts.js, no type checking; other files,
+ * such as the Redis scripts, copied) next to
  * links to the templates, samples and node_modules, and returns its cli.js. Tests that start the
  * bridge many times use it to skip transpiling every source file on every start.
  */
@@ -30,7 +31,7 @@ export function transpiledCli(dir: string): string {
       else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
         const { outputText } = ts.transpileModule(readFileSync(source, 'utf8'), { fileName: source, compilerOptions });
         writeFileSync(path.join(to, entry.name.replace(/\.ts$/, '.js')), outputText);
-      }
+      } else if (!entry.name.endsWith('.ts')) copyFileSync(source, path.join(to, entry.name));
     }
   };
   copy(path.join(ROOT, 'src'), path.join(dir, 'src'));

@@ -1,9 +1,9 @@
+import { openSqliteStore } from '../../src/store/sqlite/store';
 import { startBridge, type RunningBridge } from '../../src/app';
 import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config';
 import { silentLogger, type Logger } from '../../src/observe/logger';
-import { MemoryQueue } from '../../src/queue/memory';
-import type { Queue } from '../../src/queue/queue';
+import type { Store } from '../../src/store/store';
 
 export const SECRET = 'test-secret-1234';
 
@@ -32,12 +32,12 @@ export interface TestBridge extends RunningBridge {
 
 export async function startTestBridge(
   config: Config,
-  options: { queue?: Queue; logger?: Logger; worker?: { pollMs?: number; leaseMs?: number; digestThreshold?: number } } = {},
+  options: { store?: Store; logger?: Logger; worker?: { pollMs?: number; leaseMs?: number; digestThreshold?: number } } = {},
 ): Promise<TestBridge> {
   const bridge = await startBridge({
     config,
     logger: options.logger ?? silentLogger(),
-    queue: options.queue ?? new MemoryQueue(),
+    store: options.store ?? openSqliteStore({ path: ':memory:' }),
     worker: { pollMs: 20, ...options.worker },
     watchTemplates: false,
   });

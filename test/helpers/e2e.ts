@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { DeadLetter } from '../../src/queue/queue';
+import type { DeadLetter } from '../../src/store/dead-letters';
 import { SECRET, eventually, startTestBridge, testConfig, type TestBridge } from './bridge';
 import { fixture, type Fixture } from './fixtures';
 
@@ -193,7 +193,7 @@ export function nextItem<T>(items: () => readonly T[], before: number, timeoutMs
 /** The bridge's only dead letter, once there is one. */
 export async function onlyDeadLetter(bridge: TestBridge): Promise<DeadLetter> {
   const [letter] = await eventually(async () => {
-    const letters = await bridge.queue.deadLetters();
+    const letters = await bridge.store.deadLetters.list();
     expect(letters).toHaveLength(1);
     return letters;
   });

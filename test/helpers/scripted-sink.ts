@@ -1,5 +1,5 @@
 import type { Platform } from '../../src/render/message';
-import { delivered, failed, type Delivery, type Sink, type SinkHealth, type Verdict } from '../../src/sinks/sink';
+import { delivered, failed, type Delivery, type Sink, type SinkHealth, type Verdict } from '../../src/deliver/sink';
 
 /**
  * What one call of `send` does: answer a verdict, throw (an `Error`, or anything wrapped in

@@ -3,12 +3,12 @@
 // Accepts events e0, e1, … one by one (two jobs each) and prints each eventId once its accept has
 // resolved, until killed.
 require('./register-ts');
-const { SqliteQueue } = require('../../src/queue/sqlite');
+const { openSqliteStore } = require('../../src/store/sqlite/store');
 
 const LIMIT = 1_000_000;
 
 async function main() {
-  const queue = SqliteQueue.open({ path: process.argv[2] });
+  const store = openSqliteStore({ path: process.argv[2] });
   for (let i = 0; i < LIMIT; i++) {
     const eventId = `e${i}`;
     const jobs = ['discord', 'slack'].map((sink) => ({
@@ -21,7 +21,7 @@ async function main() {
       lane: `${sink}:main`,
       message: { event: 'note', text: `note ${i}`, plain: `note ${i}`, images: [], fields: [] },
     }));
-    await queue.accept('misskey', eventId, jobs, Date.now());
+    await store.jobs.accept('misskey', eventId, jobs, Date.now());
     process.stdout.write(`${eventId}\n`);
   }
 }

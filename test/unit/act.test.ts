@@ -1,6 +1,6 @@
 import { ConfigError } from '../../src/config/errors';
 import { parseConfig } from '../../src/config/load';
-import { accountActionId, parseAccountActionId, parseActionId } from '../../src/interact/actions';
+import { accountActionId, parseAccountActionId, parseActionId } from '../../src/sinks/actions';
 import { withoutReplyFallback } from '../../src/interact/matrix-act';
 import { plainFailure, replyVisibility, type ParentNote } from '../../src/interact/misskey-account';
 

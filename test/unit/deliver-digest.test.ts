@@ -1,4 +1,4 @@
-import { delivered, failed, retry, type Delivery, type Verdict } from '../../src/sinks/sink';
+import { delivered, failed, retry, type Delivery, type Verdict } from '../../src/deliver/sink';
 import type { RenderJob } from '../../src/deliver/render-jobs';
 import { noteText } from '../helpers/events';
 import { Harness, renderText, SECOND, T0, summary, texts } from './deliver-harness';
@@ -57,7 +57,7 @@ describe('digests', () => {
     await h.run();
 
     expect(sink.batches()).toEqual([texts('m', 6), ...texts('m', 6).map((text) => [text])]);
-    const letters = await h.queue.deadLetters();
+    const letters = await h.queue.deadLetters.list();
     expect(letters.map(summary)).toEqual([{ id: ids[2], attempts: 1, history: [{ at: T0, error: 'HTTP 400: Invalid Form Body' }] }]);
     expect(await h.waiting()).toBe(0);
   });
@@ -70,7 +70,7 @@ describe('digests', () => {
 
     await h.run();
     expect(sink.batches()).toEqual([texts('m', 6)]);
-    expect((await h.queue.deadLetters()).map((letter) => letter.id)).toEqual(ids);
+    expect((await h.queue.deadLetters.list()).map((letter) => letter.id)).toEqual(ids);
 
     await h.advance(SECOND - 1);
     expect(sink.sent).toHaveLength(1);
@@ -140,7 +140,7 @@ describe('wording at send time', () => {
     await h.run();
 
     expect(sink.batches()).toEqual([['m1', 'm3', 'm4', 'm5', 'm6']]);
-    const letters = await h.queue.deadLetters();
+    const letters = await h.queue.deadLetters.list();
     expect(letters.map(summary)).toEqual([{ id: ids[1], attempts: 1, history: [{ at: T0, error: 'template "note" failed: tpl.hbs:3: Must pass iterator to #each' }] }]);
     expect(await h.waiting()).toBe(0);
   });
@@ -153,6 +153,6 @@ describe('wording at send time', () => {
     await h.run();
 
     expect(sink.batches()).toEqual([['m2']]);
-    expect(await h.queue.deadLetters()).toHaveLength(1);
+    expect(await h.queue.deadLetters.list()).toHaveLength(1);
   });
 });

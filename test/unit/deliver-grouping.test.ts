@@ -42,7 +42,7 @@ function setUp(templates: TemplateSet): { sink: ScriptedSink; post: (event: Even
   const holds = new HoldPlanner(config, () => h.clock);
   const lanes = new Map([['chat', sink.lane]]);
   const post = async (event: Event) => {
-    await h.queue.accept(event.source, event.id, plan(event, { config, lanes, holds }), h.clock);
+    await h.queue.jobs.accept(event.source, event.id, plan(event, { config, lanes, holds }), h.clock);
     await h.run();
   };
   return { sink, post };
@@ -111,7 +111,7 @@ routes:
     const sink = h.sink({ name: 'chat', platform: 'console' });
     const holds = new HoldPlanner(night, () => h.clock);
     const post = async (event: Event) => {
-      await h.queue.accept(event.source, event.id, plan(event, { config: night, lanes: new Map([['chat', sink.lane]]), holds }), h.clock);
+      await h.queue.jobs.accept(event.source, event.id, plan(event, { config: night, lanes: new Map([['chat', sink.lane]]), holds }), h.clock);
       await h.run();
     };
     // 23:00 CEST on 24 October 2026 → 07:00 CET on 25 October is 9 hours, the night being 25 hours long

@@ -1,9 +1,9 @@
+import { openSqliteStore } from '../../src/store/sqlite/store';
 import type { RetryPolicy } from '../../src/config';
 import type { RenderJob } from '../../src/deliver/render-jobs';
 import { DeliveryWorker, type WorkerOptions } from '../../src/deliver/worker';
 import { silentLogger } from '../../src/observe/logger';
-import { MemoryQueue } from '../../src/queue/memory';
-import type { Job, NewJob } from '../../src/queue/queue';
+import type { Job, NewJob } from '../../src/store/jobs';
 import { noteEvent, noteText } from '../helpers/events';
 import { ScriptedSink, type ScriptedSinkOptions } from '../helpers/scripted-sink';
 
@@ -23,12 +23,12 @@ export const POLICY: RetryPolicy = {
 };
 
 /**
- * A real DeliveryWorker on a real MemoryQueue, with scripted sinks and a fake clock. The worker's
+ * A real DeliveryWorker on a real store (SQLite in memory), with scripted sinks and a fake clock. The worker's
  * own poll timer is set far beyond any test, so it moves only when `run` / `advance` wake it.
  */
 export class Harness {
   clock = T0;
-  readonly queue = new MemoryQueue();
+  readonly queue = openSqliteStore({ path: ':memory:' });
   readonly worker: DeliveryWorker;
   private readonly sinks = new Map<string, ScriptedSink>();
   private started = false;
@@ -36,7 +36,7 @@ export class Harness {
 
   constructor(options: Partial<WorkerOptions> = {}) {
     this.worker = new DeliveryWorker({
-      queue: this.queue,
+      store: this.queue,
       sinks: this.sinks,
       policy: POLICY,
       logger: silentLogger(),
@@ -61,7 +61,7 @@ export class Harness {
     for (const text of texts) {
       const eventId = `e${++this.serial}`;
       const job = newJob(sink, eventId, text);
-      await this.queue.accept('misskey', eventId, [job], this.clock);
+      await this.queue.jobs.accept('misskey', eventId, [job], this.clock);
       ids.push(job.id);
     }
     return ids;
@@ -95,7 +95,7 @@ export class Harness {
 
   /** jobs still in the queue (not acked, not dead) */
   async waiting(): Promise<number> {
-    return (await this.queue.stats()).reduce((sum, lane) => sum + lane.depth, 0);
+    return (await this.queue.jobs.stats()).reduce((sum, lane) => sum + lane.depth, 0);
   }
 
   async stop(): Promise<void> {

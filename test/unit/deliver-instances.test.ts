@@ -1,7 +1,8 @@
+import type { Store } from '../../src/store/store';
 import { DeliveryWorker } from '../../src/deliver/worker';
 import { silentLogger } from '../../src/observe/logger';
-import { MemoryQueue } from '../../src/queue/memory';
-import { delivered, retry, type Verdict } from '../../src/sinks/sink';
+import { openSqliteStore } from '../../src/store/sqlite/store';
+import { delivered, retry, type Verdict } from '../../src/deliver/sink';
 import { ScriptedSink } from '../helpers/scripted-sink';
 import { MINUTE, newJob, POLICY, renderText, SECOND, T0 } from './deliver-harness';
 
@@ -11,12 +12,12 @@ import { MINUTE, newJob, POLICY, renderText, SECOND, T0 } from './deliver-harnes
  */
 
 let clock: number;
-let queue: MemoryQueue;
+let queue: Store;
 const workers: DeliveryWorker[] = [];
 
 beforeEach(() => {
   clock = T0;
-  queue = new MemoryQueue();
+  queue = openSqliteStore({ path: ':memory:' });
 });
 
 afterEach(async () => {
@@ -27,7 +28,7 @@ afterEach(async () => {
 function instance(answer: Verdict): { sink: ScriptedSink; run: () => Promise<void> } {
   const sink = new ScriptedSink({ name: 'hook', lane: 'discord:hook', now: () => clock, otherwise: answer });
   const worker = new DeliveryWorker({
-    queue,
+    store: queue,
     sinks: new Map([[sink.name, sink]]),
     policy: POLICY,
     render: renderText,
@@ -52,7 +53,7 @@ function instance(answer: Verdict): { sink: ScriptedSink; run: () => Promise<voi
 
 async function accept(...texts: string[]): Promise<void> {
   const sink = new ScriptedSink({ name: 'hook', lane: 'discord:hook' });
-  for (const text of texts) await queue.accept('misskey', text, [newJob(sink, text, text)], clock);
+  for (const text of texts) await queue.jobs.accept('misskey', text, [newJob(sink, text, text)], clock);
 }
 
 const sends = (sink: ScriptedSink) => sink.sent.map(({ texts: [text], at }) => ({ text, at }));
@@ -109,7 +110,7 @@ it("a 429 one instance got holds the whole lane for another instance for the pla
 });
 
 it('records no pause when the lane need not wait', async () => {
-  const pauseLane = jest.spyOn(queue, 'pauseLane');
+  const pauseLane = jest.spyOn(queue.jobs, 'pauseLane');
   const a = instance(delivered('msg', { remaining: 4, resetAfterMs: 0 }));
   await accept('m1', 'm2');
 

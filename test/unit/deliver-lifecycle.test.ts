@@ -1,4 +1,4 @@
-import { delivered, failed, type Verdict } from '../../src/sinks/sink';
+import { delivered, failed, type Verdict } from '../../src/deliver/sink';
 import { deferred } from '../helpers/scripted-sink';
 import { Harness, MINUTE, SECOND, T0, flush, summary, until } from './deliver-harness';
 
@@ -15,7 +15,7 @@ describe('a sink that is not ready', () => {
     h = new Harness({ isReady: (name) => ready.has(name) });
     const sink = h.sink({ name: 'late', script: [failed('HTTP 400: bad embed')] });
     const other = h.sink({ name: 'other' });
-    const reschedule = jest.spyOn(h.queue, 'reschedule');
+    const reschedule = jest.spyOn(h.queue.jobs, 'reschedule');
     const [first, second] = await h.accept(sink, 'w1', 'w2');
     await h.accept(other, 'o1');
 
@@ -24,7 +24,7 @@ describe('a sink that is not ready', () => {
     expect(sink.sent).toEqual([]);
     expect(other.texts()).toEqual(['o1']);
     expect(reschedule).not.toHaveBeenCalled();
-    expect(await h.queue.deadLetters()).toEqual([]);
+    expect(await h.queue.deadLetters.list()).toEqual([]);
     expect(await h.waiting()).toBe(2);
 
     ready.add('late');
@@ -35,7 +35,7 @@ describe('a sink that is not ready', () => {
       { key: second, at: T0 + 65 * SECOND },
     ]);
     // the failure once ready is the job's first and only attempt
-    expect((await h.queue.deadLetters()).map(summary)).toEqual([
+    expect((await h.queue.deadLetters.list()).map(summary)).toEqual([
       { id: first, attempts: 1, history: [{ at: T0 + 65 * SECOND, error: 'HTTP 400: bad embed' }] },
     ]);
     expect(await h.waiting()).toBe(0);
@@ -48,8 +48,8 @@ describe('stop', () => {
     const answer = deferred<Verdict>();
     const sink = h.sink({ script: [() => answer.promise] });
     const [inFlight] = await h.accept(sink, 's1', 's2');
-    const ack = jest.spyOn(h.queue, 'ack');
-    const lease = jest.spyOn(h.queue, 'lease');
+    const ack = jest.spyOn(h.queue.jobs, 'ack');
+    const lease = jest.spyOn(h.queue.jobs, 'lease');
 
     h.kick();
     await until(() => sink.sent.length === 1);
@@ -72,7 +72,7 @@ describe('stop', () => {
     expect(lease).toHaveBeenCalledTimes(leases);
     expect(sink.texts()).toEqual(['s1']);
     // s2 is free for the next worker
-    expect(await h.queue.dueLanes(h.clock)).toEqual([{ lane: sink.lane, due: 1 }]);
+    expect(await h.queue.jobs.dueLanes(h.clock)).toEqual([{ lane: sink.lane, due: 1 }]);
   });
 
   it('returns after the grace period when a send never ends; the lease then expires into a retry', async () => {
@@ -84,15 +84,15 @@ describe('stop', () => {
     await until(() => sink.sent.length === 1);
     await h.worker.stop(10);
 
-    expect(await h.queue.dueLanes(T0 + 2 * MINUTE - 1)).toEqual([]);
-    expect(await h.queue.dueLanes(T0 + 2 * MINUTE + 1)).toEqual([{ lane: sink.lane, due: 1 }]);
+    expect(await h.queue.jobs.dueLanes(T0 + 2 * MINUTE - 1)).toEqual([]);
+    expect(await h.queue.jobs.dueLanes(T0 + 2 * MINUTE + 1)).toEqual([{ lane: sink.lane, due: 1 }]);
   });
 
   it('leases nothing when it stops while the worker is reading the queue', async () => {
     h = new Harness();
     const sink = h.sink();
     await h.accept(sink, 'late');
-    const lease = jest.spyOn(h.queue, 'lease');
+    const lease = jest.spyOn(h.queue.jobs, 'lease');
 
     h.kick(); // the first look for due lanes is under way
     await h.worker.stop(SECOND);
@@ -100,7 +100,7 @@ describe('stop', () => {
 
     expect(lease).not.toHaveBeenCalled();
     expect(sink.sent).toEqual([]);
-    expect(await h.queue.dueLanes(h.clock)).toEqual([{ lane: sink.lane, due: 1 }]);
+    expect(await h.queue.jobs.dueLanes(h.clock)).toEqual([{ lane: sink.lane, due: 1 }]);
   });
 
   it('stops its poll loop', async () => {
@@ -110,8 +110,8 @@ describe('stop', () => {
     await h.run();
     expect(sink.texts()).toEqual(['one']);
     await h.worker.stop(SECOND);
-    const lease = jest.spyOn(h.queue, 'lease');
-    const dueLanes = jest.spyOn(h.queue, 'dueLanes');
+    const lease = jest.spyOn(h.queue.jobs, 'lease');
+    const dueLanes = jest.spyOn(h.queue.jobs, 'dueLanes');
 
     await h.accept(sink, 'two');
     h.clock += MINUTE;

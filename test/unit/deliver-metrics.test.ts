@@ -1,5 +1,5 @@
 import { Metrics } from '../../src/observe/metrics';
-import { failed, retry } from '../../src/sinks/sink';
+import { failed, retry } from '../../src/deliver/sink';
 import { Harness, POLICY, SECOND, texts } from './deliver-harness';
 
 /** The worker's counters: deliveries by outcome, dead letters, rate limits. */
@@ -61,7 +61,7 @@ describe('metrics', () => {
     await h.accept(chat, 'doomed');
     await h.advance(SECOND);
     await h.advance(SECOND);
-    expect(await h.queue.deadLetters()).toHaveLength(2);
+    expect(await h.queue.deadLetters.list()).toHaveLength(2);
     expect(await counts()).toEqual({ ...zero, rateLimitedOutcome: 1, rateLimited: 1, retry: 3, delivered: 7, failed: 1, deadLetters: 2 });
 
     // the latency of each delivered job is observed once

@@ -1,4 +1,4 @@
-import { delivered, retry, type Verdict } from '../../src/sinks/sink';
+import { delivered, retry, type Verdict } from '../../src/deliver/sink';
 import { deferred, type Step } from '../helpers/scripted-sink';
 import { Harness, POLICY, SECOND, T0, summary, texts, until } from './deliver-harness';
 
@@ -15,8 +15,8 @@ describe('Retry-After', () => {
   it('a rate-limited retry: nothing is sent again before the wait is over, the job goes right after', async () => {
     h = new Harness();
     const sink = h.sink({ script: [retry('HTTP 429', 30 * SECOND, true)] });
-    const release = jest.spyOn(h.queue, 'release');
-    const reschedule = jest.spyOn(h.queue, 'reschedule');
+    const release = jest.spyOn(h.queue.jobs, 'release');
+    const reschedule = jest.spyOn(h.queue.jobs, 'reschedule');
     const [id] = await h.accept(sink, 'limited');
 
     await h.run();
@@ -43,10 +43,10 @@ describe('Retry-After', () => {
     for (let i = 0; i < 4; i += 1) await h.advance(SECOND);
     // four 429s and a 500: with two attempts allowed, only the 500 counted
     expect(sink.sent).toHaveLength(5);
-    expect(await h.queue.deadLetters()).toEqual([]);
+    expect(await h.queue.deadLetters.list()).toEqual([]);
 
     await h.advance(SECOND);
-    const letters = await h.queue.deadLetters();
+    const letters = await h.queue.deadLetters.list();
     expect(letters.map(summary)).toEqual([
       {
         id,
@@ -62,7 +62,7 @@ describe('Retry-After', () => {
   it('a transient failure with a wait longer than the backoff waits at least that long, and counts an attempt', async () => {
     h = new Harness();
     const sink = h.sink({ script: [retry('HTTP 503', 20 * SECOND)] });
-    const reschedule = jest.spyOn(h.queue, 'reschedule');
+    const reschedule = jest.spyOn(h.queue.jobs, 'reschedule');
     const [id] = await h.accept(sink, 'unavailable');
 
     await h.run();
@@ -214,8 +214,8 @@ describe('pace from the platform', () => {
 
     // the worker looks a millisecond before the lane may send, and the clock passes that moment
     // while the queue answers (a timer fired early; a slow read)
-    const dueLanes = h.queue.dueLanes.bind(h.queue);
-    h.queue.dueLanes = async (now) => {
+    const dueLanes = h.queue.jobs.dueLanes.bind(h.queue.jobs);
+    h.queue.jobs.dueLanes = async (now) => {
       const lanes = await dueLanes(now);
       h.clock = Math.max(h.clock, T0 + 500);
       return lanes;

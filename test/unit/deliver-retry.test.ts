@@ -1,7 +1,7 @@
-import { delivered, failed, retry, type Verdict } from '../../src/sinks/sink';
+import { delivered, failed, retry, type Verdict } from '../../src/deliver/sink';
 import { Harness, MINUTE, POLICY, SECOND, T0, summary } from './deliver-harness';
 
-/** Retries, exhaustion, permanent failures and dead letters, through a real worker and MemoryQueue. */
+/** Retries, exhaustion, permanent failures and dead letters, through a real worker and an in-memory SQLite store. */
 
 let h: Harness;
 afterEach(async () => {
@@ -12,8 +12,8 @@ describe('a transient failure', () => {
   it('is rescheduled with its error recorded, then delivered and acked exactly once', async () => {
     h = new Harness();
     const sink = h.sink({ script: [retry('HTTP 502 Bad Gateway')] });
-    const reschedule = jest.spyOn(h.queue, 'reschedule');
-    const ack = jest.spyOn(h.queue, 'ack');
+    const reschedule = jest.spyOn(h.queue.jobs, 'reschedule');
+    const ack = jest.spyOn(h.queue.jobs, 'ack');
     const [id] = await h.accept(sink, 'hello');
 
     await h.run();
@@ -35,7 +35,7 @@ describe('a transient failure', () => {
     // the job that was acked carries the attempt recorded in between
     expect(ack.mock.calls[0]![0].map(summary)).toEqual([{ id, attempts: 1, history: [{ at: T0, error: 'HTTP 502 Bad Gateway' }] }]);
     expect(await h.waiting()).toBe(0);
-    expect(await h.queue.deadLetters()).toEqual([]);
+    expect(await h.queue.deadLetters.list()).toEqual([]);
 
     await h.advance(10 * MINUTE);
     expect(sink.sent).toHaveLength(2);
@@ -62,7 +62,7 @@ describe('retries run out', () => {
     }
     expect(sink.sent.map((delivery) => delivery.at)).toEqual(sendTimes);
 
-    const [letter, ...others] = await h.queue.deadLetters();
+    const [letter, ...others] = await h.queue.deadLetters.list();
     expect(others).toEqual([]);
     expect(letter).toMatchObject({ id, attempts: POLICY.maxAttempts, failedAt: T0 + 15 * SECOND });
     expect(letter!.error).toBe(`gave up after ${POLICY.maxAttempts} attempts: HTTP 500 #5`);
@@ -81,11 +81,11 @@ describe('retries run out', () => {
     await h.run();
     await h.advanceTo(T0 + 1 * SECOND);
     await h.advanceTo(T0 + 3 * SECOND);
-    expect(await h.queue.deadLetters()).toEqual([]);
+    expect(await h.queue.deadLetters.list()).toEqual([]);
     await h.advanceTo(T0 + 7 * SECOND);
 
     expect(sink.sent.map((delivery) => delivery.at)).toEqual([T0, T0 + 1 * SECOND, T0 + 3 * SECOND, T0 + 7 * SECOND]);
-    const letters = await h.queue.deadLetters();
+    const letters = await h.queue.deadLetters.list();
     expect(letters.map(summary)).toEqual([{ id, attempts: 4, history: expect.any(Array) as unknown }]);
     expect(letters[0]!.error).toBe('gave up after 4 attempts: HTTP 500 #4');
 
@@ -106,7 +106,7 @@ describe('a permanent failure', () => {
       { key: bad, at: T0 },
       { key: good, at: T0 },
     ]);
-    const letters = await h.queue.deadLetters();
+    const letters = await h.queue.deadLetters.list();
     expect(letters.map(summary)).toEqual([{ id: bad, attempts: 1, history: [{ at: T0, error: 'HTTP 400: invalid form body' }] }]);
     expect(letters[0]!.error).toBe('HTTP 400: invalid form body');
     expect(await h.waiting()).toBe(0);
@@ -121,7 +121,7 @@ describe('a permanent failure', () => {
 
     await h.run();
     expect(broken.sent.map((delivery) => delivery.key)).toEqual([first]);
-    expect((await h.queue.deadLetters()).map(summary)).toEqual([{ id: first, attempts: 1, history: [{ at: T0, error: 'HTTP 404: Unknown Webhook' }] }]);
+    expect((await h.queue.deadLetters.list()).map(summary)).toEqual([{ id: first, attempts: 1, history: [{ at: T0, error: 'HTTP 404: Unknown Webhook' }] }]);
     expect(other.texts()).toEqual(['o1', 'o2']);
 
     // the sink is checked again after a second; it passes, and the next job goes out
@@ -134,7 +134,7 @@ describe('a permanent failure', () => {
       { key: second, at: T0 + SECOND },
     ]);
     expect(await h.waiting()).toBe(0);
-    expect(await h.queue.deadLetters()).toHaveLength(1);
+    expect(await h.queue.deadLetters.list()).toHaveLength(1);
   });
 
   it('of a sink that stays broken: checks back off (1 s, 2 s, 4 s …) and its jobs wait, none dead, until a check passes', async () => {
@@ -155,7 +155,7 @@ describe('a permanent failure', () => {
     // the fourth check passed: the waiting jobs go out in order, none was dead-lettered on the way
     expect(sink.sent.map((delivery) => delivery.key)).toEqual([first, ...rest]);
     expect(sink.texts()).toEqual(['m1', 'm2', 'm3']);
-    expect((await h.queue.deadLetters()).map((letter) => letter.id)).toEqual([first]);
+    expect((await h.queue.deadLetters.list()).map((letter) => letter.id)).toEqual([first]);
   });
 });
 
@@ -165,17 +165,17 @@ describe('retrying dead letters', () => {
     const sink = h.sink({ script: [failed('HTTP 400: too long')] });
     const [id] = await h.accept(sink, 'again');
     await h.run();
-    expect(await h.queue.deadLetters()).toHaveLength(1);
+    expect(await h.queue.deadLetters.list()).toHaveLength(1);
 
     h.clock += MINUTE;
-    expect(await h.queue.retryDead({ ids: [id!] }, h.clock)).toBe(1);
+    expect(await h.queue.deadLetters.retry({ ids: [id!] }, h.clock)).toBe(1);
     await h.run();
 
     expect(sink.sent.map(({ key, at }) => ({ key, at }))).toEqual([
       { key: id, at: T0 },
       { key: id, at: T0 + MINUTE },
     ]);
-    expect(await h.queue.deadLetters()).toEqual([]);
+    expect(await h.queue.deadLetters.list()).toEqual([]);
     expect(await h.waiting()).toBe(0);
 
     await h.advance(60 * MINUTE);
@@ -188,15 +188,15 @@ describe('retrying dead letters', () => {
     const [id] = await h.accept(sink, 'patient');
     await h.run();
     await h.advance(SECOND);
-    expect((await h.queue.deadLetters()).map((letter) => letter.id)).toEqual([id]);
+    expect((await h.queue.deadLetters.list()).map((letter) => letter.id)).toEqual([id]);
 
-    expect(await h.queue.retryDead({ sink: sink.name }, h.clock)).toBe(1);
+    expect(await h.queue.deadLetters.retry({ sink: sink.name }, h.clock)).toBe(1);
     await h.run(); // third answer: retry, the first attempt of the new round
-    expect(await h.queue.deadLetters()).toEqual([]);
+    expect(await h.queue.deadLetters.list()).toEqual([]);
     await h.advance(SECOND);
 
     expect(sink.sent).toHaveLength(4);
-    expect(await h.queue.deadLetters()).toEqual([]);
+    expect(await h.queue.deadLetters.list()).toEqual([]);
     expect(await h.waiting()).toBe(0);
   });
 });
@@ -205,12 +205,12 @@ describe('a sink that throws from send', () => {
   it('is treated as a transient failure and the worker keeps running', async () => {
     h = new Harness();
     const sink = h.sink({ script: [new Error('socket hang up')] });
-    const reschedule = jest.spyOn(h.queue, 'reschedule');
+    const reschedule = jest.spyOn(h.queue.jobs, 'reschedule');
     const [id] = await h.accept(sink, 'first');
 
     await h.run();
     expect(reschedule).toHaveBeenCalledWith(expect.objectContaining({ id }), T0 + SECOND, 'sink error: socket hang up', T0);
-    expect(await h.queue.deadLetters()).toEqual([]);
+    expect(await h.queue.deadLetters.list()).toEqual([]);
 
     await h.advance(SECOND);
     await h.accept(sink, 'second');
@@ -225,7 +225,7 @@ describe('a sink that throws from send', () => {
     jest.spyOn(sink, 'send').mockImplementationOnce(() => {
       throw new Error('not a promise');
     });
-    const reschedule = jest.spyOn(h.queue, 'reschedule');
+    const reschedule = jest.spyOn(h.queue.jobs, 'reschedule');
     await h.accept(sink, 'sync');
 
     await h.run();
@@ -242,7 +242,7 @@ describe('a sink that throws from send', () => {
   ])('also when what it throws is not an Error (%s)', async (_name, thrown, reason) => {
     h = new Harness();
     const sink = h.sink({ script: [{ throws: thrown }] });
-    const reschedule = jest.spyOn(h.queue, 'reschedule');
+    const reschedule = jest.spyOn(h.queue.jobs, 'reschedule');
     const [id] = await h.accept(sink, 'odd');
 
     await h.run();
@@ -251,6 +251,6 @@ describe('a sink that throws from send', () => {
     await h.advance(SECOND);
     expect(sink.texts()).toEqual(['odd', 'odd']);
     expect(await h.waiting()).toBe(0);
-    expect(await h.queue.deadLetters()).toEqual([]);
+    expect(await h.queue.deadLetters.list()).toEqual([]);
   });
 });

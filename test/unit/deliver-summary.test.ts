@@ -1,7 +1,8 @@
 import type { RenderSummary } from '../../src/deliver/summary';
 import { deliveryKey } from '../../src/deliver/worker';
-import type { Hold, Job } from '../../src/queue/queue';
-import { delivered, failed, retry } from '../../src/sinks/sink';
+import type { Job } from '../../src/store/jobs';
+import type { Hold } from '../../src/route/hold';
+import { delivered, failed, retry } from '../../src/deliver/sink';
 import { noteText } from '../helpers/events';
 import type { ScriptedSink } from '../helpers/scripted-sink';
 import { Harness, newJob, POLICY, SECOND, T0 } from './deliver-harness';
@@ -26,7 +27,7 @@ async function acceptHeld(sink: ScriptedSink, texts: string[], hold = HOLD): Pro
   const ids: string[] = [];
   for (const text of texts) {
     const job = { ...newJob(sink, `held-${text}`, text), hold };
-    await h.queue.accept('misskey', job.eventId, [job], h.clock);
+    await h.queue.jobs.accept('misskey', job.eventId, [job], h.clock);
     ids.push(job.id);
   }
   return ids;
@@ -89,8 +90,8 @@ describe('summaries', () => {
     await h.advanceTo(HOLD.until);
 
     expect(sink.sent).toHaveLength(1);
-    expect((await h.queue.deadLetters()).map((letter) => noteText(letter.payload))).toEqual(['a', 'b']);
-    await h.queue.retryDead({ all: true }, h.clock);
+    expect((await h.queue.deadLetters.list()).map((letter) => noteText(letter.payload))).toEqual(['a', 'b']);
+    await h.queue.deadLetters.retry({ all: true }, h.clock);
     await h.run();
     expect(sink.sent.slice(1).map((delivery) => delivery.texts)).toEqual([['a'], ['b']]);
   });
@@ -103,7 +104,7 @@ describe('summaries', () => {
     await h.advance(SECOND);
     await h.advance(SECOND);
     expect(sink.sent).toHaveLength(3);
-    expect(await h.queue.deadLetters()).toEqual([]);
+    expect(await h.queue.deadLetters.list()).toEqual([]);
     expect(await h.waiting()).toBe(0);
   });
 
@@ -125,7 +126,7 @@ describe('summaries', () => {
     await acceptHeld(sink, ['a', 'b']);
     await h.advanceTo(HOLD.until);
     expect(sink.sent).toEqual([]);
-    expect((await h.queue.deadLetters()).map((letter) => letter.error)).toEqual([
+    expect((await h.queue.deadLetters.list()).map((letter) => letter.error)).toEqual([
       'summary template failed: digest.hbs:3: boom',
       'summary template failed: digest.hbs:3: boom',
     ]);

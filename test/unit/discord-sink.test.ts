@@ -6,7 +6,7 @@ import { threadName } from '../../src/sinks/discord/conversation';
 import { createDiscordSink, type DiscordSinkTuning } from '../../src/sinks/discord/discord-sink';
 import { MAX_EMBED_DESCRIPTION, MAX_EMBEDS, MAX_EMBEDS_TOTAL, MAX_NONCE } from '../../src/sinks/discord/limits';
 import type { DiscordBody } from '../../src/sinks/discord/payload';
-import type { Delivery, Sink, Verdict } from '../../src/sinks/sink';
+import type { Delivery, Sink, Verdict } from '../../src/deliver/sink';
 import { startDiscordFake, type DiscordFake, type DiscordFakeOptions, type FakeMessage } from '../fakes/discord-fake';
 
 // ---- builders ----------------------------------------------------------------------------------

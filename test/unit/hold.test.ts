@@ -1,6 +1,6 @@
 import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config';
-import type { Hold } from '../../src/queue/queue';
+import type { Hold } from '../../src/route/hold';
 import { HoldPlanner } from '../../src/route/hold';
 import { followedEvent, mentionEvent } from '../helpers/events';
 

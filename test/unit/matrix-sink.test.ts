@@ -3,7 +3,7 @@ import type { Message } from '../../src/render/message';
 import { matrixSinkSchema } from '../../src/sinks/matrix/config';
 import { MATRIX_CONTENT_BUDGET_BYTES, MATRIX_MAX_BATCH } from '../../src/sinks/matrix/limits';
 import { createMatrixSink } from '../../src/sinks/matrix/matrix-sink';
-import type { Delivery, Sink } from '../../src/sinks/sink';
+import type { Delivery, Sink } from '../../src/deliver/sink';
 import { checkMatrixHtml } from '../fakes/matrix-html-allowlist';
 import { startMatrixFake, type FakeRoomSpec, type MatrixFake, type MatrixFakeOptions } from '../fakes/matrix-fake';
 

@@ -6,7 +6,7 @@ import type { Block } from '../../src/sinks/slack/blocks';
 import { slackSinkConfigSchema } from '../../src/sinks/slack/config';
 import { BLOCKS_TEXT_BUDGET, FALLBACK_TEXT_MAX, MAX_BLOCKS, SECTION_TEXT_MAX } from '../../src/sinks/slack/limits';
 import { createSlackSink } from '../../src/sinks/slack/slack-sink';
-import type { Delivery, Sink, Verdict } from '../../src/sinks/sink';
+import type { Delivery, Sink, Verdict } from '../../src/deliver/sink';
 import { startSlackFake, type FakeChannelSpec, type SlackFake, type SlackFakeOptions } from '../fakes/slack-fake';
 
 // ---- builders -------------------------------------------------------------------------------

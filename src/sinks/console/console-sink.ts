@@ -1,5 +1,5 @@
 import type { Message } from '../../render/message';
-import { delivered, type Delivery, type Sink, type SinkDeps } from '../sink';
+import { delivered, type Delivery, type Sink, type SinkDeps } from '../../deliver/sink';
 import type { ConsoleSinkConfig } from './config';
 
 /** Prints rendered messages: the built-in default's sink, and a way to watch events while editing templates. */

@@ -1,5 +1,5 @@
-import { accountActionId, actionId, LABELS } from '../../interact/actions';
-import type { AccountCard, CardActions } from '../sink';
+import { accountActionId, actionId, LABELS } from '../actions';
+import type { AccountCard, CardActions } from '../../deliver/sink';
 
 /** A message component: an action row of buttons (Discord component types 1 and 2). */
 export interface DiscordActionRow {

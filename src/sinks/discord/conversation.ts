@@ -1,5 +1,5 @@
 import type { APIMessage } from 'discord-api-types/v10';
-import type { MessageRef } from '../sink';
+import type { MessageRef } from '../../store/messages';
 import { MAX_CONTENT } from './limits';
 import type { DiscordBody } from './payload';
 

@@ -1,7 +1,8 @@
 import type { Logger } from '../../observe/logger';
 import type { APIMessage } from 'discord-api-types/v10';
 import { DiscordAPIError } from './rest';
-import { delivered, failed, type Delivery, type MessageRef, type Sink, type SinkDeps, type SinkHealth, type Verdict } from '../sink';
+import { delivered, failed, type Delivery, type Sink, type SinkDeps, type SinkHealth, type Verdict } from '../../deliver/sink';
+import type { MessageRef } from '../../store/messages';
 import type { DiscordSinkConfig } from './config';
 import { classifyError, paceOf, type Broken } from './errors';
 import { MAX_EMBEDS } from './limits';

@@ -1,6 +1,6 @@
 import { DiscordAPIError, HTTPError, RateLimitError } from './rest';
 import { verdictForNetworkError, verdictForStatus } from '../http-verdict';
-import { failed, retry, type Pace, type Verdict } from '../sink';
+import { delivered, failed, retry, type Pace, type Verdict } from '../../deliver/sink';
 import { describeTarget, type DiscordTarget } from './target';
 import type { Exchange, ResponseInfo } from './transport';
 
@@ -140,6 +140,12 @@ export function classifyError(error: unknown, ctx: ErrorContext): Outcome {
     const verdict = verdictForStatus(error.status, `Discord server error ${error.status} ${error.message}`.trim(), ctx.exchange.response?.retryAfterMs);
     const pace = paceOf(ctx.exchange.response);
     return { verdict: pace && verdict.kind === 'retry' ? { ...verdict, pace } : verdict, details: { status: error.status } };
+  }
+  // a 2xx whose body is not JSON (a proxy's page): Discord took the message, and posting again would double it
+  const status = ctx.exchange.response?.status;
+  // by name: fetch's body parser throws the SyntaxError of its own realm
+  if ((error as { name?: unknown } | null)?.name === 'SyntaxError' && status !== undefined && status >= 200 && status < 300) {
+    return { verdict: delivered(), details: { status, unreadableAnswer: true } };
   }
   // undici's abort is a DOMException, not always an Error of this realm
   const name = (error as { name?: unknown } | null)?.name;

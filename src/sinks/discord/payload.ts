@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MessageFlags, type APIAllowedMentions, type APIEmbed } from 'discord-api-types/v10';
-import type { Delivery } from '../sink';
+import type { Delivery } from '../../deliver/sink';
 import { accountRows, actionRows, type DiscordActionRow } from './actions';
 import { composeContent } from './content';
 import { composeEmbeds } from './embeds';

@@ -1,7 +1,7 @@
 import { Routes, type APIChannel, type APIMessage, type APIWebhook } from 'discord-api-types/v10';
 import { REST, RESTEvents, type RESTOptions, type ResponseLike } from './rest';
 import { parseRetryAfter } from '../http-verdict';
-import type { MessageRef } from '../sink';
+import type { MessageRef } from '../../store/messages';
 import type { DiscordBody } from './payload';
 import { postChannelId, type DiscordTarget } from './target';
 

@@ -1,4 +1,4 @@
-import type { AccountCard } from '../sink';
+import type { AccountCard } from '../../deliver/sink';
 import { CARD_EXTRA_BYTES, type CardContent } from './actions';
 import { escapeHtml } from './html';
 

@@ -1,4 +1,4 @@
-import type { CardActions } from '../sink';
+import type { CardActions } from '../../deliver/sink';
 import type { MatrixMessageContent } from './content';
 
 /**

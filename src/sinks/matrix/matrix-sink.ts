@@ -1,5 +1,5 @@
 import type { Logger } from '../../observe/logger';
-import { delivered, failed, retry, type Delivery, type Sink, type SinkDeps, type SinkHealth, type Verdict } from '../sink';
+import { delivered, failed, retry, type Delivery, type Sink, type SinkDeps, type SinkHealth, type Verdict } from '../../deliver/sink';
 import { verdictForNetworkError } from '../http-verdict';
 import { MatrixApi, MatrixNetworkError, type MatrixResponse } from './api';
 import type { MatrixSinkConfig } from './config';

@@ -1,4 +1,5 @@
-import type { Delivery, MessageRef } from '../sink';
+import type { Delivery } from '../../deliver/sink';
+import type { MessageRef } from '../../store/messages';
 import type { MatrixMessageContent } from './content';
 
 /** the fallback `body` of an edit, for clients without edit support: `* ` and the start of the new text */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Delivery } from '../sink';
+import type { Delivery } from '../../deliver/sink';
 
 /**
  * The Matrix transaction id of a delivery: the same on every retry and after a restart, so the

@@ -1,5 +1,5 @@
 import { parseRetryAfter, verdictForStatus } from '../http-verdict';
-import { failed, retry, type Verdict } from '../sink';
+import { failed, retry, type Verdict } from '../../deliver/sink';
 import type { MatrixResponse } from './api';
 
 /** What the sink needs to word an operator-readable reason. */

@@ -1,5 +1,5 @@
-import { accountActionId, actionId, LABELS } from '../../interact/actions';
-import type { AccountCard, CardActions } from '../sink';
+import { accountActionId, actionId, LABELS } from '../actions';
+import type { AccountCard, CardActions } from '../../deliver/sink';
 
 export interface SlackButton {
   type: 'button';

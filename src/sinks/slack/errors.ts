@@ -1,6 +1,6 @@
 import { ErrorCode, type WebAPICallError } from '@slack/web-api';
 import { parseRetryAfter, verdictForNetworkError, verdictForStatus } from '../http-verdict';
-import { failed, retry, type Verdict } from '../sink';
+import { delivered, failed, retry, type Verdict } from '../../deliver/sink';
 
 /** What an operator message needs to name: the config keys and the destination. */
 export interface SlackContext {
@@ -15,6 +15,8 @@ export interface SlackContext {
 /** Web API error codes that clear up by themselves (platforms.md §4). */
 const TRANSIENT = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 const RATE_LIMITED = new Set(['ratelimited', 'rate_limited']);
+/** what Slack's own error codes look like (`channel_not_found`, `invalid_blocks` …) */
+const SLACK_ERROR_CODE = /^[a-z][a-z0-9_.]*$/;
 
 /** Error codes meaning the sink itself is misconfigured, with what the operator should do. */
 function brokenAdvice(code: string, data: { needed?: unknown }, ctx: SlackContext): string | undefined {
@@ -63,8 +65,13 @@ export function verdictForWebApiError(error: unknown, ctx: SlackContext): Verdic
     }
     case ErrorCode.RequestError:
       return verdictForNetworkError(describeCause((error as { original: Error }).original));
-    case ErrorCode.PlatformError:
-      return verdictForPlatformError((error as { data: PlatformData }).data, ctx);
+    case ErrorCode.PlatformError: {
+      const data = (error as { data: PlatformData }).data;
+      // the client turns a 2xx body that is not JSON (a proxy's page) into `{ ok: false, error: <the body> }`:
+      // Slack took the request, and trying again could post the message twice
+      if (!SLACK_ERROR_CODE.test(data.error)) return delivered();
+      return verdictForPlatformError(data, ctx);
+    }
     default:
       return verdictForNetworkError(error);
   }

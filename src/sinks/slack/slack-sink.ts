@@ -1,5 +1,5 @@
 import type { Logger } from '../../observe/logger';
-import type { Delivery, Sink, SinkDeps, SinkHealth, Verdict } from '../sink';
+import type { Delivery, Sink, SinkDeps, SinkHealth, Verdict } from '../../deliver/sink';
 import { accountBlock, actionsBlock } from './actions';
 import { renderMessages } from './blocks';
 import type { SlackSinkConfig } from './config';

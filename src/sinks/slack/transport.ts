@@ -1,4 +1,4 @@
-import type { Delivery, Verdict } from '../sink';
+import type { Delivery, Verdict } from '../../deliver/sink';
 import type { SlackContent } from './blocks';
 
 /** One way of posting to Slack: Web API (bot token) or incoming webhook. */

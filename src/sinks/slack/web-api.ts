@@ -1,6 +1,7 @@
 import { ErrorCode, LogLevel, WebClient, type ChatPostMessageArguments, type Logger as SlackLogger } from '@slack/web-api';
 import type { Logger } from '../../observe/logger';
-import { delivered, failed, type Delivery, type MessageRef, type Verdict } from '../sink';
+import { delivered, failed, type Delivery, type Verdict } from '../../deliver/sink';
+import type { MessageRef } from '../../store/messages';
 import type { SlackContent } from './blocks';
 import type { SlackSinkConfig } from './config';
 import { blockErrors, verdictForWebApiError, type PlatformData, type SlackContext } from './errors';

@@ -1,5 +1,5 @@
 import { parseRetryAfter, verdictForNetworkError, verdictForStatus } from '../http-verdict';
-import { delivered, failed, type Verdict } from '../sink';
+import { delivered, failed, type Verdict } from '../../deliver/sink';
 import type { SlackContent } from './blocks';
 import type { SlackSinkConfig } from './config';
 import { describeCause } from './errors';

@@ -16,7 +16,7 @@ export default tseslint.config(
     files: ['src/studio/public/**/*.js'],
     languageOptions: {
       sourceType: 'module',
-      globals: { document: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', DOMParser: 'readonly', Node: 'readonly', FormData: 'readonly' },
+      globals: { document: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', DOMParser: 'readonly', Node: 'readonly', FormData: 'readonly', URL: 'readonly' },
     },
   },
 );

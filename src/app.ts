@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
 import { templateRenderer } from './deliver/render-jobs';
@@ -10,7 +11,7 @@ import { Metrics } from './observe/metrics';
 import { unroutedReporter } from './observe/unrouted';
 import { openStore } from './store/open';
 import type { Store } from './store/store';
-import { createReceiver, listen } from './receive/http';
+import { createReceiver, createStatusApp, listen } from './receive/http';
 import { HoldPlanner } from './route/hold';
 import { TemplateStore, missingRouteTemplates, templateFolders } from './render/template-store';
 import { TemplateError } from './render/templates';
@@ -35,6 +36,8 @@ export interface BridgeOptions {
 export interface RunningBridge {
   url: string;
   port: number;
+  /** the status port's URL, when `server.metrics` gives one */
+  statusUrl?: string;
   store: Store;
   worker: DeliveryWorker;
   templates: TemplateStore;
@@ -97,6 +100,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const ingestDeps: IngestDeps = { config, lanes, jobs: store.jobs, now, accepting: () => accepting, holds };
 
   const unrouted = unroutedReporter({ metrics, logger, now });
+  const status = statusAnswers(store, sinks, started, metrics, now);
   const app = createReceiver({
     bodyLimit: config.server.bodyLimit,
     logger,
@@ -107,14 +111,9 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       if (outcome.result === 'stored' && outcome.jobs === 0) unrouted(outcome.event);
       return outcome;
     },
-    readiness: () => readiness(store, sinks, started),
-    metrics: async () => {
-      metrics.setQueueStats(await store.jobs.stats(), now());
-      metrics.setSinkPauses(sinks.keys(), await store.pauses.list());
-      metrics.setInstances(await store.instances.list(), now());
-      return metrics.expose();
-    },
+    ...status,
     interactions: moderation.router,
+    statusElsewhere: config.server.metrics !== undefined,
     observe: ({ source, type, outcome, status, seconds }) => {
       // a closed set of labels: any path may be posted to, only configured sources are named
       metrics.eventsReceived.inc({ source: Object.hasOwn(config.sources, source) ? source : 'unknown', type, outcome });
@@ -124,6 +123,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
 
   const server = await listen(app, config.server);
   const port = (server.address() as AddressInfo).port;
+  const statusPort = config.server.metrics;
+  const statusServer = statusPort && (await listen(createStatusApp(status), { ...config.server, ...statusPort }));
   // the worker waits for the sinks' first start-up checks, so nothing queued waits on a check in flight
   let stopped = false;
   void Promise.allSettled(starting.map((start) => start.first)).then(() => stopped || worker.start());
@@ -135,6 +136,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    statusUrl: statusServer ? `http://${statusPort.host}:${(statusServer.address() as AddressInfo).port}` : undefined,
     store,
     worker,
     templates,
@@ -150,13 +152,31 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       await worker.stop(graceMs);
       await moderation.stop();
       await heartbeat.stop();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      await Promise.all([server, statusServer].map(closeServer));
       await Promise.all([...sinks.values()].map((sink) => sink.close().catch(() => undefined)));
       await store.close();
     },
   };
+}
+
+/** What `/readyz` and `/metrics` answer, on whichever port serves them. */
+function statusAnswers(store: Store, sinks: ReadonlyMap<string, Sink>, started: ReadonlySet<string>, metrics: Metrics, now: () => number) {
+  return {
+    readiness: () => readiness(store, sinks, started),
+    metrics: async () => {
+      metrics.setQueueStats(await store.jobs.stats(), now());
+      metrics.setSinkPauses(sinks.keys(), await store.pauses.list());
+      metrics.setInstances(await store.instances.list(), now());
+      return metrics.expose();
+    },
+  };
+}
+
+function closeServer(server: Server | undefined): Promise<void> {
+  if (!server) return Promise.resolve();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  return closed;
 }
 
 /** The platforms whose templates the bridge loads: its sinks' (every one for the studio). */

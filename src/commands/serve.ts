@@ -2,6 +2,7 @@ import { startBridge } from '../app';
 import { resolveConfig } from '../config';
 import { DATA_DIR } from '../config/defaults';
 import { createLogger } from '../observe/logger';
+import { announceStudio } from './studio-address';
 
 /** Runs the receiver and the delivery workers until SIGTERM/SIGINT; SIGHUP reloads templates. */
 export async function serve(configFile: string | undefined): Promise<void> {
@@ -9,7 +10,7 @@ export async function serve(configFile: string | undefined): Promise<void> {
   const logger = createLogger();
   const bridge = await startBridge({ config, logger });
   logger.info({ config: file ?? 'built-in default', port: bridge.port }, 'misskey-bridge is listening');
-  if (bridge.studio) process.stdout.write(`misskey-bridge studio: ${bridge.studio.url}\n`);
+  if (bridge.studio) announceStudio(bridge.studio, config);
   if (!file) printWelcome(bridge.port, config.sources.default!.secret, generatedSecret);
   for (const [name, source] of Object.entries(config.sources)) {
     if (source.secret === '') logger.warn({ source: name }, 'this source has an empty secret: anyone who knows the URL can post events');

@@ -4,6 +4,7 @@ import { readRecentEvents } from '../store/sqlite/recent';
 import type { Store } from '../store/store';
 import { TemplateStore, templateFolders } from '../render/template-store';
 import { startStudio } from '../studio/server';
+import { announceStudio } from './studio-address';
 
 /** `studio`: the template playground on its own, beside a running bridge or without one. */
 export async function studioCommand(options: { config?: string; host?: string; port?: string }): Promise<void> {
@@ -27,7 +28,7 @@ export async function studioCommand(options: { config?: string; host?: string; p
     host: options.host ?? config.studio.host,
     port: options.port === undefined ? config.studio.port : Number(options.port),
   });
-  process.stdout.write(`misskey-bridge studio: ${studio.url}\n`);
+  announceStudio(studio, config);
   const stop = () => {
     templates.close();
     void Promise.all([studio.close(), redis?.close()]).then(() => process.exit(0));

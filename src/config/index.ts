@@ -24,5 +24,5 @@ export function resolveConfig(file: string | undefined, env: NodeJS.ProcessEnv =
   return { config, file: null, generatedSecret };
 }
 
-export type { Config, GroupSettings, QuietHours, RouteConfig, RouteFilter, RetryPolicy, ServerSettings } from './schema';
+export type { Config } from './schema';
 export { ConfigError } from './errors';

@@ -1,90 +1,9 @@
 import { z } from 'zod';
-import { EVENT_TYPES, VISIBILITIES } from '../normalize/event';
+import { deliverySettings } from '../deliver/policy';
+import { serverSettings } from '../receive/settings';
+import { quietHours, route } from '../route/config';
+import { duration, name, timeZoneName } from '../shared/fields';
 import { sinkConfig } from '../sinks/schemas';
-import { byteSize, duration } from './units';
-
-/** Event types of Misskey forks that routes may name besides Misskey's own. */
-export const FORK_EVENT_TYPES = ['edited', 'noteUpdated', 'noteDeleted'] as const;
-const ROUTABLE_EVENTS: readonly string[] = [...EVENT_TYPES, ...FORK_EVENT_TYPES];
-
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, "-", "_" and "." only');
-
-const eventName = z.string().refine((value) => value === '*' || ROUTABLE_EVENTS.includes(value), {
-  error: (issue) => `unknown event "${String(issue.input)}" (known: ${ROUTABLE_EVENTS.join(', ')}, or "*")`,
-});
-
-/** One representation: `"*"` for every event, else the listed types without repeats. */
-function everyEvent(events: '*' | string[]): '*' | string[] {
-  if (events === '*' || events.includes('*')) return '*';
-  return [...new Set(events)];
-}
-
-/** `(?i)` at the start makes the pattern case-insensitive, as in the Go/RE2 syntax operators know. */
-const regex = z.string().transform((pattern, ctx) => {
-  const insensitive = pattern.startsWith('(?i)');
-  try {
-    return new RegExp(insensitive ? pattern.slice(4) : pattern, insensitive ? 'iu' : 'u');
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(error as Error).message}` });
-    return z.NEVER;
-  }
-});
-
-const acct = z.string().regex(/^@[^@\s]+(@[^@\s]+)?$/, 'write users as "@name" or "@name@host"');
-
-export const routeFilter = z
-  .object({
-    visibility: z.array(z.enum(VISIBILITIES as [string, ...string[]])).optional(),
-    users: z.array(acct).optional(),
-    excludeUsers: z.array(acct).optional(),
-    text: regex.optional(),
-    hasFiles: z.boolean().optional(),
-    bots: z.boolean().optional(),
-  })
-  .strict();
-
-/** A wall-clock time, `HH:MM` (24 h). */
-const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'write times as "HH:MM" (24 h), e.g. "22:00"');
-
-/** Alertmanager-style grouping: the first event of a group waits `wait`, later ones are summarized at most every `interval`. */
-export const groupSettings = z
-  .object({
-    /** what makes two events one group (besides the route and the sink) */
-    by: z.array(z.enum(['type', 'source', 'actor'])).default(['type', 'source']),
-    wait: duration.default(30_000),
-    interval: duration.default(600_000),
-    /** the event types grouped; default: all but mentions and replies, which go out at once */
-    events: z.union([z.literal('*'), z.array(eventName).min(1)]).transform(everyEvent).optional(),
-  })
-  .strict();
-
-/** Quiet hours: events wait inside the window and go out as one summary when it ends. */
-export const quietHours = z
-  .object({
-    from: clockTime,
-    to: clockTime,
-    /** IANA zone the times are in; default `render.timeZone` */
-    timeZone: z.string().refine(validTimeZone, 'unknown time zone (use an IANA name such as Europe/Berlin)').optional(),
-  })
-  .strict()
-  .refine((quiet) => quiet.from !== quiet.to, { message: '"from" and "to" must differ', path: ['to'] });
-
-export const route = z
-  .object({
-    name,
-    sources: z.array(z.string()).min(1).optional(),
-    /** `"*"` bare or anywhere in the list means every event: parsed to the bare `"*"`, so matching knows one form only */
-    events: z.union([z.literal('*'), z.array(eventName).min(1)]).transform(everyEvent),
-    filter: routeFilter.default({}),
-    to: z.array(z.string()).min(1),
-    template: name.optional(),
-    group: groupSettings.optional(),
-    /** quiet hours of this route; `false` turns the top-level default off for it */
-    quiet: z.union([quietHours, z.literal(false)]).optional(),
-    /** quiet hours never hold this route's events (abuse reports, say) */
-    urgent: z.boolean().optional(),
-  })
-  .strict();
 
 /**
  * A Misskey webhook. With `adminToken` (and `server`), moderators act on its abuse reports from
@@ -140,57 +59,6 @@ export const source = z
     }
   });
 
-export const retryPolicy = z
-  .object({
-    maxAttempts: z.number().int().min(1).default(10),
-    maxAge: duration.default(24 * 3_600_000),
-    initialBackoff: duration.default(5_000),
-    maxBackoff: duration.default(3 * 3_600_000),
-    factor: z.number().min(1).default(3),
-    /** 0.2 = each wait varies by up to ±20 % */
-    jitter: z.number().min(0).max(1).default(0.2),
-  })
-  .strict();
-
-/** The `delivery` block: the retry policy, and how long a send may hold its jobs. */
-export const deliverySettings = retryPolicy
-  .extend({
-    /**
-     * a leased job goes to another instance after this long without a sign of life from the one
-     * sending it; renewed every third of it while the send runs
-     */
-    leaseTime: duration.refine((ms) => ms >= 1000, 'must be at least 1s').default(15_000),
-    /** a job whose message takes longer than this to render goes to the dead letters */
-    renderBudget: duration.refine((ms) => ms >= 1, 'must be at least 1ms').default(2_000),
-  })
-  .strict();
-
-/** The webhook port, and what one client may hold of it (docs/operations.md, "Limits"). */
-export const serverSettings = z
-  .object({
-    host: z.string().default('0.0.0.0'),
-    port: z.coerce.number().int().min(0).max(65535).default(3000),
-    bodyLimit: byteSize.default(1024 * 1024),
-    /** from connecting to the end of the request's headers */
-    headersTimeout: duration.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
-    /** from the end of the headers to the end of the body */
-    bodyTimeout: duration.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
-    /** how long a kept-alive connection may idle between requests */
-    keepAliveTimeout: duration.default(65_000),
-    /** connections past this many are closed at once */
-    maxConnections: z.number().int().min(1).default(256),
-  })
-  .strict();
-
-function validTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export const configSchema = z
   .object({
     server: serverSettings.default(serverSettings.parse({})),
@@ -217,7 +85,7 @@ export const configSchema = z
     render: z
       .object({
         /** IANA zone for absolute times, e.g. Europe/Berlin */
-        timeZone: z.string().refine(validTimeZone, 'unknown time zone (use an IANA name such as Europe/Berlin)').default('UTC'),
+        timeZone: timeZoneName.default('UTC'),
         /** BCP 47 locale for dates and numbers */
         locale: z.string().default('en'),
         /** Slack has no spoilers: `link` hides a CW'd note's text behind a link to the note, `reveal` shows it under the CW */
@@ -251,9 +119,3 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
-export type RouteConfig = z.infer<typeof route>;
-export type RouteFilter = z.infer<typeof routeFilter>;
-export type ServerSettings = z.infer<typeof serverSettings>;
-export type RetryPolicy = z.infer<typeof retryPolicy>;
-export type GroupSettings = z.infer<typeof groupSettings>;
-export type QuietHours = z.infer<typeof quietHours>;

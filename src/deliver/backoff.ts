@@ -1,4 +1,4 @@
-import type { RetryPolicy } from '../config';
+import type { RetryPolicy } from './policy';
 import type { Job } from '../store/jobs';
 
 /**

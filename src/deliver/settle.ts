@@ -1,4 +1,4 @@
-import type { RetryPolicy } from '../config';
+import type { RetryPolicy } from './policy';
 import type { Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
 import type { Job } from '../store/jobs';

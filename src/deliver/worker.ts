@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RetryPolicy } from '../config';
+import type { RetryPolicy } from './policy';
 import type { Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
 import type { DueLane, Job } from '../store/jobs';

@@ -63,8 +63,7 @@ export class Acting {
     return onList(this.deps.actors(sink), actor);
   }
 
-  async refuse(request: AccountRequest): Promise<AccountOutcome> {
-    const reason = 'not an actor of this sink';
+  async refuse(request: AccountRequest, reason = 'not an actor of this sink'): Promise<AccountOutcome> {
     await this.record(request, 'refused', reason);
     return { kind: 'refused', reason };
   }

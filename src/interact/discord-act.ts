@@ -25,6 +25,8 @@ export interface DiscordActContext {
   acting: Acting;
   /** the sink's reactions, in order */
   reactions: readonly string[];
+  /** why the click does not come from where the sink posts its cards, if it does not */
+  elsewhere: string | undefined;
   logger: Logger;
   /** posts to the interaction's webhook (an edit of the card, or a follow-up only the clicker sees) */
   callback: (method: 'PATCH' | 'POST', path: string, body: unknown) => Promise<void>;
@@ -32,6 +34,8 @@ export interface DiscordActContext {
 
 /** a follow-up only the clicker sees: why nothing was done */
 export const nothingDone = (reason: string) => ({ content: `Nothing done: ${reason}.`, flags: EPHEMERAL, allowed_mentions: { parse: [] } });
+
+export const NOT_HERE = 'This card was not posted where this bridge posts its cards: nothing done. (This attempt was recorded.)';
 
 export const ephemeral = (content: string): InteractionAnswer => ({
   status: 200,
@@ -49,6 +53,10 @@ export function answerDiscordAccount(interaction: DiscordInteraction, actor: Act
   const submitted = interaction.type === MODAL_SUBMIT;
   const request = toRequest(parsed, interaction, actor, ctx, submitted);
   if (!request) return ephemeral('This button is not one of the bridge’s.');
+  if (ctx.elsewhere) {
+    const reason = ctx.elsewhere;
+    return { ...ephemeral(NOT_HERE), after: async () => void (await ctx.acting.refuse(request, reason)) };
+  }
   if (!ctx.acting.allowed(ctx.sink, actor)) {
     return { ...ephemeral('You are not allowed to act for this account from here. (This attempt was recorded.)'), after: async () => void (await ctx.acting.refuse(request)) };
   }

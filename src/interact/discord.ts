@@ -2,7 +2,7 @@ import type { Logger } from '../observe/logger';
 import { linkRow } from '../sinks/discord/actions';
 import type { Acting } from './act';
 import { parseActionId } from '../sinks/actions';
-import { answerDiscordAccount, ephemeral, MODAL_SUBMIT, nothingDone } from './discord-act';
+import { answerDiscordAccount, ephemeral, MODAL_SUBMIT, NOT_HERE, nothingDone } from './discord-act';
 import type { ActOutcome, Moderation } from './moderate';
 import type { DiscordInteraction, InteractionAnswer } from './interaction';
 
@@ -18,6 +18,8 @@ const FIELDS_MAX = 25;
 
 export interface DiscordContext {
   sink: string;
+  /** where the sink's cards are: a click from another server or channel is refused */
+  place: { guildId: string; channelId: string };
   /** the sink's API base, e.g. https://discord.com/api */
   apiBase: string;
   moderation: Moderation;
@@ -41,6 +43,8 @@ export async function answerDiscord(interaction: DiscordInteraction, ctx: Discor
   const name = typeof user.global_name === 'string' ? user.global_name : typeof user.username === 'string' ? user.username : undefined;
   const roles = Array.isArray(interaction.member?.roles) ? interaction.member.roles.filter((r): r is string => typeof r === 'string') : [];
   const actor = { id: user.id, name, roles };
+  // signed by the application, but the application may be in other servers: roles there mean nothing here
+  const elsewhere = wrongPlace(interaction, ctx.place);
   const { token, application_id: applicationId } = interaction;
   if (typeof token !== 'string' || typeof applicationId !== 'string' || !/^\d{1,20}$/.test(applicationId)) {
     return ephemeral('Discord sent an interaction without its token.');
@@ -55,12 +59,16 @@ export async function answerDiscord(interaction: DiscordInteraction, ctx: Discor
     }
   };
   if (ctx.acting) {
-    const answer = answerDiscordAccount(interaction, actor, { sink: ctx.sink, acting: ctx.acting, reactions: ctx.reactions, logger: ctx.logger, callback });
+    const answer = answerDiscordAccount(interaction, actor, { sink: ctx.sink, acting: ctx.acting, reactions: ctx.reactions, elsewhere, logger: ctx.logger, callback });
     if (answer) return answer;
   }
   const parsed = interaction.type === MESSAGE_COMPONENT ? parseActionId(interaction.data?.custom_id) : null;
   if (!parsed) return ephemeral('This button is not one of the bridge’s.');
   const request = { platform: 'discord' as const, sink: ctx.sink, ...parsed, actor };
+  if (elsewhere) {
+    await ctx.moderation.refuse(request, elsewhere);
+    return ephemeral(NOT_HERE);
+  }
   if (!ctx.moderation.allowed(ctx.sink, request.actor)) {
     await ctx.moderation.refuse(request);
     return ephemeral('You are not allowed to act on abuse reports from here. (This attempt was recorded.)');
@@ -74,6 +82,12 @@ export async function answerDiscord(interaction: DiscordInteraction, ctx: Discor
       await callback('PATCH', '/messages/@original', updatedCard(interaction.message ?? {}, outcome, actor.id, parsed.action));
     },
   };
+}
+
+function wrongPlace(interaction: DiscordInteraction, place: DiscordContext['place']): string | undefined {
+  if (interaction.guild_id !== place.guildId) return `clicked in another server (${String(interaction.guild_id ?? 'a direct message')})`;
+  if (interaction.channel_id !== place.channelId) return `clicked in another channel (${String(interaction.channel_id)})`;
+  return undefined;
 }
 
 type Embed = Record<string, unknown> & { fields?: { name: string; value: string; inline?: boolean }[] };

@@ -99,6 +99,7 @@ export function interactionRoutes(deps: InteractionDeps): Interactions {
     await handle(res, name, 'discord', id, () =>
       answerDiscord(interaction, {
         sink: name,
+        place: { guildId: sink.guildId ?? '', channelId: sink.threadId ?? sink.channelId ?? '' },
         apiBase: discordApiBase(sink),
         moderation: deps.moderation,
         ...(sink.actors ? { acting: deps.acting } : {}),
@@ -129,6 +130,7 @@ export function interactionRoutes(deps: InteractionDeps): Interactions {
     await handle(res, name, 'slack', slackReplayKey(payload), () =>
       answerSlack(payload, {
         sink: name,
+        place: { teamId: sink.teamId ?? '', channel: sink.channel },
         moderation: deps.moderation,
         ...(sink.actors && sink.token ? { acting: { acting: deps.acting, reactions: sink.reactions, token: sink.token, apiUrl: sink.apiUrl ?? DEFAULT_API_URL } } : {}),
         logger: log,

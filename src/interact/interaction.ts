@@ -12,6 +12,8 @@ export interface DiscordInteraction {
   type?: unknown;
   token?: unknown;
   application_id?: unknown;
+  guild_id?: unknown;
+  channel_id?: unknown;
   data?: { custom_id?: unknown; components?: unknown };
   member?: { user?: DiscordUser; roles?: unknown };
   user?: DiscordUser;

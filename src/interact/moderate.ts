@@ -47,9 +47,8 @@ export class Moderation {
     return onList(this.deps.moderators(sink), actor);
   }
 
-  /** Refuses someone not on the list, and audits the attempt. */
-  async refuse(request: ActRequest): Promise<ActOutcome> {
-    const reason = 'not a moderator of this sink';
+  /** Refuses someone not on the list (or a click from somewhere else), and audits the attempt. */
+  async refuse(request: ActRequest, reason = 'not a moderator of this sink'): Promise<ActOutcome> {
     await this.record(request, 'refused', reason);
     return { kind: 'refused', reason };
   }

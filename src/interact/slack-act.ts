@@ -5,7 +5,7 @@ import { escapeMrkdwn } from '../sinks/slack/mrkdwn';
 import type { AccountOutcome, AccountRequest, Acting } from './act';
 import { describeActed, REPLY_MAX, type Actor } from './acted';
 import { parseAccountActionId, type AccountActionId } from '../sinks/actions';
-import { appendLine } from './discord-act';
+import { appendLine, NOT_HERE } from './discord-act';
 import type { InteractionAnswer } from './interaction';
 
 /** The parts of a Slack `block_actions` or `view_submission` payload acting reads. */
@@ -15,7 +15,7 @@ export interface SlackActPayload {
   trigger_id?: unknown;
   actions?: { action_id?: unknown; action_ts?: unknown }[];
   container?: { channel_id?: unknown; message_ts?: unknown };
-  channel?: { id?: unknown };
+  channel?: { id?: unknown; name?: unknown };
   message?: { ts?: unknown; text?: unknown; blocks?: unknown };
   view?: { id?: unknown; callback_id?: unknown; private_metadata?: unknown; state?: { values?: unknown } };
 }
@@ -24,6 +24,8 @@ export interface SlackActContext {
   sink: string;
   acting: Acting;
   reactions: readonly string[];
+  /** why the request does not come from where the sink posts its cards, if it does not */
+  elsewhere?: string;
   /** the sink's bot token and Web API base: forms open and thread lines post with them */
   token: string;
   apiUrl: string;
@@ -50,10 +52,11 @@ export function answerSlackAccount(payload: SlackActPayload, actor: Actor, ctx: 
   if (!request) return { status: 200 };
   const client = () => slackClient(ctx.token, ctx.apiUrl);
   const whisper = (text: string) => ctx.respond({ response_type: 'ephemeral', replace_original: false, text });
-  if (!ctx.acting.allowed(ctx.sink, actor)) {
+  if (ctx.elsewhere || !ctx.acting.allowed(ctx.sink, actor)) {
+    const reason = ctx.elsewhere;
     return { status: 200, after: async () => {
-      await ctx.acting.refuse(request);
-      if (!submitted) await whisper('You are not allowed to act for this account from here. (This attempt was recorded.)');
+      await ctx.acting.refuse(request, reason);
+      if (!submitted) await whisper(reason ? NOT_HERE : 'You are not allowed to act for this account from here. (This attempt was recorded.)');
     } };
   }
   if (parsed.action === 'reply' && !submitted) return { status: 200, after: () => openForm(client(), payload, ctx) };
@@ -66,6 +69,17 @@ export function answerSlackAccount(payload: SlackActPayload, actor: Actor, ctx: 
       await ctx.respond({ replace_original: true, ...actedCard(payload.message ?? {}, outcome, request, actor) });
     },
   };
+}
+
+/** A form's submission names no channel: the card's, as the form carried it. */
+export function formChannel(payload: SlackActPayload): { id?: unknown; name?: unknown } | undefined {
+  if (payload.type !== 'view_submission') return payload.channel;
+  try {
+    const place = JSON.parse(String(payload.view?.private_metadata)) as { channel?: unknown; channelName?: unknown };
+    return { id: place.channel, name: place.channelName };
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -100,6 +114,7 @@ function toRequest(parsed: AccountActionId, payload: SlackActPayload, actor: Act
 
 async function openForm(client: WebClient, payload: SlackActPayload, ctx: SlackActContext): Promise<void> {
   const channel = payload.container?.channel_id ?? payload.channel?.id;
+  const channelName = payload.channel?.name;
   const ts = payload.container?.message_ts ?? payload.message?.ts;
   try {
     await client.views.open({
@@ -108,7 +123,7 @@ async function openForm(client: WebClient, payload: SlackActPayload, ctx: SlackA
         type: 'modal',
         callback_id: String(payload.actions?.[0]?.action_id),
         // a view_submission names no channel: the card's place travels with the form
-        private_metadata: JSON.stringify({ channel, ts }),
+        private_metadata: JSON.stringify({ channel, ts, channelName }),
         title: { type: 'plain_text', text: 'Reply on Misskey' },
         submit: { type: 'plain_text', text: 'Post' },
         close: { type: 'plain_text', text: 'Cancel' },

@@ -5,15 +5,18 @@ import type { Acting } from './act';
 import { parseActionId } from '../sinks/actions';
 import type { InteractionAnswer } from './interaction';
 import type { ActOutcome, Moderation } from './moderate';
-import { answerSlackAccount, type SlackActPayload } from './slack-act';
+import { answerSlackAccount, formChannel, type SlackActPayload } from './slack-act';
 
 /** The parts of a Slack `block_actions` payload the bridge reads. */
 export interface SlackInteraction extends SlackActPayload {
   response_url?: unknown;
+  team?: { id?: unknown };
 }
 
 export interface SlackContext {
   sink: string;
+  /** where the sink's cards are: its workspace, and its channel (an id, or `#name`) when it posts with a token */
+  place: { teamId: string; channel?: string };
   moderation: Moderation;
   /** acting from chat, when the sink has actors: with the bot token and API base its forms need */
   acting?: { acting: Acting; reactions: readonly string[]; token: string; apiUrl: string };
@@ -64,8 +67,9 @@ export async function answerSlack(payload: SlackInteraction, ctx: SlackContext):
       ctx.logger.warn({ sink: ctx.sink, reason: (error as Error).message }, 'cannot answer a Slack interaction');
     }
   };
+  const elsewhere = wrongPlace({ ...payload, channel: formChannel(payload) }, ctx.place);
   if (ctx.acting) {
-    const answer = answerSlackAccount(payload, { id: userId, name }, { sink: ctx.sink, ...ctx.acting, logger: ctx.logger, respond });
+    const answer = answerSlackAccount(payload, { id: userId, name }, { sink: ctx.sink, ...ctx.acting, elsewhere, logger: ctx.logger, respond });
     if (answer) return answer;
   }
   const parsed = payload.type === 'block_actions' ? parseActionId(payload.actions?.[0]?.action_id) : null;
@@ -73,12 +77,16 @@ export async function answerSlack(payload: SlackInteraction, ctx: SlackContext):
   if (!parsed) return { status: 200 };
   const request = { platform: 'slack' as const, sink: ctx.sink, ...parsed, actor: { id: userId, name } };
   const whisper = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-  if (!ctx.moderation.allowed(ctx.sink, request.actor)) {
+  if (elsewhere || !ctx.moderation.allowed(ctx.sink, request.actor)) {
     return {
       status: 200,
       after: async () => {
-        await ctx.moderation.refuse(request);
-        await whisper('You are not allowed to act on abuse reports from here. (This attempt was recorded.)');
+        await ctx.moderation.refuse(request, elsewhere);
+        await whisper(
+          elsewhere
+            ? 'This card was not posted where this bridge posts its cards: nothing done. (This attempt was recorded.)'
+            : 'You are not allowed to act on abuse reports from here. (This attempt was recorded.)',
+        );
       },
     };
   }
@@ -90,6 +98,15 @@ export async function answerSlack(payload: SlackInteraction, ctx: SlackContext):
       await respond({ replace_original: true, ...updatedCard(payload.message ?? {}, outcome, userId, parsed.action) });
     },
   };
+}
+
+/** the app may be installed in other workspaces, and its signature is the same there */
+function wrongPlace(payload: SlackInteraction, place: SlackContext['place']): string | undefined {
+  if (payload.team?.id !== place.teamId) return `clicked in another workspace (${String(payload.team?.id)})`;
+  const { channel } = place;
+  if (channel === undefined) return undefined;
+  const here = channel.startsWith('#') ? payload.channel?.name === channel.slice(1) : payload.channel?.id === channel;
+  return here ? undefined : `clicked in another channel (${String(payload.channel?.id)})`;
 }
 
 type Block = Record<string, unknown> & { block_id?: unknown; elements?: unknown };

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { ServerSettings } from '../config';
+import type { ServerSettings } from './settings';
 import type { IngestAnswer, InboundRequest } from './inbound';
 import type { Logger } from '../observe/logger';
 import { IngestError, STATUS_OF } from './errors';
@@ -28,6 +28,8 @@ export interface ReceiverDeps {
   observe?: (answer: WebhookAnswer) => void;
   /** moderation from chat: the interaction endpoints (src/interact/http.ts) */
   interactions?: express.Router;
+  /** `/readyz` and `/metrics` are served on a port of their own (`server.metrics`), not here */
+  statusElsewhere?: boolean;
 }
 
 /** The HTTP edge: Express turns requests into `ingest` calls and typed errors into statuses. */
@@ -56,23 +58,9 @@ export function createReceiver(deps: ReceiverDeps): express.Express {
 
   if (deps.interactions) app.use(deps.interactions);
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
-  app.get('/readyz', async (_req, res) => {
-    const { ready, checks } = await deps.readiness();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
-  });
-
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await deps.metrics();
-    res.type(contentType).send(body);
-  });
-
-  app.use((_req: Request, res: Response) => {
-    res.status(404).json({ error: 'not found' });
-  });
+  app.get('/healthz', healthz);
+  if (!deps.statusElsewhere) app.use(statusRoutes(deps));
+  app.use(notFound);
 
   app.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
     const status = error.type === 'entity.too.large' ? 413 : error.status && error.status < 500 ? error.status : 500;
@@ -82,6 +70,38 @@ export function createReceiver(deps: ReceiverDeps): express.Express {
     res.status(status).json({ error: message });
   });
 
+  return app;
+}
+
+const healthz = (_req: Request, res: Response) => {
+  res.json({ status: 'ok' });
+};
+
+const notFound = (_req: Request, res: Response) => {
+  res.status(404).json({ error: 'not found' });
+};
+
+/** `/readyz` and `/metrics`: what an operator's monitoring reads, and nobody else needs. */
+function statusRoutes(deps: Pick<ReceiverDeps, 'readiness' | 'metrics'>): express.Router {
+  const router = express.Router();
+  router.get('/readyz', async (_req, res) => {
+    const { ready, checks } = await deps.readiness();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  router.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await deps.metrics();
+    res.type(contentType).send(body);
+  });
+  return router;
+}
+
+/** The status port of `server.metrics`: `/healthz`, `/readyz` and `/metrics` only. */
+export function createStatusApp(deps: Pick<ReceiverDeps, 'readiness' | 'metrics'>): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', healthz);
+  app.use(statusRoutes(deps));
+  app.use(notFound);
   return app;
 }
 

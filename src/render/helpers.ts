@@ -2,7 +2,7 @@ import type { HelperDelegate, HelperOptions } from 'handlebars';
 import Handlebars from 'handlebars';
 import type { DriveFile, Note, User } from '../normalize/event';
 import { markupFor } from './markup';
-import { escapeText, renderMfm, truncateText, type MfmTarget } from './mfm';
+import { escapeText, renderMfm, truncateText, urlLabel, type MfmTarget } from './mfm';
 import type { TemplateView } from './view';
 
 export interface HelperSettings {
@@ -116,7 +116,7 @@ export function createHelpers(settings: HelperSettings): Record<string, HelperDe
     link(...args) {
       const { params } = split(args);
       const url = text(params[0]);
-      return safe(markup.link(url, params.length > 1 ? text(params[1]) : url));
+      return safe(markup.link(url, params.length > 1 ? text(params[1]) : urlLabel(url)));
     },
     /** {{user actor}}: bold display name and a link to the profile, shown as @acct */
     user(...args) {

@@ -1,4 +1,4 @@
-import { escapeText, spoiler, type MfmTarget } from './mfm';
+import { escapeText, isMatrixPermalink, spoiler, type MfmTarget } from './mfm';
 
 /** Wraps already-escaped markup in the target's constructs. Inputs must be escaped; labels are. */
 export interface Markup {
@@ -73,8 +73,13 @@ const MARKUP: Record<MfmTarget, Markup> = {
   matrix: {
     bold: (inner) => `<strong>${inner}</strong>`,
     italic: (inner) => `<em>${inner}</em>`,
-    link: (url, label) =>
-      isWebUrl(url) ? `<a href="${escapeText(url, 'matrix')}">${escapeText(label, 'matrix')}</a>` : escapeText(label, 'matrix'),
+    link: (url, label) => {
+      if (!isWebUrl(url)) return escapeText(label, 'matrix');
+      // A matrix.to URL from the event (a profile or note URL a remote server chose) would be a pill,
+      // and with allowMentions a ping: shown as code, so that only a template's own <a> makes one.
+      if (isMatrixPermalink(url)) return `${escapeText(label, 'matrix')} (<code>${escapeText(url, 'matrix')}</code>)`;
+      return `<a href="${escapeText(url, 'matrix')}">${escapeText(label, 'matrix')}</a>`;
+    },
     quote: (inner) => `<blockquote>${inner}</blockquote>`,
     strike: (inner) => `<del>${inner}</del>`,
     spoiler: (inner, label) => spoiler(inner, 'matrix', label),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Config, GroupSettings, QuietHours, RouteConfig } from '../config';
+import type { GroupSettings, QuietHours, RouteConfig } from './config';
 import { eventActor, eventName, type Event } from '../normalize/event';
 import { quietUntil, type QuietWindow } from './quiet-hours';
 import type { Match } from './route';
@@ -52,7 +52,7 @@ export class HoldPlanner {
   private lastPruneAt = -Infinity;
 
   constructor(
-    config: Pick<Config, 'routes' | 'quiet'> & { render?: Pick<Config['render'], 'timeZone'> },
+    config: { routes: readonly RouteConfig[]; quiet?: QuietHours; render?: { timeZone: string } },
     private readonly now: () => number,
   ) {
     this.routes = new Map(config.routes.map((route) => [route.name, route]));

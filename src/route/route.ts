@@ -1,4 +1,4 @@
-import type { RouteConfig, RouteFilter } from '../config';
+import type { RouteConfig, RouteFilter } from './config';
 import { eventActor, eventName, eventNote, type Event, type Note, type Visibility } from '../normalize/event';
 
 /** Followers-only and direct notes are relayed only by routes that list them. */

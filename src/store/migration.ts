@@ -1,8 +1,7 @@
 import type { DeadLetter } from './dead-letters';
 import type { Job } from './jobs';
-import type { MessageKey } from './messages';
+import type { MessageKey, MessageRef } from './messages';
 import type { SinkPause } from './pauses';
-import type { MessageRef } from './messages';
 
 /** One entry of a store's durable state (`migrate`). */
 export type StoreRecord =

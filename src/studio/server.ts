@@ -12,6 +12,7 @@ import { describeEvent, EventSources, PayloadError, type PayloadChoice } from '.
 import { PathError, TemplateFiles } from './files';
 import { renderPage } from './page';
 import { compileEdited, Previewer, problem } from './preview';
+import { checkHost, checkOrigin, securityHeaders } from './guard';
 import { newToken, requireToken } from './token';
 
 export interface StudioOptions {
@@ -30,6 +31,8 @@ export interface StudioOptions {
 export interface RunningStudio {
   /** the page's URL, token included */
   url: string;
+  /** the page's URL without the token */
+  origin: string;
   port: number;
   token: string;
   close(): Promise<void>;
@@ -53,11 +56,10 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
 
   const app = express();
   app.disable('x-powered-by');
-  app.use((_request, response, next) => {
-    response.set({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' });
-    next();
-  });
+  app.use(securityHeaders(assets.importMap));
+  app.use(checkHost(options.host));
   app.use(requireToken(token));
+  app.use(checkOrigin);
   app.use(express.json({ limit: '1mb' }));
   app.use(assets.router);
 
@@ -148,8 +150,10 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
   });
   const port = (server.address() as AddressInfo).port;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const origin = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${port}`;
   return {
-    url: `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${port}/?token=${token}`,
+    url: `${origin}/?token=${token}`,
+    origin,
     port,
     token,
     close: () =>

@@ -31,7 +31,8 @@ async function setUp(permissions?: string[]): Promise<void> {
   misskey = await startMisskeyFake({ accountPermissions: permissions });
   cleanups.push(() => discord.close(), () => misskey.close());
   keys = discordKeys();
-  sinkYaml = `{ type: discord, botToken: "${discord.addBot().token}", channelId: "${discord.addChannel().id}", apiBase: "${discord.url}", actors: ["${ACTOR}", "${ACTOR_ROLE}"], publicKey: "${keys.publicHex}" }`;
+  const channel = discord.addChannel();
+  sinkYaml = `{ type: discord, botToken: "${discord.addBot().token}", channelId: "${channel.id}", guildId: "${channel.guildId}", apiBase: "${discord.url}", actors: ["${ACTOR}", "${ACTOR_ROLE}"], publicKey: "${keys.publicHex}" }`;
   bridge = await startActing(actingYaml(misskey, sinkYaml), cleanups);
   endpoint = `${bridge.url}/interactions/discord/chat`;
 }
@@ -116,6 +117,15 @@ describe('acting from Discord', () => {
     await eventually(async () => expect((await bridge.store.audit.list(10)).map((e) => e.outcome).sort()).toEqual(['done', 'refused']));
     expect(misskey.account.created.map((n) => n.text)).toEqual(['once']);
     expect((await bridge.store.audit.list(10)).find((e) => e.outcome === 'refused')).toMatchObject({ actor: STRANGER, action: 'reply', reportId: noteId });
+  });
+
+  it('refuses a submission from another server, even by an actor', async () => {
+    const noteId = await mention(bridge, misskey, 'nelsewhere', 'public');
+    const message = await card(noteId);
+    const answer = await send({ ...submit(message, `mkb:reply:alice:${noteId}`, { text: 'from afar' }), guild_id: '999999999999999999' });
+    expect(((await answer.json()) as { data: { content: string } }).data.content).toMatch(/not posted where this bridge posts/);
+    await eventually(async () => expect((await bridge.store.audit.list(1))[0]).toMatchObject({ outcome: 'refused', detail: expect.stringContaining('another server') }));
+    expect(misskey.account.created).toEqual([]);
   });
 
   it('reacts once; a second press says it is already there; a role counts as an actor', async () => {

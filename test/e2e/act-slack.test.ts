@@ -28,7 +28,7 @@ async function setUp(permissions?: string[]): Promise<void> {
   slack = await startSlackFake();
   misskey = await startMisskeyFake({ accountPermissions: permissions });
   cleanups.push(() => slack.close(), () => misskey.close());
-  const sink = `{ type: slack, token: xoxb-fake-bot-token, channel: C0ALERTS01, apiUrl: "${slack.apiUrl}", actors: ["${ACTOR}"], signingSecret: "${SIGNING_SECRET}", reactions: ["👍", ":party:"] }`;
+  const sink = `{ type: slack, token: xoxb-fake-bot-token, channel: C0ALERTS01, apiUrl: "${slack.apiUrl}", actors: ["${ACTOR}"], signingSecret: "${SIGNING_SECRET}", teamId: T000, reactions: ["👍", ":party:"] }`;
   bridge = await startActing(actingYaml(misskey, sink), cleanups);
   endpoint = `${bridge.url}/interactions/slack/chat`;
 }
@@ -68,7 +68,7 @@ describe('acting from Slack', () => {
     const noteId = await mention(bridge, misskey, `s${visibility}`, visibility);
     const message = await card(noteId);
     const form = await openForm(message, noteId);
-    expect(JSON.parse(form.view.private_metadata as string)).toEqual({ channel: 'C0ALERTS01', ts: message.ts });
+    expect(JSON.parse(form.view.private_metadata as string)).toMatchObject({ channel: 'C0ALERTS01', ts: message.ts });
     const submission = slack.viewSubmission(form, { id: ACTOR }, typed('on my way <3'));
     const answer = await post(submission);
     expect(answer.status).toBe(200);
@@ -104,6 +104,18 @@ describe('acting from Slack', () => {
     expect((await post(slack.viewSubmission(form, { id: STRANGER }, typed('hi')))).status).toBe(200);
     await eventually(async () => expect(await bridge.store.audit.list(5)).toHaveLength(1));
     expect((await bridge.store.audit.list(1))[0]).toMatchObject({ platform: 'slack', actor: STRANGER, action: 'reply', outcome: 'refused' });
+    expect(misskey.account.created).toEqual([]);
+  });
+
+  it('refuses a submission from another workspace or with another channel in its form', async () => {
+    const noteId = await mention(bridge, misskey, 'selsewhere', 'public');
+    const form = await openForm(await card(noteId), noteId);
+    const submission = slack.viewSubmission(form, { id: ACTOR }, typed('hi'));
+    await post({ ...submission, team: { id: 'T0OTHER' } });
+    const view = submission.view as Record<string, unknown>;
+    await post({ ...submission, view: { ...view, id: 'V0OTHER', private_metadata: JSON.stringify({ channel: 'C0OTHER', ts: '1.2' }) } });
+    await eventually(async () => expect(await bridge.store.audit.list(5)).toHaveLength(2));
+    expect((await bridge.store.audit.list(5)).map((e) => e.outcome)).toEqual(['refused', 'refused']);
     expect(misskey.account.created).toEqual([]);
   });
 

@@ -3,6 +3,9 @@
  * the Matrix sink's fetch client → test/fakes/matrix-fake.ts. The fake validates like Synapse and
  * checks formatted_body against the HTML allowlist, so an event that arrives is one clients show.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { sendTestCommand } from '../../src/commands/send-test';
 import { eventually, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
 import {
@@ -39,6 +42,22 @@ interface MessageContent {
   formatted_body?: string;
   'm.mentions'?: unknown;
 }
+const FILE = {
+  id: 'a8zgfile01',
+  createdAt: '2025-06-14T07:00:00.000Z',
+  name: 'cat.png',
+  type: 'image/png',
+  md5: 'd41d8cd98f00b204e9800998ecf8427e',
+  size: 1024,
+  isSensitive: false,
+  blurhash: null,
+  properties: {},
+  thumbnailUrl: null,
+  comment: null,
+  folderId: null,
+  userId: null,
+  user: null,
+};
 const contentOf = (event: FakeEvent) => event.content as unknown as MessageContent;
 const withoutZwsp = (text: string) => text.replace(/\u200b/g, '');
 
@@ -156,6 +175,37 @@ describe('Matrix end to end (HTTP in → queue → worker → Client-Server API 
       expect(content['m.mentions']).toEqual({});
       const header = /^<p>([\s\S]*?)<\/p>/.exec(content.formatted_body!);
       expect(matrixVisible(header![1]!).split(' · ')[0]).toBe(`${name} ${suffix}`);
+    });
+  });
+
+  describe('allowMentions: true', () => {
+    const PILL_TEMPLATE = '<a href="https://matrix.to/#/@mod:example.org">Moderator</a>, see: {{mfm note.text}}\n{{files note.files}}\n';
+
+    it('pings only the users the template links to: matrix.to links in the note and its files stay inert', async () => {
+      await startFake();
+      const dir = mkdtempSync(path.join(tmpdir(), 'matrix-mentions-'));
+      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+      mkdirSync(path.join(dir, 'matrix'));
+      writeFileSync(path.join(dir, 'matrix', 'note.hbs'), PILL_TEMPLATE);
+      await start(sink(ROOM, ', allowMentions: true'), { extra: `templates: ${JSON.stringify(dir)}` });
+
+      const body = hostileNote({
+        eventId: 'ma70000-0000-4000-8000-000000000005',
+        text: 'hi https://matrix.to/#/@alice:example.org and [the team](https://matrix.to/#/%40bob%3Aexample.org) in https://matrix.to/#/!ops:example.org',
+      });
+      const note = (body.body as { note: { files: unknown[] } }).note;
+      note.files = [{ ...FILE, url: 'https://matrix.to/#/@carol:example.org' }];
+      await bridge!.post('alice', body);
+      const content = contentOf(await nextEvent(fake, 0));
+
+      expect(content['m.mentions']).toEqual({ user_ids: ['@mod:example.org'] });
+      const html = content.formatted_body!;
+      expect(checkMatrixHtml(html)).toEqual([]);
+      expect(html).toContain('<a href="https://matrix.to/#/@mod:example.org">Moderator</a>');
+      expect([...html.matchAll(/href="https:\/\/matrix\.to[^"]*"/g)].map((m) => m[0])).toEqual(['href="https://matrix.to/#/@mod:example.org"']);
+      // still readable, as code
+      expect(html).toContain('<code>https://matrix.to/#/@alice:example.org</code>');
+      expect(html).toContain('the team (<code>https://matrix.to/#/%40bob%3Aexample.org</code>)');
     });
   });
 

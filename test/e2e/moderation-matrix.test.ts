@@ -11,6 +11,7 @@ import { startMatrixFake, type FakeEvent, type MatrixFake } from '../fakes/matri
 import { startMisskeyFake, type MisskeyFake } from '../fakes/misskey-fake';
 
 const ROOM = '!mods:example.org';
+const OTHER_ROOM = '!elsewhere:example.org';
 const BOT = '@bot:example.org';
 const MOD = '@mod:example.org';
 const STRANGER = '@stranger:example.org';
@@ -24,7 +25,7 @@ let matrix: MatrixFake;
 let misskey: MisskeyFake;
 
 beforeEach(async () => {
-  matrix = await startMatrixFake({ rooms: [{ id: ROOM, members: [BOT, MOD, STRANGER] }] });
+  matrix = await startMatrixFake({ rooms: [{ id: ROOM, members: [BOT, MOD, STRANGER] }, { id: OTHER_ROOM, members: [BOT, MOD] }] });
   misskey = await startMisskeyFake();
   cleanups.push(() => matrix.close(), () => misskey.close());
 });
@@ -133,6 +134,17 @@ describe('moderation from Matrix', () => {
     );
     expect(misskey.calls).toHaveLength(0);
     expect(matrix.timeline(ROOM)).toHaveLength(before + 1);
+  });
+
+  it('ignores a moderator’s reaction to the card made in another room the bot is in', async () => {
+    const bridge = await start();
+    const event = await card(bridge, 'mrep-room');
+    await listening();
+    matrix.react(OTHER_ROOM, MOD, event.eventId, '✅');
+    const syncs = matrix.syncRequests().length;
+    await eventually(() => expect(matrix.syncRequests().length).toBeGreaterThan(syncs + 1));
+    expect(misskey.calls).toHaveLength(0);
+    expect(shownBody(event.eventId).edits).toBe(0);
   });
 
   it('ignores other reactions, the bot’s own, and reactions to events that are not the bot’s cards', async () => {

@@ -61,17 +61,19 @@ describe('moderation from Discord (bot mode)', () => {
   let bridge: TestBridge;
   let keys: ReturnType<typeof discordKeys>;
   let endpoint: string;
+  let guild: string;
 
   beforeEach(async () => {
     discord = await startDiscordFake();
     misskey = await startMisskeyFake();
     cleanups.push(() => discord.close(), () => misskey.close());
     keys = discordKeys();
-    const channel = discord.addChannel().id;
+    const channel = discord.addChannel();
+    guild = channel.guildId;
     bridge = await start(
       yaml(
         misskey,
-        `  chat: { type: discord, botToken: "${discord.addBot().token}", channelId: "${channel}", apiBase: "${discord.url}", moderators: ["${MOD_USER}", "${MOD_ROLE}"], publicKey: "${keys.publicHex}" }`,
+        `  chat: { type: discord, botToken: "${discord.addBot().token}", channelId: "${channel.id}", guildId: "${guild}", apiBase: "${discord.url}", moderators: ["${MOD_USER}", "${MOD_ROLE}"], publicKey: "${keys.publicHex}" }`,
       ),
     );
     endpoint = `${bridge.url}/interactions/discord/chat`;
@@ -89,6 +91,22 @@ describe('moderation from Discord (bot mode)', () => {
     const headers = sign ? discordHeaders(keys.privateKey, body) : { 'content-type': 'application/json' };
     return { body, response: await fetch(endpoint, { method: 'POST', headers, body }) };
   };
+
+  it.each([
+    ['another server', { guild_id: '923456789012345678' }, /another server/],
+    ['another channel of the server', { channel_id: '823456789012345678' }, /another channel/],
+  ])('refuses a moderator’s signed click from %s, and audits it', async (_where, place, reason) => {
+    await postReport(bridge, 'rep-place');
+    const message = await card('rep-place');
+    const body = JSON.stringify({ ...discord.interaction(message.id, 'mkb:resolve:system:rep-place', { userId: MOD_USER, roles: [MOD_ROLE] }), ...place });
+    const response = await fetch(endpoint, { method: 'POST', headers: discordHeaders(keys.privateKey, body), body });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ type: 4, data: { flags: 64, content: expect.stringMatching(/not posted where/) as unknown } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(misskey.calls).toEqual([]);
+    expect(message.edits).toBe(0);
+    expect((await bridge.store.audit.list(1))[0]).toMatchObject({ outcome: 'refused', actor: MOD_USER, detail: expect.stringMatching(reason) as unknown });
+  });
 
   it('answers a signed PING with PONG', async () => {
     const body = JSON.stringify({ id: '523456789012345678', type: 1, application_id: '623456789012345678', token: 't', version: 1 });
@@ -236,7 +254,7 @@ describe('moderation from Slack', () => {
     bridge = await start(
       yaml(
         misskey,
-        `  chat: { type: slack, token: xoxb-fake-bot-token, channel: C0ALERTS01, apiUrl: "${slack.apiUrl}", moderators: ["${SLACK_MOD}"], signingSecret: "${SIGNING_SECRET}" }`,
+        `  chat: { type: slack, token: xoxb-fake-bot-token, channel: C0ALERTS01, apiUrl: "${slack.apiUrl}", moderators: ["${SLACK_MOD}"], signingSecret: "${SIGNING_SECRET}", teamId: T000 }`,
       ),
     );
     endpoint = `${bridge.url}/interactions/slack/chat`;
@@ -269,6 +287,22 @@ describe('moderation from Slack', () => {
     expect(replay.status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(misskey.calls).toHaveLength(1);
+  });
+
+  it.each([
+    ['another workspace', { team: { id: 'T0OTHER01', domain: 'other' } }, /another workspace/],
+    ['another channel', { channel: { id: 'C0OTHER001', name: 'elsewhere' } }, /another channel/],
+  ])('refuses a moderator’s signed click from %s, and audits it', async (_where, place, reason) => {
+    await postReport(bridge, 'srep-place');
+    const message = await card('srep-place');
+    const body = slackForm({ ...slack.interaction(message.ts!, 'mkb:resolve:system:srep-place', { id: SLACK_MOD }), ...place });
+    const response = await fetch(endpoint, { method: 'POST', headers: slackHeaders(SIGNING_SECRET, body), body });
+    expect(response.status).toBe(200);
+    await eventually(() => expect(slack.responses).toHaveLength(1));
+    expect(slack.responses[0]!.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/not posted where/) as unknown });
+    expect(misskey.calls).toEqual([]);
+    expect(message.edits).toBe(0);
+    expect((await bridge.store.audit.list(1))[0]).toMatchObject({ outcome: 'refused', actor: SLACK_MOD, detail: expect.stringMatching(reason) as unknown });
   });
 
   it('refuses a non-moderator with an ephemeral message, and audits it', async () => {

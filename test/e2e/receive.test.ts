@@ -155,4 +155,21 @@ describe('POST /hooks/:source (CONTRACT §3)', () => {
     expect(metrics).toMatch(/misskey_bridge_events_received_total\{source="alice",type="note",outcome="stored"\} 1/);
     expect(metrics).not.toContain(SECRET);
   });
+
+  it('with server.metrics: /readyz and /metrics on their own local port, gone from the webhook port', async () => {
+    const separate = await startTestBridge(testConfig(`server: { metrics: { host: 127.0.0.1, port: 0 } }\n${CONSOLE_CONFIG}`));
+    try {
+      expect(separate.statusUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(separate.statusUrl).not.toBe(separate.url);
+      await separate.post('alice', fixture('note.basic.json').body);
+      for (const route of ['/readyz', '/metrics']) expect([route, (await fetch(`${separate.url}${route}`)).status]).toEqual([route, 404]);
+      expect((await fetch(`${separate.url}/healthz`)).status).toBe(200);
+      await eventually(async () => expect((await fetch(`${separate.statusUrl}/readyz`)).status).toBe(200));
+      const metrics = await (await fetch(`${separate.statusUrl}/metrics`)).text();
+      expect(metrics).toMatch(/misskey_bridge_events_received_total\{source="alice",type="note",outcome="stored"\} 1/);
+      expect((await fetch(`${separate.statusUrl}/hooks/alice`, { method: 'POST', body: '{}' })).status).toBe(404);
+    } finally {
+      await separate.stop(1000);
+    }
+  });
 });

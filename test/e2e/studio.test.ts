@@ -4,7 +4,10 @@
  * and the bridge delivers the new wording to the fake Discord. Screenshots of the three previews
  * go to test-output/studio/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -15,6 +18,30 @@ import { startDiscordFake, type DiscordFake, type FakeWebhook } from '../fakes/d
 import { eventually, SECRET, testConfig } from '../helpers/bridge';
 import { nextItem } from '../helpers/e2e';
 import { fixture, withEventId } from '../helpers/fixtures';
+
+/** A raw request, Host header included (fetch does not let a caller choose it). */
+function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
+    const request = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers }));
+    });
+    request.on('error', reject);
+    request.end(options.body);
+  });
+}
+
+/** A local image server that counts the requests it gets: the hostile address a payload names. */
+async function countingImageServer(): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
+  let hits = 0;
+  const server: Server = createServer((_request, response) => {
+    hits++;
+    response.writeHead(200, { 'content-type': 'image/gif' }).end(Buffer.from('R0lGODlhAQABAAAAACw=', 'base64'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${port}`, hits: () => hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(__dirname, '../../test-output/studio');
@@ -116,6 +143,83 @@ routes:
     expect(existsSync(path.join(folder, 'note.hbs'))).toBe(false);
   });
 
+  it('takes the token out of the address bar into a port-scoped HttpOnly SameSite=Strict cookie', async () => {
+    const page = await openPage();
+    expect(page.url()).toBe(`${base}/`);
+    const cookies = await page.context().cookies(base);
+    expect(cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite }))).toEqual([
+      { name: `studio_${bridge.studio!.port}`, httpOnly: true, sameSite: 'Strict' },
+    ]);
+    // the page works on the cookie alone, under its Content-Security-Policy
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await page.reload();
+    await page.click('button.file[data-path="mention.hbs"]');
+    await page.locator('#preview-discord .embed').waitFor();
+    expect(violations).toEqual([]);
+    // the studio's cookie for another port's studio is no key here
+    const other = await rawRequest(`${base}/api/templates`, { headers: { cookie: `studio_${bridge.studio!.port + 1}=${token}` } });
+    expect(other.status).toBe(401);
+    await page.close();
+  }, 60_000);
+
+  it('sends a strict Content-Security-Policy with every answer', async () => {
+    for (const route of ['/', '/static/studio.js', '/api/templates']) {
+      const { headers } = await rawRequest(`${base}${route}`, { headers: { 'x-studio-token': token } });
+      const csp = String(headers['content-security-policy']);
+      expect([route, csp]).toEqual([route, expect.stringContaining("default-src 'none'")]);
+      expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+'(;|$)/);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    }
+  });
+
+  it('answers only its own host names (DNS rebinding) and state changes only from its own origin', async () => {
+    const port = bridge.studio!.port;
+    const withToken = { 'x-studio-token': token };
+    for (const host of [`evil.example:${port}`, `localhost.evil.example:${port}`, `127.0.0.1:${port + 1}`, '127.0.0.1']) {
+      expect([host, (await rawRequest(`${base}/`, { headers: { ...withToken, host } })).status]).toEqual([host, 421]);
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
+      expect([host, (await rawRequest(`${base}/api/templates`, { headers: { ...withToken, host } })).status]).toEqual([host, 200]);
+    }
+    const cookie = `studio_${port}=${token}`;
+    const save = (headers: Record<string, string>) =>
+      rawRequest(`${base}/api/template`, { method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ path: 'renote.hbs', text: 'owned' }) });
+    expect((await save({ cookie, origin: 'http://evil.example' })).status).toBe(403);
+    expect((await save({ cookie, origin: `http://127.0.0.1:${port + 1}` })).status).toBe(403);
+    expect((await save({ cookie })).status).toBe(403);
+    expect(existsSync(path.join(folder, 'renote.hbs'))).toBe(false);
+    expect((await save({ cookie, origin: base })).status).toBe(200);
+    rmSync(path.join(folder, 'renote.hbs'), { force: true });
+  });
+
+  it('shows preview images as placeholders: nothing is fetched from the address the event names until a click', async () => {
+    const images = await countingImageServer();
+    try {
+      const body = structuredClone(fixture('note.files.json').body) as { body: { note: { user: Record<string, unknown>; files: Record<string, unknown>[] } } };
+      const note = body.body.note;
+      note.user.avatarUrl = `${images.url}/avatar.gif`;
+      note.files = note.files.map((file, i) => ({ ...file, isSensitive: false, type: 'image/gif', url: `${images.url}/file${i}.gif`, thumbnailUrl: `${images.url}/thumb${i}.gif` }));
+      const page = await openPage();
+      await page.click('button.file[data-path="note.hbs"]');
+      await page.selectOption('#payload', 'json');
+      await page.fill('#json', JSON.stringify(body));
+      const held = page.locator('#preview-discord button.held-image').first();
+      await held.waitFor();
+      await page.locator('#preview-slack button.held-image').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(images.hits()).toBe(0);
+      await held.click();
+      await eventually(() => expect(images.hits()).toBe(1));
+      await page.close();
+    } finally {
+      await images.close();
+    }
+  }, 60_000);
+
   it('refuses paths outside the templates folder', async () => {
     for (const bad of ['../evil.hbs', 'discord/../../evil.hbs', '/etc/passwd', '..%2Fevil.hbs', 'discord/../evil.hbs', 'evil.txt', '.hbs']) {
       const read = await api(`/api/template?path=${encodeURIComponent(bad)}`);
@@ -196,5 +300,43 @@ routes:
     seen.push((await api('/api/preview', { method: 'POST', body: JSON.stringify({ path: 'note.hbs', text: '{{event.type}}', payload: { kind: 'sample', name: 'note' } }) })).text);
     expect(seen.length).toBeGreaterThan(10);
     for (const secret of secrets) expect(seen.filter((text) => text.includes(secret))).toEqual([]);
+  }, 60_000);
+});
+
+describe('the studio command with its output not a terminal (a service, container logs)', () => {
+  it('prints the address without the token, which goes to a file only its owner reads', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'studio-cli-'));
+    const config = path.join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      `storage: { driver: sqlite, path: ${JSON.stringify(path.join(dir, 'data', 'bridge.db'))} }\nsources: { alice: { secret: "${SECRET}" } }\nsinks: { t: { type: console } }\nroutes: []\n`,
+    );
+    const root = path.resolve(__dirname, '../..');
+    const child = spawn(process.execPath, ['-r', path.join(root, 'test/helpers/register-ts.js'), path.join(root, 'src/cli.ts'), 'studio', '-c', config, '--port', '0'], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      await eventually(() => expect(output).toContain('\n'), 20_000);
+      const tokenFile = path.join(dir, 'data', 'studio-token');
+      const studioToken = readFileSync(tokenFile, 'utf8').trim();
+      expect(studioToken.length).toBeGreaterThanOrEqual(32);
+      expect(output).not.toContain(studioToken);
+      expect(output).toContain(tokenFile);
+      expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+      const origin = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(output)![1]!;
+      expect((await fetch(`${origin}/`)).status).toBe(401);
+      const opened = await fetch(`${origin}/?token=${studioToken}`, { redirect: 'manual' });
+      expect([opened.status, opened.headers.get('location')]).toEqual([303, '/']);
+      const cookie = opened.headers.get('set-cookie')!.split(';')[0]!;
+      expect((await fetch(`${origin}/`, { headers: { cookie } })).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

@@ -82,7 +82,7 @@ routes:
 `;
 
 describe('acting config', () => {
-  const discord = '{ type: discord, botToken: b0t, channelId: "123456789012345678", actors: ["223456789012345678"], publicKey: "' + 'a'.repeat(64) + '" }';
+  const discord = '{ type: discord, botToken: b0t, channelId: "123456789012345678", guildId: "923456789012345678", actors: ["223456789012345678"], publicKey: "' + 'a'.repeat(64) + '" }';
 
   it('takes an account token beside the server, actors and reactions per sink (default ❤️ 👍)', () => {
     const parsed = parseConfig(config(', server: "https://misskey.example", account: { token: t0ken }', discord), 'config.yaml', {});
@@ -98,7 +98,7 @@ describe('acting config', () => {
 
   it('needs the signing key with actors, and bot mode on Slack', () => {
     expect(problems(config('', discord.replace(/, publicKey: "a+"/, '')))).toMatch(/publicKey is missing/);
-    expect(problems(config('', '{ type: slack, webhookUrl: "https://hooks.slack.com/services/T0/B0/x", actors: ["U0ACTOR1"], signingSecret: s }'))).toMatch(
+    expect(problems(config('', '{ type: slack, webhookUrl: "https://hooks.slack.com/services/T0/B0/x", actors: ["U0ACTOR1"], signingSecret: s, teamId: T000 }'))).toMatch(
       /acting from chat needs bot mode/,
     );
   });

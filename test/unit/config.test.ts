@@ -162,4 +162,18 @@ delivery: { initialBackoff: soon }
     const allowed = parseConfig(minimal.replace('secret: s3cret', 'secret: "", allowEmptySecret: true'), 'config.yaml', {});
     expect(allowed.sources.alice).toMatchObject({ secret: '', allowEmptySecret: true });
   });
+
+  it('refuses the guild id among Discord moderators: it is the @everyone role', () => {
+    const discord = (moderators: string, guild = 'guildId: "111111111111111111", ') =>
+      minimal.replace(
+        'terminal: { type: console }',
+        `terminal: { type: console }\n  mods: { type: discord, botToken: t, channelId: "222222222222222222", ${guild}publicKey: "${'a'.repeat(64)}", moderators: [${moderators}] }`,
+      );
+    expect(problems(discord('"333333333333333333", "111111111111111111"'))).toEqual([
+      expect.stringMatching(/^config\.yaml:6 sinks\.mods\.moderators\[1\]: "111111111111111111" is the server's id, which is also its @everyone role: every member could act/),
+    ]);
+    expect(problems(discord('"333333333333333333"', ''))).toEqual([expect.stringMatching(/sinks\.mods\.guildId: moderation and acting from chat need guildId/)]);
+    expect(() => parseConfig(discord('"333333333333333333"'), 'config.yaml', {})).not.toThrow();
+  });
 });
+

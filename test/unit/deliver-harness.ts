@@ -1,5 +1,5 @@
 import { openSqliteStore } from '../../src/store/sqlite/store';
-import type { RetryPolicy } from '../../src/config';
+import type { RetryPolicy } from '../../src/deliver/policy';
 import type { RenderJob } from '../../src/deliver/render-jobs';
 import { DeliveryWorker, type WorkerOptions } from '../../src/deliver/worker';
 import { silentLogger } from '../../src/observe/logger';

@@ -8,7 +8,8 @@ import path from 'node:path';
 const SRC = path.resolve(__dirname, '../../src');
 /** the data path, in order; the wiring (app.ts, ingest.ts, cli.ts, commands/, studio/) may import any */
 const STEPS = ['receive', 'normalize', 'route', 'render', 'store', 'deliver', 'sinks', 'interact'];
-const SHARED = ['config', 'observe'];
+/** helpers any step may use: pure fields (shared/), the logger and metrics (observe/), the composed config (config/) */
+const SHARED = ['shared', 'observe', 'config'];
 
 function sources(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -47,6 +48,18 @@ describe('structure of src/', () => {
     };
     for (const file of graph.keys()) visit(file, []);
     expect(circles).toEqual([]);
+  });
+
+  it('has no import circle between folders either', () => {
+    const edges = new Map<string, Set<string>>();
+    for (const [file, imports] of graph) {
+      const from = folderOf(file);
+      if (!edges.has(from)) edges.set(from, new Set());
+      for (const target of imports) if (folderOf(target) !== from) edges.get(from)!.add(folderOf(target));
+    }
+    const reaches = (from: string, to: string, seen = new Set<string>()): boolean =>
+      [...(edges.get(from) ?? [])].some((next) => next === to || (!seen.has(next) && (seen.add(next), reaches(next, to, seen))));
+    expect([...edges.keys()].filter((folder) => reaches(folder, folder))).toEqual([]);
   });
 
   it('lets each step import only earlier steps and the shared helpers', () => {

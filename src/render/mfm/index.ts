@@ -11,13 +11,20 @@ import { plain } from './plain';
 import { stripUnsafe } from './sanitize';
 import { slack } from './slack';
 import type { Dialect, MfmContext, MfmTarget, RenderOptions, RenderResult } from './types';
-import { safeHttpUrl, serverOrigin } from './urls';
+import { safeHttpUrl, serverOrigin, shownUrl } from './urls';
 import { renderNodes, walkNodes, type WalkContext } from './walk';
 
 export type { MfmContext, MfmTarget, RenderOptions, RenderResult } from './types';
 export { MFM_TARGETS } from './types';
 export { truncateText } from './graphemes';
 export { stopMfmParser } from './parse';
+export { isMatrixPermalink } from './urls';
+
+/** A URL as a label: as written, with an internationalised host in punycode (see `shownUrl`). */
+export function urlLabel(url: string): string {
+  const href = safeHttpUrl(url);
+  return href === null ? url : shownUrl(url, href);
+}
 
 const DIALECTS: Record<MfmTarget, Dialect> = { discord, slack, matrix, plain };
 

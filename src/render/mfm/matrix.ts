@@ -5,6 +5,7 @@
  */
 import { OWN_LINE } from './blocks';
 import type { BlockStyle, Dialect } from './types';
+import { isMatrixPermalink } from './urls';
 
 const ZWSP = '\u200B';
 export function escapeHtml(raw: string): string {
@@ -25,6 +26,16 @@ function escape(raw: string): string {
 
 function link(href: string, label: string): string {
   return `<a href="${escapeHtml(href)}">${label}</a>`;
+}
+
+/**
+ * A matrix.to link written in a note would be a pill, and with `allowMentions` a ping of the user
+ * it names: it is shown as code (clients neither link nor pill code) after its label.
+ */
+function relayedLink(href: string, label: string): string {
+  if (!isMatrixPermalink(href)) return link(href, label);
+  const code = `<code>${escapeCode(href)}</code>`;
+  return label === escapeHtml(href) ? code : `${label} (${code})`;
 }
 
 const BLOCKQUOTE: BlockStyle = { open: '<blockquote>', close: '</blockquote>', linePrefix: '', selfBreaking: true };
@@ -51,8 +62,8 @@ export const matrix: Dialect = {
     selfBreaking: true,
   }),
   inlineCode: (code) => `<code>${escapeCode(code)}</code>`,
-  link,
-  url: (href, shown) => link(href, escape(shown)),
+  link: relayedLink,
+  url: (href, shown) => relayedLink(href, escape(shown)),
   mention: (href, acct) => link(href, escape(acct)),
   hashtag: (href, tag) => link(href, escape(tag)),
   spoiler: (inner, label) => `<span data-mx-spoiler="${escapeHtml(label ?? '')}">${inner}</span>`,

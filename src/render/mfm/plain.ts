@@ -34,6 +34,7 @@ export const plain: Dialect = {
   center: OWN_LINE,
   codeBlock: () => OWN_LINE,
   inlineCode: () => null,
+  showsHref: true,
   link: (href, label) => (label === href ? plainUrl(href) : `${label} (${plainUrl(href)})`),
   url: (_href, shown) => plainUrl(shown),
   // Mentions and hashtags stay text: their links would only add noise.

@@ -79,6 +79,8 @@ export interface Dialect {
   inlineCode(code: string): string | null;
   /** `href` is a checked http(s) URL; `label` is already in this markup */
   link(href: string, label: string): string;
+  /** `link` writes the URL beside its label (plain text): a misleading label needs no warning */
+  readonly showsHref?: boolean;
   /** a bare URL; `shown` is its text as the author wrote it (or `href` if that hid the host) */
   url(href: string, shown: string): string;
   /** a mention link (`acct` is plain text such as `@user@host`); null: mentions stay text */

@@ -2,7 +2,7 @@
 import type { MfmFn, MfmNode } from 'mfm-js';
 import { OWN_LINE, safeLang } from './blocks';
 import type { BlockStyle, Dialect, Wrap } from './types';
-import { profileUrl, safeHttpUrl, searchUrl, tagUrl } from './urls';
+import { hiddenHost, profileUrl, safeHttpUrl, searchUrl, shownUrl, tagUrl } from './urls';
 import { Writer } from './writer';
 
 /** MfmContext, checked once per render. */
@@ -153,8 +153,7 @@ class Walk {
   private url(url: string, state: State): void {
     const href = state.inLink ? null : safeHttpUrl(url);
     if (href === null) this.w.text(url);
-    // Shown as written (readable IDNs), unless it hides its host behind credentials.
-    else this.w.atom(this.d.url(href, /^https?:\/\/[^/?#]*@/i.test(url) ? href : url), true);
+    else this.w.atom(this.d.url(href, shownUrl(url, href)), true);
   }
 
   private link(url: string, children: MfmNode[], state: State): void {
@@ -169,8 +168,10 @@ class Walk {
     const labelWriter = new Writer(labelDialect);
     new Walk(labelDialect, this.ctx, labelWriter).nodes(children, { ...state, inLink: true, inline: true });
     const body = labelWriter.finish();
-    const label = body === '' ? labelDialect.escape(url) : body;
-    this.w.atom(this.d.link(href, label));
+    if (body === '') return this.w.atom(this.d.link(href, labelDialect.escape(shownUrl(url, href))));
+    // A label naming another host than the link's (or a lookalike of it) is followed by the real one.
+    const hidden = this.d.showsHref ? null : hiddenHost(textOf(children), href);
+    this.w.atom(this.d.link(href, body) + (hidden === null ? '' : this.d.escape(` (→ ${hidden})`)));
   }
 
   private mention(username: string, host: string | null, state: State): void {
@@ -221,6 +222,20 @@ class Walk {
   private label(): Dialect {
     return this.d.labelDialect ?? this.d;
   }
+}
+
+/** What a reader sees of `nodes`, near enough to tell which hosts it names. */
+function textOf(nodes: MfmNode[]): string {
+  let text = '';
+  for (const node of nodes) {
+    if (node.type === 'text') text += node.props.text;
+    else if (node.type === 'url') text += ` ${node.props.url} `;
+    else if (node.type === 'mention') text += node.props.acct;
+    else if (node.type === 'inlineCode') text += node.props.code;
+    else if (node.type === 'search') text += node.props.content;
+    else if ('children' in node && node.children !== undefined) text += textOf(node.children);
+  }
+  return text;
 }
 
 /** `$[unixtime 1700000000]` → `2023-11-14T22:13:20Z`, or null when it is not a plain number. */

@@ -40,6 +40,8 @@ export const discordSinkConfig = z
     actors: actorsField,
     /** acting from chat: the reaction buttons of note cards */
     reactions: reactionsField,
+    /** moderation and acting from chat: the server (guild) of channelId; clicks from any other are refused */
+    guildId: quotedId('guildId').optional(),
     /** moderation from chat: the application's public key (Developer Portal → General Information), hex */
     publicKey: z
       .string()
@@ -65,7 +67,18 @@ export const discordSinkConfig = z
       const missing = lists ? 'publicKey' : 'moderators';
       ctx.addIssue({ code: 'custom', path: [missing], message: `moderation and acting from chat need publicKey and moderators or actors (${missing} is missing)` });
     }
+    if ((config.moderators !== undefined || config.actors !== undefined) && config.guildId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['guildId'], message: 'moderation and acting from chat need guildId: the id of the server the channel is in (right-click the server → Copy Server ID)' });
+    }
     for (const key of ['moderators', 'actors'] as const) {
+      const everyone = config[key]?.findIndex((id) => id === config.guildId) ?? -1;
+      if (everyone >= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key, everyone],
+          message: `"${config.guildId}" is the server's id, which is also its @everyone role: every member could act. List user ids, or the id of a role`,
+        });
+      }
       if (webhook && config[key] !== undefined) {
         ctx.addIssue({ code: 'custom', path: [key], message: `${key} need bot mode (botToken + channelId): webhook messages cannot carry buttons` });
       }

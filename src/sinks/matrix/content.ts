@@ -168,7 +168,11 @@ function formatTime(iso: string | undefined): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** With allowMentions: ping the Matrix users linked as matrix.to pills, and the room for `@room`. */
+/**
+ * With allowMentions: ping the Matrix users linked as matrix.to pills, and the room for `@room`.
+ * Only a template's own markup makes such pills: relayed text, and every URL the event carries,
+ * show matrix.to links inert (render/mfm/matrix.ts, render/markup.ts, safeHref).
+ */
 function mentionsIn(html: string, body: string): MatrixMessageContent['m.mentions'] {
   const users = new Set<string>();
   for (const match of html.matchAll(/href="https:\/\/matrix\.to\/#\/([^"?/]+)/g)) {

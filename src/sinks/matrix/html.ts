@@ -1,4 +1,5 @@
 /** HTML building blocks for formatted_body: escaping and the link schemes Matrix clients render. */
+import { isMatrixPermalink } from '../../render/mfm';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -7,11 +8,15 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
-/** `a href` values clients keep: absolute http(s) URLs only (ftp/mailto/magnet never come from Misskey). */
+/**
+ * `a href` values clients keep: absolute http(s) URLs only (ftp/mailto/magnet never come from
+ * Misskey). Not matrix.to: a note, author or file URL chosen by a remote server must not be a pill.
+ */
 export function safeHref(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
   try {
     const parsed = new URL(url);
+    if (isMatrixPermalink(parsed.href)) return undefined;
     return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : undefined;
   } catch {
     return undefined;

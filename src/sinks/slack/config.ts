@@ -37,6 +37,8 @@ export const slackSinkConfigSchema = z
     reactions: reactionsField,
     /** moderation from chat: the app's signing secret (Basic Information → App Credentials) */
     signingSecret: z.string().min(1).optional(),
+    /** moderation from chat: the workspace (T…, or E… on Enterprise Grid); clicks from any other are refused */
+    teamId: z.string().regex(/^[TE][A-Z0-9]{2,}$/, 'a Slack workspace id such as T024BE7LD').optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -57,6 +59,9 @@ export const slackSinkConfigSchema = z
     }
     if (config.actors !== undefined && config.token === undefined) {
       ctx.addIssue({ code: 'custom', path: ['actors'], message: 'acting from chat needs bot mode (token + channel): the reply form is opened with the bot token' });
+    }
+    if ((config.moderators !== undefined || config.actors !== undefined) && config.teamId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['teamId'], message: 'moderation and acting from chat need teamId: the id of the workspace (T…, shown by auth.test or in the workspace URL)' });
     }
     if (config.webhookUrl !== undefined) {
       for (const key of ['apiUrl', 'username', 'iconUrl'] as const) {

@@ -1,5 +1,4 @@
-import type { MessageKey, MessageStore, StoredMessage } from '../messages';
-import type { MessageRef } from '../messages';
+import type { MessageKey, MessageRef, MessageStore, StoredMessage } from '../messages';
 import type { RedisContext } from './client';
 
 /** `msg:` + JSON [source, subject, sink] (the migration's snapshot reads them back) */

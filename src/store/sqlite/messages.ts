@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { MessageKey, MessageStore } from '../messages';
-import type { MessageRef } from '../messages';
+import type { MessageKey, MessageRef, MessageStore } from '../messages';
 
 export class SqliteMessages implements MessageStore {
   private readonly s;

@@ -3,6 +3,22 @@
 const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const safeUrl = (url) => (/^https?:\/\//i.test(url) ? escapeHtml(url) : '#');
 
+/**
+ * An image the payload names: a button showing its host until the operator clicks it (studio.js),
+ * so that opening a hostile event fetches nothing from the address it chose.
+ */
+function heldImage(url, className = '', alt = '') {
+  if (!/^https?:\/\//i.test(url ?? '')) return '';
+  let host;
+  try {
+    host = new URL(url).host;
+  } catch {
+    return '';
+  }
+  const attributes = `data-src="${escapeHtml(url)}" data-alt="${escapeHtml(alt)}" data-class="${className}" title="${escapeHtml(url)}"`;
+  return `<button type="button" class="held-image ${className}" ${attributes}>🖼 image from ${escapeHtml(host)}: show</button>`;
+}
+
 /** Runs `format` on the text between placeholders that protect what must stay literal. */
 function withPlaceholders(text, protect, format) {
   const kept = [];
@@ -40,10 +56,10 @@ export function discordLook(body) {
   const embeds = (body.embeds ?? [])
     .map((embed) => {
       const color = `#${(embed.color ?? 0x1e1f22).toString(16).padStart(6, '0')}`;
-      const author = embed.author ? `<div class="author">${embed.author.icon_url ? `<img src="${safeUrl(embed.author.icon_url)}" alt="">` : ''}${escapeHtml(embed.author.name)}</div>` : '';
+      const author = embed.author ? `<div class="author">${heldImage(embed.author.icon_url)}${escapeHtml(embed.author.name)}</div>` : '';
       const title = embed.title ? `<div class="title">${embed.url ? `<a href="${safeUrl(embed.url)}">${discordMarkdown(embed.title)}</a>` : discordMarkdown(embed.title)}</div>` : '';
       const fields = (embed.fields ?? []).map((field) => `<div class="field${field.inline ? ' inline' : ''}"><b>${discordMarkdown(field.name)}</b><div>${discordMarkdown(field.value)}</div></div>`).join('');
-      const image = embed.image?.url ? `<img class="image" src="${safeUrl(embed.image.url)}" alt="">` : '';
+      const image = heldImage(embed.image?.url, 'image');
       const footer = embed.footer || embed.timestamp ? `<div class="footer">${escapeHtml([embed.footer?.text, embed.timestamp].filter(Boolean).join(' • '))}</div>` : '';
       return `<div class="embed" style="border-color:${color}">${author}${title}<div class="description">${discordMarkdown(embed.description ?? '')}</div><div class="fields">${fields}</div>${image}${footer}</div>`;
     })
@@ -82,11 +98,11 @@ export function slackLook(body) {
         case 'header':
           return `<div class="header">${slackText(block.text)}</div>`;
         case 'section':
-          return `<div class="section">${block.text ? slackText(block.text) : ''}${(block.fields ?? []).map((field) => `<div class="field">${slackText(field)}</div>`).join('')}${block.accessory?.image_url ? `<img src="${safeUrl(block.accessory.image_url)}" alt="">` : ''}</div>`;
+          return `<div class="section">${block.text ? slackText(block.text) : ''}${(block.fields ?? []).map((field) => `<div class="field">${slackText(field)}</div>`).join('')}${heldImage(block.accessory?.image_url)}</div>`;
         case 'context':
-          return `<div class="context">${block.elements.map((element) => (element.type === 'image' ? `<img src="${safeUrl(element.image_url)}" alt="">` : `<span>${slackText(element)}</span>`)).join(' ')}</div>`;
+          return `<div class="context">${block.elements.map((element) => (element.type === 'image' ? heldImage(element.image_url) : `<span>${slackText(element)}</span>`)).join(' ')}</div>`;
         case 'image':
-          return `<img class="image" src="${safeUrl(block.image_url)}" alt="${escapeHtml(block.alt_text ?? '')}">`;
+          return heldImage(block.image_url, 'image', block.alt_text ?? '');
         case 'divider':
           return '<hr>';
         case 'rich_text':

@@ -134,6 +134,14 @@ async function open(path) {
 document.addEventListener('click', (event) => {
   const button = event.target.closest('button.file');
   if (button) void open(button.dataset.path);
+  const held = event.target.closest('button.held-image');
+  if (held) {
+    const image = document.createElement('img');
+    image.src = held.dataset.src;
+    image.alt = held.dataset.alt;
+    if (held.dataset.class) image.className = held.dataset.class;
+    held.replaceWith(image);
+  }
 });
 $('#new-file').addEventListener('submit', (event) => {
   event.preventDefault();

@@ -1,5 +1,14 @@
 import { z } from 'zod';
 
+/*
+ * zod fields the config sections share (each step keeps the schema of its own section: route/config.ts,
+ * deliver/policy.ts, receive/settings.ts, each sink folder's config.ts; config/schema.ts puts them together).
+ */
+
+/** A name of a source, sink, route or template. */
+export const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, "-", "_" and "." only');
+
+
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
 const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -27,3 +36,15 @@ export const byteSize = z.union([z.number().int().positive(), z.string()]).trans
   }
   return Math.floor(Number(match[1]) * SIZE_BYTES[(match[2] ?? 'b').toLowerCase()]!);
 });
+
+export function validTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An IANA time zone name. */
+export const timeZoneName = z.string().refine(validTimeZone, 'unknown time zone (use an IANA name such as Europe/Berlin)');

@@ -122,7 +122,7 @@ sink
   .option(...configOption)
   .action(async (name: string, options) => console.log(await (await command.sink()).sinkResume(name, options)));
 
-const audit = program.command('audit').description('moderation actions taken from chat');
+const audit = program.command('audit').description('moderation and account actions taken from chat');
 audit
   .command('list')
   .description('every attempt to act on an abuse report from chat, newest first')

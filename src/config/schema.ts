@@ -64,6 +64,11 @@ export const source = z
     server: z.url({ protocol: /^https?$/, error: 'server must be the http(s) origin of the Misskey server' }).optional(),
     adminToken: z.string().min(1).optional(),
     stream: streamSettings.optional(),
+    /**
+     * acting from chat: the account's own token (reply, react, follow back, answer follow
+     * requests), with only write:notes, write:reactions, write:following as the actions need
+     */
+    account: z.object({ token: z.string().min(1) }).strict().optional(),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -72,10 +77,13 @@ export const source = z
     }
     if (value.secret !== undefined) checkSecret({ secret: value.secret, allowEmptySecret: value.allowEmptySecret }, ctx);
     if (value.server !== undefined && !sentOverTls(value.server)) {
-      ctx.addIssue({ code: 'custom', path: ['server'], message: 'the admin token would cross the network in clear: use https (http only to a loopback address)' });
+      ctx.addIssue({ code: 'custom', path: ['server'], message: 'the admin and account tokens would cross the network in clear: use https (http only to a loopback address)' });
     }
     if (value.adminToken !== undefined && value.server === undefined) {
       ctx.addIssue({ code: 'custom', path: ['server'], message: 'adminToken needs server: the origin of the Misskey server to call' });
+    }
+    if (value.account !== undefined && value.server === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['server'], message: 'account needs server: the origin of the Misskey server to call' });
     }
   });
 

@@ -62,6 +62,22 @@ export interface Delivery {
   needsRef?: boolean;
   /** moderation from chat: an abuse report card offers these actions (buttons, or reactions on Matrix) */
   actions?: CardActions;
+  /** acting from chat: a note or follow card offers the account's actions */
+  account?: AccountCard;
+}
+
+/** What a note or follow card lets the sink's actors do for the source's account. */
+export interface AccountCard {
+  source: string;
+  /** the card's note: the reactions (and Reply, when `reply`) act on it */
+  noteId?: string;
+  reply: boolean;
+  /** the sink's reactions, in order */
+  reactions: readonly string[];
+  /** the user of a followed card (follow back) or a follow-request card (accept, reject) */
+  user?: { id: string; request: boolean };
+  /** the buttons' words, in the sink's language */
+  labels: { reply: string; follow: string; accept: string; reject: string };
 }
 
 /** What an abuse report card lets moderators do, and what it is about. */

@@ -4,7 +4,7 @@ import type { Logger } from '../observe/logger';
 import type { Metrics } from '../observe/metrics';
 import type { DueLane, Job } from '../store/jobs';
 import type { Store } from '../store/store';
-import type { CardActions, Delivery, Sink, Verdict } from './sink';
+import type { Delivery, Sink, Verdict } from './sink';
 import { Conversations, type ConversationOptions } from './conversation';
 import { LanePacer } from './lane-pacer';
 import type { RenderJob } from './render-jobs';
@@ -40,8 +40,8 @@ export interface WorkerOptions {
   conversations?: ConversationOptions;
   /** words the jobs held for one summary as one message (the `digest` template) */
   renderSummary?: RenderSummary;
-  /** moderation from chat: the actions a message offers (abuse report cards), if any */
-  cardActions?: (sink: Sink, jobs: Job[]) => CardActions | undefined;
+  /** moderation and acting from chat: the actions a message offers (report, note and follow cards), if any */
+  cardActions?: (sink: Sink, jobs: Job[]) => Pick<Delivery, 'actions' | 'account'>;
 }
 
 /** How long a lease lasts unless renewed (config: delivery.leaseTime). */
@@ -225,8 +225,8 @@ export class DeliveryWorker {
     const { jobs, messages, broken } = renderLease(talk.jobs, sink.platform, this.options.render, this.options.renderSummary);
     for (const { job, reason } of broken) await this.settler.bury(sink, [job], reason);
     if (jobs.length === 0) return;
-    const actions = this.options.cardActions?.(sink, jobs);
-    const delivery: Delivery = { key: deliveryKey(jobs), messages, ...talk.fields, ...(actions ? { actions } : {}) };
+    const card = this.options.cardActions?.(sink, jobs);
+    const delivery: Delivery = { key: deliveryKey(jobs), messages, ...talk.fields, ...card };
     this.pacer.sent(lane, this.now());
     const verdict = await this.whileLeased(jobs, () => send(sink, delivery));
     await this.conversations.delivered(sink, jobs, verdict, this.now());

@@ -1,46 +1,22 @@
 import type { Logger } from '../observe/logger';
 import type { Wording } from '../render/catalog';
 import { linkRow } from '../sinks/discord/actions';
+import type { Acting } from './act';
 import { parseActionId } from '../sinks/actions';
+import { answerDiscordAccount, ephemeral, MODAL_SUBMIT, nothingDone } from './discord-act';
 import { outcomeLine, outcomeReason } from './wording';
 import type { ActOutcome, Moderation } from './moderate';
+import type { DiscordInteraction, InteractionAnswer } from './interaction';
+
+export type { DiscordInteraction, InteractionAnswer } from './interaction';
 
 /** Interaction and callback types of Discord's interactions API. */
 const PING = 1;
 const MESSAGE_COMPONENT = 3;
 const PONG = 1;
-const CHANNEL_MESSAGE_WITH_SOURCE = 4;
 const DEFERRED_UPDATE_MESSAGE = 6;
-const EPHEMERAL = 64;
 const CONTENT_MAX = 2000;
 const FIELDS_MAX = 25;
-
-interface DiscordUser {
-  id?: unknown;
-  username?: unknown;
-  global_name?: unknown;
-}
-
-/** The parts of an interaction the bridge reads. */
-export interface DiscordInteraction {
-  id?: unknown;
-  type?: unknown;
-  token?: unknown;
-  application_id?: unknown;
-  guild_id?: unknown;
-  channel_id?: unknown;
-  data?: { custom_id?: unknown };
-  member?: { user?: DiscordUser; roles?: unknown };
-  user?: DiscordUser;
-  message?: { id?: unknown; content?: unknown; embeds?: unknown; components?: unknown };
-}
-
-/** The HTTP answer, and the work that follows it (the edit of the card). */
-export interface InteractionAnswer {
-  status: number;
-  body?: unknown;
-  after?: () => Promise<void>;
-}
 
 export interface DiscordContext {
   sink: string;
@@ -49,64 +25,66 @@ export interface DiscordContext {
   /** the sink's API base, e.g. https://discord.com/api */
   apiBase: string;
   moderation: Moderation;
+  /** acting from chat, when the sink has actors */
+  acting?: Acting;
+  /** the sink's reactions, in order */
+  reactions: readonly string[];
   logger: Logger;
   /** the sink's words */
   wording: Wording;
   timeoutMs?: number;
 }
 
-const ephemeral = (content: string): InteractionAnswer => ({
-  status: 200,
-  body: { type: CHANNEL_MESSAGE_WITH_SOURCE, data: { content, flags: EPHEMERAL, allowed_mentions: { parse: [] } } },
-});
-
-/** A verified interaction → the answer: PONG, a refusal only the clicker sees, or a deferred update then the card's edit. */
+/**
+ * A verified interaction → the answer: PONG; a refusal only the clicker sees; the reply form; or a
+ * deferred update, then the card's edit.
+ */
 export async function answerDiscord(interaction: DiscordInteraction, ctx: DiscordContext): Promise<InteractionAnswer> {
   if (interaction.type === PING) return { status: 200, body: { type: PONG } };
   const { wording } = ctx;
-  if (interaction.type !== MESSAGE_COMPONENT) return ephemeral(wording.text('card.onlyCards'));
-  const parsed = parseActionId(interaction.data?.custom_id);
-  if (!parsed) return ephemeral(wording.text('card.notOurs'));
+  if (interaction.type !== MESSAGE_COMPONENT && interaction.type !== MODAL_SUBMIT) return ephemeral(wording.text('card.onlyCards'));
   const user = interaction.member?.user ?? interaction.user ?? {};
   if (typeof user.id !== 'string') return ephemeral(wording.text('card.noClicker'));
   const name = typeof user.global_name === 'string' ? user.global_name : typeof user.username === 'string' ? user.username : undefined;
   const roles = Array.isArray(interaction.member?.roles) ? interaction.member.roles.filter((r): r is string => typeof r === 'string') : [];
-  const request = { platform: 'discord' as const, sink: ctx.sink, ...parsed, actor: { id: user.id, name, roles } };
+  const actor = { id: user.id, name, roles };
   // signed by the application, but the application may be in other servers: roles there mean nothing here
   const elsewhere = wrongPlace(interaction, ctx.place);
-  if (elsewhere) {
-    await ctx.moderation.refuse(request, elsewhere);
-    return ephemeral(ctx.wording.text('card.elsewhere'));
-  }
-  if (!ctx.moderation.allowed(ctx.sink, request.actor)) {
-    await ctx.moderation.refuse(request);
-    return ephemeral(wording.text('card.notAllowed'));
-  }
   const { token, application_id: applicationId } = interaction;
   if (typeof token !== 'string' || typeof applicationId !== 'string' || !/^\d{1,20}$/.test(applicationId)) {
     return ephemeral(wording.text('card.noToken'));
   }
   const webhook = `${ctx.apiBase.replace(/\/+$/, '')}/v10/webhooks/${applicationId}/${encodeURIComponent(token)}`;
+  const callback = async (method: 'PATCH' | 'POST', path: string, body: unknown) => {
+    try {
+      const response = await fetch(`${webhook}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(ctx.timeoutMs ?? 10_000) });
+      if (!response.ok) ctx.logger.warn({ sink: ctx.sink, status: response.status }, `Discord refused the answer to an interaction: ${(await response.text()).slice(0, 300)}`);
+    } catch (error) {
+      ctx.logger.warn({ sink: ctx.sink, reason: (error as Error).message }, 'cannot answer a Discord interaction');
+    }
+  };
+  if (ctx.acting) {
+    const answer = answerDiscordAccount(interaction, actor, { sink: ctx.sink, acting: ctx.acting, reactions: ctx.reactions, elsewhere, logger: ctx.logger, callback, wording });
+    if (answer) return answer;
+  }
+  const parsed = interaction.type === MESSAGE_COMPONENT ? parseActionId(interaction.data?.custom_id) : null;
+  if (!parsed) return ephemeral(wording.text('card.notOurs'));
+  const request = { platform: 'discord' as const, sink: ctx.sink, ...parsed, actor };
+  if (elsewhere) {
+    await ctx.moderation.refuse(request, elsewhere);
+    return ephemeral(wording.text('card.elsewhere'));
+  }
+  if (!ctx.moderation.allowed(ctx.sink, request.actor)) {
+    await ctx.moderation.refuse(request);
+    return ephemeral(wording.text('card.notAllowed'));
+  }
   return {
     status: 200,
     body: { type: DEFERRED_UPDATE_MESSAGE },
     after: async () => {
       const outcome = await ctx.moderation.act(request);
-      const timeoutMs = ctx.timeoutMs ?? 10_000;
-      const call = async (method: 'PATCH' | 'POST', url: string, body: unknown) => {
-        const response = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
-        if (!response.ok) ctx.logger.warn({ sink: ctx.sink, status: response.status }, `Discord refused the answer to an interaction: ${(await response.text()).slice(0, 300)}`);
-      };
-      try {
-        if (outcome.kind === 'duplicate' || outcome.kind === 'refused') {
-          const content = wording.text('card.nothingDone', { reason: outcomeReason(wording, outcome) });
-          await call('POST', webhook, { content, flags: EPHEMERAL, allowed_mentions: { parse: [] } });
-        } else {
-          await call('PATCH', `${webhook}/messages/@original`, updatedCard(interaction.message ?? {}, outcome, user.id as string, parsed.action, wording));
-        }
-      } catch (error) {
-        ctx.logger.warn({ sink: ctx.sink, reason: (error as Error).message }, 'cannot answer a Discord interaction');
-      }
+      if (outcome.kind === 'duplicate' || outcome.kind === 'refused') return callback('POST', '', nothingDone(wording.text('card.nothingDone', { reason: outcomeReason(wording, outcome) })));
+      await callback('PATCH', '/messages/@original', updatedCard(interaction.message ?? {}, outcome, actor.id, parsed.action, wording));
     },
   };
 }

@@ -5,7 +5,9 @@ import type { Logger } from '../observe/logger';
 import type { ClaimStore } from '../store/audit';
 import type { Wording } from '../render/catalog';
 import { resolveTarget } from '../sinks/discord/target';
+import { DEFAULT_API_URL } from '../sinks/slack/limits';
 import { answerDiscord, type DiscordInteraction, type InteractionAnswer } from './discord';
+import type { Acting } from './act';
 import type { Moderation } from './moderate';
 import { answerSlack, SLACK_RESPONSE_ORIGIN, slackReplayKey, type SlackInteraction } from './slack';
 import { discordPublicKey, SIGNATURE_WINDOW_MS, verifyDiscord, verifySlack, type Verified } from './verify';
@@ -19,6 +21,7 @@ export interface InteractionDeps {
   logger: Logger;
   now: () => number;
   moderation: Moderation;
+  acting: Acting;
   bodyLimit: number;
   /** a sink's words: the answers a moderator sees are in its language */
   wording: (sink: string) => Wording;
@@ -102,6 +105,8 @@ export function interactionRoutes(deps: InteractionDeps): Interactions {
         place: { guildId: sink.guildId ?? '', channelId: sink.threadId ?? sink.channelId ?? '' },
         apiBase: discordApiBase(sink),
         moderation: deps.moderation,
+        ...(sink.actors ? { acting: deps.acting } : {}),
+        reactions: sink.reactions,
         logger: log,
         wording: deps.wording(name),
       }),
@@ -131,6 +136,7 @@ export function interactionRoutes(deps: InteractionDeps): Interactions {
         sink: name,
         place: { teamId: sink.teamId ?? '', channel: sink.channel },
         moderation: deps.moderation,
+        ...(sink.actors && sink.token ? { acting: { acting: deps.acting, reactions: sink.reactions, token: sink.token, apiUrl: sink.apiUrl ?? DEFAULT_API_URL } } : {}),
         logger: log,
         responseOrigins: origins,
         wording: deps.wording(name),

@@ -8,6 +8,9 @@ import { MATRIX_REQUEST_TIMEOUT_MS } from '../sinks/matrix/limits';
 import { withRelations } from '../sinks/matrix/relations';
 import type { Wording } from '../render/catalog';
 import { outcomeLine } from './wording';
+import { cardSubject } from '../sinks/matrix/account-card';
+import type { Acting } from './act';
+import { actOnCard, type CardEvent } from './matrix-act';
 import type { ActRequest, Moderation } from './moderate';
 
 /** how long one /sync waits on the homeserver for something new */
@@ -21,6 +24,7 @@ export interface MatrixListenerDeps {
   sink: string;
   config: MatrixSinkConfig;
   moderation: Moderation;
+  acting: Acting;
   logger: Logger;
   now: () => number;
   /** the sink's words (read at each action: a template reload may change them) */
@@ -39,10 +43,11 @@ interface SyncEvent {
 }
 
 /**
- * Moderation from Matrix: a long-polled `/sync` filtered to the sink's room and to reactions. A
- * reaction of ✅ or ↗️ on one of the bot's abuse report cards, by a user on the sink's moderator
- * list, acts on the report; anyone else's is refused and audited. It starts from the current
- * position: reactions older than the listener are never acted on.
+ * Moderation and acting from Matrix: a long-polled `/sync` filtered to the sink's room, reactions
+ * and messages. A reaction of ✅ or ↗️ on one of the bot's abuse report cards, by a user on the
+ * sink's moderator list, acts on the report; a reply or a reaction to a note or follow card, by an
+ * actor, acts for the account. Anyone else's is refused and audited. It starts from the current
+ * position: events older than the listener are never acted on.
  */
 export class MatrixModerationListener {
   /** for /sync, whose answer may take the whole poll */
@@ -103,7 +108,7 @@ export class MatrixModerationListener {
       account_data: { types: [] },
       room: {
         rooms: [this.roomId],
-        timeline: { types: ['m.reaction'], limit: 50 },
+        timeline: { types: ['m.reaction', 'm.room.message'], limit: 50 },
         state: { types: [] },
         ephemeral: { types: [] },
         account_data: { types: [] },
@@ -143,17 +148,13 @@ export class MatrixModerationListener {
   }
 
   private async handle(event: SyncEvent): Promise<void> {
-    if (event.type !== 'm.reaction' || typeof event.event_id !== 'string' || typeof event.sender !== 'string') return;
-    if (event.sender === this.userId) return;
-    const relation = event.content?.['m.relates_to'] as { rel_type?: unknown; event_id?: unknown; key?: unknown } | undefined;
-    if (relation?.rel_type !== 'm.annotation' || typeof relation.event_id !== 'string') return;
-    const action = actionOfKey(relation.key);
-    if (!action) return;
-    if (this.seen.has(event.event_id)) return;
-    this.remember(event.event_id);
+    const target = cardEvent(event);
+    if (!target || target.event.sender === this.userId) return;
+    if (this.seen.has(target.event.eventId)) return;
+    this.remember(target.event.eventId);
 
     const roomId = this.roomId!;
-    const cardId = relation.event_id;
+    const cardId = target.cardId;
     const card = await this.api.call({ method: 'GET', path: ['rooms', roomId, 'event', cardId] });
     if (card.status !== 200) {
       this.log.debug({ cardId, status: card.status }, 'Matrix moderation: the reacted-to event cannot be read');
@@ -162,19 +163,27 @@ export class MatrixModerationListener {
     const original = card.body as { sender?: unknown; content?: unknown };
     // only the bot's own cards count: anyone may post an event that looks like one
     if (original.sender !== this.userId) return;
+    const subject = cardSubject(original.content);
+    if (subject && this.deps.config.actors) {
+      const notice = (content: Record<string, unknown>) => this.send({ ...content, 'm.relates_to': { 'm.in_reply_to': { event_id: cardId } } }, 'post the outcome');
+      await actOnCard(target.event, subject, { sink: this.deps.sink, acting: this.deps.acting, reactions: this.deps.config.reactions, notice });
+      return;
+    }
+    const action = actionOfKey(target.event.key);
     const report = cardReport(original.content);
-    if (!report) return;
+    if (!report || !action || target.event.type !== 'm.reaction') return;
     if (action === 'forward' && !report.remote) {
       this.log.info({ report: report.id }, 'Matrix moderation: ↗️ on a report about a local user: nothing to forward, ignored');
       return;
     }
+    const sender = target.event.sender;
     const request: ActRequest = {
       platform: 'matrix',
       sink: this.deps.sink,
       source: report.source,
       reportId: report.id,
       action,
-      actor: { id: event.sender },
+      actor: { id: sender },
     };
     const { moderation } = this.deps;
     // Matrix has no message only the reactor sees: a refusal is audited, nothing is posted
@@ -185,7 +194,7 @@ export class MatrixModerationListener {
     const outcome = await moderation.act(request);
     const wording = this.deps.wording();
     if (outcome.kind === 'done') {
-      const line = `${outcomeLine(wording, outcome, action, event.sender)} · ${wording.date(outcome.at)}`;
+      const line = `${outcomeLine(wording, outcome, action, sender)} · ${wording.date(outcome.at)}`;
       const message = withoutCardActions(original.content as CardContent);
       const content = {
         ...message,
@@ -195,7 +204,7 @@ export class MatrixModerationListener {
       };
       await this.send(withRelations(content, { edit: { platform: 'matrix', id: cardId, channel: roomId } }), 'edit the card');
     } else if (outcome.kind === 'failed') {
-      const text = outcomeLine(wording, outcome, action, event.sender);
+      const text = outcomeLine(wording, outcome, action, sender);
       await this.send(
         {
           msgtype: 'm.notice',
@@ -236,6 +245,22 @@ export class MatrixModerationListener {
       signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/** A reaction to an event, or a reply (`m.in_reply_to`) that is not an edit: what it is, and the event it answers. */
+function cardEvent(event: SyncEvent): { event: CardEvent; cardId: string } | undefined {
+  if (typeof event.event_id !== 'string' || typeof event.sender !== 'string') return undefined;
+  const relation = event.content?.['m.relates_to'] as { rel_type?: unknown; event_id?: unknown; key?: unknown; 'm.in_reply_to'?: { event_id?: unknown } } | undefined;
+  const base = { eventId: event.event_id, sender: event.sender };
+  if (event.type === 'm.reaction' && relation?.rel_type === 'm.annotation' && typeof relation.event_id === 'string' && typeof relation.key === 'string') {
+    return { event: { ...base, type: 'm.reaction', key: relation.key }, cardId: relation.event_id };
+  }
+  const replyTo = relation?.['m.in_reply_to']?.event_id;
+  const body = event.content?.body;
+  if (event.type === 'm.room.message' && relation?.rel_type !== 'm.replace' && typeof replyTo === 'string' && typeof body === 'string') {
+    return { event: { ...base, type: 'm.room.message', body }, cardId: replyTo };
+  }
+  return undefined;
 }
 
 function describe(answer: MatrixResponse): string {

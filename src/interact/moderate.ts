@@ -1,7 +1,9 @@
 import type { Logger } from '../observe/logger';
 import type { AuditEntry, AuditStore, ClaimStore } from '../store/audit';
 import type { ModerationAction } from '../sinks/actions';
-import { describeFailure, MisskeyAdmin } from './misskey-admin';
+import type { MisskeyAdmin } from './misskey-admin';
+import { describeFailure } from './misskey-api';
+import { onList, recordAttempt } from './audit';
 
 /** An action a moderator asked for from chat, once its request is verified and parsed. */
 export interface ActRequest {
@@ -42,9 +44,7 @@ export class Moderation {
 
   /** whether the actor is on the sink's list (by user id, or by one of their Discord roles) */
   allowed(sink: string, actor: ActRequest['actor']): boolean {
-    const list = this.deps.moderators(sink);
-    if (!list) return false;
-    return list.includes(actor.id) || (actor.roles ?? []).some((role) => list.includes(role));
+    return onList(this.deps.moderators(sink), actor);
   }
 
   /** Refuses someone not on the list (or a click from somewhere else), and audits the attempt. */
@@ -79,25 +79,7 @@ export class Moderation {
     return { kind: 'done', at };
   }
 
-  private async record(request: ActRequest, outcome: AuditEntry['outcome'], detail?: string): Promise<void> {
-    const entry: AuditEntry = {
-      at: this.deps.now(),
-      platform: request.platform,
-      sink: request.sink,
-      source: request.source,
-      reportId: request.reportId,
-      action: request.action,
-      actor: request.actor.id,
-      ...(request.actor.name ? { actorName: request.actor.name } : {}),
-      outcome,
-      ...(detail ? { detail } : {}),
-    };
-    const log = this.deps.logger.child({ component: 'moderation' });
-    log[outcome === 'done' ? 'info' : 'warn'](entry, `moderation from chat: ${request.action} ${outcome}`);
-    try {
-      await this.deps.audit.append(entry);
-    } catch (error) {
-      log.error({ err: error, entry }, 'cannot write the audit log');
-    }
+  private record(request: ActRequest, outcome: AuditEntry['outcome'], detail?: string): Promise<void> {
+    return recordAttempt(this.deps, { ...request, subject: request.reportId }, outcome, detail);
   }
 }

@@ -2,20 +2,17 @@ import type { Logger } from '../observe/logger';
 import { ACTIONS_BLOCK_ID, linkButton } from '../sinks/slack/actions';
 import { escapeMrkdwn } from '../sinks/slack/mrkdwn';
 import type { Wording } from '../render/catalog';
+import type { Acting } from './act';
 import { parseActionId } from '../sinks/actions';
 import { outcomeLine, outcomeReason } from './wording';
-import type { InteractionAnswer } from './discord';
+import type { InteractionAnswer } from './interaction';
 import type { ActOutcome, Moderation } from './moderate';
+import { answerSlackAccount, formChannel, type SlackActPayload } from './slack-act';
 
 /** The parts of a Slack `block_actions` payload the bridge reads. */
-export interface SlackInteraction {
-  type?: unknown;
-  user?: { id?: unknown; username?: unknown; name?: unknown };
-  actions?: { action_id?: unknown; action_ts?: unknown }[];
+export interface SlackInteraction extends SlackActPayload {
   response_url?: unknown;
-  message?: { text?: unknown; blocks?: unknown };
   team?: { id?: unknown };
-  channel?: { id?: unknown; name?: unknown };
 }
 
 export interface SlackContext {
@@ -23,6 +20,8 @@ export interface SlackContext {
   /** where the sink's cards are: its workspace, and its channel (an id, or `#name`) when it posts with a token */
   place: { teamId: string; channel?: string };
   moderation: Moderation;
+  /** acting from chat, when the sink has actors: with the bot token and API base its forms need */
+  acting?: { acting: Acting; reactions: readonly string[]; token: string; apiUrl: string };
   logger: Logger;
   /** origins a response_url may point at: Slack's, and the configured apiUrl's (a test double) */
   responseOrigins: readonly string[];
@@ -35,6 +34,8 @@ export const SLACK_RESPONSE_ORIGIN = 'https://hooks.slack.com';
 
 /** The key a replayed interaction is recognised by: who clicked, and when Slack says they did. */
 export function slackReplayKey(payload: SlackInteraction): string | undefined {
+  // a form is submitted once: its view id names the submission
+  if (payload.type === 'view_submission') return typeof payload.view?.id === 'string' ? `slack:view:${payload.view.id}` : undefined;
   const action = payload.actions?.[0];
   if (typeof payload.user?.id !== 'string' || typeof action?.action_ts !== 'string') return undefined;
   return `slack:${payload.user.id}:${action.action_ts}`;
@@ -45,20 +46,18 @@ export function slackReplayKey(payload: SlackInteraction): string | undefined {
  * clicker sees, or the card's update) goes to the payload's response_url.
  */
 export async function answerSlack(payload: SlackInteraction, ctx: SlackContext): Promise<InteractionAnswer> {
-  if (payload.type !== 'block_actions') return { status: 200 };
-  const action = payload.actions?.[0];
-  const parsed = parseActionId(action?.action_id);
-  // the link button also reports a click: nothing to do
-  if (!parsed) return { status: 200 };
+  if (payload.type !== 'block_actions' && payload.type !== 'view_submission') return { status: 200 };
   const userId = payload.user?.id;
-  const responseUrl = typeof payload.response_url === 'string' ? payload.response_url : undefined;
-  if (typeof userId !== 'string' || !responseUrl || !ctx.responseOrigins.some((origin) => responseUrl.startsWith(`${origin}/`))) {
+  const url = typeof payload.response_url === 'string' ? payload.response_url : undefined;
+  const responseUrl = url && ctx.responseOrigins.some((origin) => url.startsWith(`${origin}/`)) ? url : undefined;
+  // a form's submission carries no response_url
+  if (typeof userId !== 'string' || (!responseUrl && payload.type === 'block_actions')) {
     ctx.logger.warn({ sink: ctx.sink }, 'Slack interaction without a user or a usable response_url: ignored');
     return { status: 200 };
   }
   const name = typeof payload.user?.username === 'string' ? payload.user.username : typeof payload.user?.name === 'string' ? payload.user.name : undefined;
-  const request = { platform: 'slack' as const, sink: ctx.sink, ...parsed, actor: { id: userId, name } };
   const respond = async (body: unknown) => {
+    if (!responseUrl) return;
     try {
       const response = await fetch(responseUrl, {
         method: 'POST',
@@ -72,8 +71,16 @@ export async function answerSlack(payload: SlackInteraction, ctx: SlackContext):
       ctx.logger.warn({ sink: ctx.sink, reason: (error as Error).message }, 'cannot answer a Slack interaction');
     }
   };
+  const elsewhere = wrongPlace({ ...payload, channel: formChannel(payload) }, ctx.place);
+  if (ctx.acting) {
+    const answer = answerSlackAccount(payload, { id: userId, name }, { sink: ctx.sink, ...ctx.acting, elsewhere, logger: ctx.logger, respond, wording: ctx.wording });
+    if (answer) return answer;
+  }
+  const parsed = payload.type === 'block_actions' ? parseActionId(payload.actions?.[0]?.action_id) : null;
+  // the link button also reports a click: nothing to do
+  if (!parsed) return { status: 200 };
+  const request = { platform: 'slack' as const, sink: ctx.sink, ...parsed, actor: { id: userId, name } };
   const whisper = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-  const elsewhere = wrongPlace(payload, ctx.place);
   if (elsewhere || !ctx.moderation.allowed(ctx.sink, request.actor)) {
     return {
       status: 200,

@@ -21,6 +21,8 @@ const REDACT = [
   '*.webhookUrl',
   '*.authorization',
   '*.adminToken',
+  'account.token',
+  '*.account.token',
   '*.signingSecret',
   '*.responseUrl',
   '*.response_url',

@@ -18,3 +18,13 @@ export const commonSinkFields = {
  * Slack user ids, Matrix user ids). Unset: the sink's cards carry no actions.
  */
 export const moderatorsField = z.array(z.string().min(1)).min(1).optional();
+
+/**
+ * Acting from chat: who may reply, react and follow back for the source's account from this sink
+ * (Discord user or role ids, Slack user ids, Matrix user ids), separate from `moderators`.
+ */
+export const actorsField = moderatorsField;
+
+/** Acting from chat: the reactions a note card offers, in order (a button each; on Matrix, reaction keys). */
+export const DEFAULT_REACTIONS = ['❤️', '👍'];
+export const reactionsField = z.array(z.string().min(1).max(32)).min(1).max(5).default(DEFAULT_REACTIONS);

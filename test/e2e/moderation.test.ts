@@ -4,7 +4,6 @@
  * did it, and every attempt lands in the audit log. Every refusal (unsigned, wrong key, stale,
  * replayed, altered) is a 401 with nothing done.
  */
-import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { openSqliteStore } from '../../src/store/sqlite/store';
 import { eventually, SECRET, startTestBridge, testConfig, type TestBridge } from '../helpers/bridge';
 import { reportBody } from '../helpers/conversation';
 import { readyz } from '../helpers/e2e';
+import { discordHeaders, discordKeys, slackForm, slackHeaders } from '../helpers/interactions';
 import { startDiscordFake, type DiscordFake } from '../fakes/discord-fake';
 import { startSlackFake, type SlackFake } from '../fakes/slack-fake';
 import { startMisskeyFake, type MisskeyFake } from '../fakes/misskey-fake';
@@ -24,25 +24,6 @@ const SLACK_MOD = 'U0MODERATOR';
 const SLACK_STRANGER = 'U0STRANGER1';
 const SIGNING_SECRET = 'slack-signing-secret-for-tests';
 
-function discordKeys(): { privateKey: KeyObject; publicHex: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const der = publicKey.export({ format: 'der', type: 'spki' });
-  return { privateKey, publicHex: der.subarray(der.length - 32).toString('hex') };
-}
-
-const unixNow = () => String(Math.floor(Date.now() / 1000));
-
-function discordHeaders(privateKey: KeyObject, body: string, timestamp = unixNow()): Record<string, string> {
-  const signature = sign(null, Buffer.from(timestamp + body), privateKey).toString('hex');
-  return { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp };
-}
-
-function slackHeaders(secret: string, body: string, timestamp = unixNow()): Record<string, string> {
-  const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp };
-}
-
-const slackForm = (payload: unknown) => new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 
 function yaml(misskey: MisskeyFake, sinks: string): string {
   return `
@@ -391,14 +372,14 @@ describe('audit list', () => {
     const db = path.join(dir, 'audit.db');
     const config = path.join(dir, 'audit.yaml');
     writeFileSync(config, `storage: { driver: sqlite, path: "${db}" }\nsources: { alice: { secret: x } }\nsinks: { t: { type: console } }\nroutes: []\n`);
-    expect(await auditList({ config })).toBe('no moderation action has been taken from chat');
+    expect(await auditList({ config })).toBe('nothing has been done from chat');
     const queue = openSqliteStore({ path: db });
     const entry = { platform: 'slack', sink: 'chat', source: 'system', action: 'resolve', actor: 'U0STRANGER1' } as const;
     await queue.audit.append({ ...entry, at: 1000, reportId: 'older', outcome: 'refused', detail: 'not a moderator of this sink' });
     await queue.audit.append({ ...entry, at: 2000, reportId: 'newer', actor: 'U0MODERATOR', actorName: 'mod', outcome: 'done' });
     await queue.close();
     const lines = (await auditList({ config })).split('\n');
-    expect(lines[0]).toMatch(/^TIME\s+PLATFORM\s+SINK\s+WHO\s+ACTION\s+REPORT\s+OUTCOME\s+DETAIL/);
+    expect(lines[0]).toMatch(/^TIME\s+PLATFORM\s+SINK\s+WHO\s+ACTION\s+SUBJECT\s+OUTCOME\s+DETAIL/);
     expect(lines[1]).toMatch(/1970-01-01T00:00:02.000Z\s+slack\s+chat\s+mod \(U0MODERATOR\)\s+resolve\s+system\/newer\s+done/);
     expect(lines[2]).toMatch(/system\/older\s+refused\s+not a moderator of this sink/);
     expect((await auditList({ config, limit: '1' })).split('\n')).toHaveLength(2);

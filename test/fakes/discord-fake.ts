@@ -176,6 +176,17 @@ export interface DiscordFake {
    * (`PATCH /webhooks/{application}/{token}/messages/@original`) and posts follow-ups.
    */
   interaction(messageId: string, customId: string, member: { userId: string; roles?: string[]; username?: string }): Record<string, unknown>;
+  /**
+   * The form (modal) a component's interaction opened, submitted with these text input values
+   * (MODAL_SUBMIT, type 5), as Discord sends it: the message the component was on comes with it,
+   * and its token edits that message like a click's.
+   */
+  modalSubmit(
+    messageId: string,
+    customId: string,
+    values: Record<string, string>,
+    member: { userId: string; roles?: string[]; username?: string },
+  ): Record<string, unknown>;
   /** follow-up messages posted with an interaction token (ephemeral ones included) */
   readonly followups: { token: string; body: Record<string, unknown> }[];
   /** forget messages, requests and counters (not webhooks, channels, bots) */
@@ -840,6 +851,33 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
     });
   }
 
+  function interactionOn(messageId: string, member: { userId: string; roles?: string[]; username?: string }, type: number, data: Record<string, unknown>) {
+    const message = messages.find((m) => m.id === messageId);
+    if (!message) throw new Error(`no message ${messageId}`);
+    const token = `aW50ZXJhY3Rpb24${randomBytes(48).toString('base64url')}`;
+    interactions.set(token, messageId);
+    const user = { id: member.userId, username: member.username ?? 'someone', global_name: null };
+    return {
+      id: snowflake(),
+      application_id: applicationId,
+      type,
+      token,
+      version: 1,
+      guild_id: guildId,
+      channel_id: message.channelId,
+      member: { user, roles: member.roles ?? [], permissions: '0' },
+      data,
+      message: {
+        id: message.id,
+        channel_id: message.channelId,
+        content: message.content,
+        embeds: message.embeds,
+        components: message.body.components ?? [],
+        flags: message.flags,
+      },
+    };
+  }
+
   async function editOriginal(req: IncomingMessage, appId: string, token: string): Promise<Reply> {
     const messageId = appId === applicationId ? interactions.get(token) : undefined;
     if (!messageId) return Reply.error(10015);
@@ -1032,30 +1070,11 @@ export async function startDiscordFake(options: DiscordFakeOptions = {}): Promis
     channel: (id) => channels.get(id),
     followups,
     interaction(messageId, customId, member) {
-      const message = messages.find((m) => m.id === messageId);
-      if (!message) throw new Error(`no message ${messageId}`);
-      const token = `aW50ZXJhY3Rpb24${randomBytes(48).toString('base64url')}`;
-      interactions.set(token, messageId);
-      const user = { id: member.userId, username: member.username ?? 'someone', global_name: null };
-      return {
-        id: snowflake(),
-        application_id: applicationId,
-        type: 3,
-        token,
-        version: 1,
-        guild_id: guildId,
-        channel_id: message.channelId,
-        member: { user, roles: member.roles ?? [], permissions: '0' },
-        data: { custom_id: customId, component_type: 2 },
-        message: {
-          id: message.id,
-          channel_id: message.channelId,
-          content: message.content,
-          embeds: message.embeds,
-          components: message.body.components ?? [],
-          flags: message.flags,
-        },
-      };
+      return interactionOn(messageId, member, 3, { custom_id: customId, component_type: 2 });
+    },
+    modalSubmit(messageId, customId, values, member) {
+      const components = Object.entries(values).map(([id, value]) => ({ type: 1, components: [{ type: 4, custom_id: id, value }] }));
+      return interactionOn(messageId, member, 5, { custom_id: customId, components });
     },
     clear() {
       messages.length = 0;

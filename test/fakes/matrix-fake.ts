@@ -133,6 +133,8 @@ export interface MatrixFake {
   revokeToken(accessToken: string): void;
   /** another user reacts to an event (`m.reaction`, `m.annotation` with this key); the reaction event */
   react(idOrAlias: string, sender: string, eventId: string, key: string): FakeEvent;
+  /** another user posts a message (`m.room.message` with this content); the event */
+  say(idOrAlias: string, sender: string, content: Record<string, unknown>): FakeEvent;
   /** /sync hands out this event again, as a homeserver may after a lost answer */
   resync(event: FakeEvent): void;
   /** GET /sync requests received */
@@ -422,6 +424,14 @@ export async function startMatrixFake(options: MatrixFakeOptions = {}): Promise<
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
+  function fromUser(idOrAlias: string, sender: string, type: string, content: Record<string, unknown>): FakeEvent {
+    const room = findRoom(idOrAlias);
+    if (!room) throw new Error(`no room ${idOrAlias} in the fake`);
+    const event: FakeEvent = { eventId: newEventId(), roomId: room.id, sender, type, content, txnId: '', originServerTs: Date.now() };
+    record(room, event);
+    return event;
+  }
+
   return {
     url: `http://127.0.0.1:${port}`,
     serverName,
@@ -461,21 +471,8 @@ export async function startMatrixFake(options: MatrixFakeOptions = {}): Promise<
     revokeToken: (accessToken) => {
       tokens.delete(accessToken);
     },
-    react: (idOrAlias, sender, eventId, key) => {
-      const room = findRoom(idOrAlias);
-      if (!room) throw new Error(`no room ${idOrAlias} in the fake`);
-      const event: FakeEvent = {
-        eventId: newEventId(),
-        roomId: room.id,
-        sender,
-        type: 'm.reaction',
-        content: { 'm.relates_to': { rel_type: 'm.annotation', event_id: eventId, key } },
-        txnId: '',
-        originServerTs: Date.now(),
-      };
-      record(room, event);
-      return event;
-    },
+    react: (idOrAlias, sender, eventId, key) => fromUser(idOrAlias, sender, 'm.reaction', { 'm.relates_to': { rel_type: 'm.annotation', event_id: eventId, key } }),
+    say: (idOrAlias, sender, content) => fromUser(idOrAlias, sender, 'm.room.message', content),
     resync: (event) => publish(event),
     syncRequests: () => requests.filter((r) => r.route === 'sync'),
     close: () =>

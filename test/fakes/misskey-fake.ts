@@ -1,10 +1,12 @@
 /**
- * A fake Misskey admin API: the endpoints moderation from chat calls, on 127.0.0.1 with a random
- * port. It records every call, checks the token, and can answer errors shaped like Misskey's
+ * A fake Misskey API: the admin endpoints moderation from chat calls, and the account endpoints
+ * acting from chat calls (misskey-account-fake.ts), on 127.0.0.1 with a random port. It records
+ * every call, checks the tokens, and can answer errors shaped like Misskey's
  * (`{ error: { message, code, id, kind } }`), or behave like a server before 2024.10 (no forward endpoint).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ACCOUNT_ENDPOINTS, answerAccount, type AccountState, type FakeNote } from './misskey-account-fake';
 
 export interface AdminCall {
   endpoint: string;
@@ -17,6 +19,8 @@ export interface MisskeyError {
   message: string;
   code: string;
   id?: string;
+  /** 429: the Retry-After header */
+  retryAfterSec?: number;
 }
 
 export interface MisskeyFake {
@@ -27,6 +31,10 @@ export interface MisskeyFake {
   resolved: Map<string, { forwarded: boolean }>;
   /** answer the next `times` calls of `endpoint` (or any) with this error */
   fail(error: MisskeyError, options?: { endpoint?: string; times?: number }): void;
+  /** the account acting from chat: its token, user id and permissions; the notes, reactions and follows it made */
+  account: AccountState;
+  /** a note the account can look up (and reply to, if it may see it) */
+  addNote(note: Partial<FakeNote> & { id: string; userId: string }): FakeNote;
   /** servers before 2024.10: forward-abuse-user-report is unknown; resolve takes `forward` */
   withoutForwardEndpoint(): void;
   close(): Promise<void>;
@@ -34,8 +42,18 @@ export interface MisskeyFake {
 
 const ENDPOINTS = ['admin/resolve-abuse-user-report', 'admin/forward-abuse-user-report'];
 
-export async function startMisskeyFake(options: { token?: string } = {}): Promise<MisskeyFake> {
+const ALL_PERMISSIONS = ['write:notes', 'write:reactions', 'write:following'];
+
+export async function startMisskeyFake(options: { token?: string; accountPermissions?: string[] } = {}): Promise<MisskeyFake> {
   const token = options.token ?? 'misskey-admin-token-0123456789';
+  const account: AccountState = {
+    account: { token: 'misskey-account-token-9876543210', userId: 'aliceid00001', permissions: new Set(options.accountPermissions ?? ALL_PERMISSIONS) },
+    notes: new Map(),
+    created: [],
+    reactions: [],
+    following: new Set(),
+    requests: new Set(),
+  };
   const calls: AdminCall[] = [];
   const resolved = new Map<string, { forwarded: boolean }>();
   const faults: { error: MisskeyError; endpoint?: string; times: number }[] = [];
@@ -53,21 +71,33 @@ export async function startMisskeyFake(options: { token?: string } = {}): Promis
         // stays empty: answered as a missing parameter below
       }
       const { i, ...rest } = params;
-      const reply = (status: number, body?: unknown) => {
+      const reply = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
         calls.push({ endpoint, params: rest, status });
-        if (body === undefined) res.writeHead(status).end();
-        else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        if (body === undefined) res.writeHead(status, headers).end();
+        else res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
       };
-      const error = (e: MisskeyError) => reply(e.status, { error: { message: e.message, code: e.code, id: e.id ?? '00000000-0000-0000-0000-000000000000', kind: 'client' } });
-      if (req.method !== 'POST' || !ENDPOINTS.includes(endpoint) || (endpoint === 'admin/forward-abuse-user-report' && !forwardEndpoint)) {
+      const error = (e: MisskeyError) =>
+        reply(
+          e.status,
+          { error: { message: e.message, code: e.code, id: e.id ?? '00000000-0000-0000-0000-000000000000', kind: 'client' } },
+          e.retryAfterSec !== undefined ? { 'retry-after': String(e.retryAfterSec) } : {},
+        );
+      const known = ENDPOINTS.includes(endpoint) || Object.hasOwn(ACCOUNT_ENDPOINTS, endpoint);
+      if (req.method !== 'POST' || !known || (endpoint === 'admin/forward-abuse-user-report' && !forwardEndpoint)) {
         return error({ status: 404, message: 'No such endpoint.', code: 'NO_SUCH_ENDPOINT' });
       }
-      if (i !== token) return error({ status: 401, message: 'Authentication failed. Please ensure your token is correct.', code: 'AUTHENTICATION_FAILED' });
+      // the admin token acts as a moderator, the account token as the account
+      const expected = ENDPOINTS.includes(endpoint) ? token : account.account.token;
+      if (i !== expected) return error({ status: 401, message: 'Authentication failed. Please ensure your token is correct.', code: 'AUTHENTICATION_FAILED' });
       const fault = faults.findIndex((f) => f.endpoint === undefined || f.endpoint === endpoint);
       if (fault >= 0) {
         const { error: e } = faults[fault]!;
         if (--faults[fault]!.times <= 0) faults.splice(fault, 1);
         return error(e);
+      }
+      if (Object.hasOwn(ACCOUNT_ENDPOINTS, endpoint)) {
+        const answer = answerAccount(account, endpoint, rest);
+        return reply(answer.status, answer.body, answer.headers);
       }
       if (typeof rest.reportId !== 'string') return error({ status: 400, message: 'Invalid param.', code: 'INVALID_PARAM' });
       const before = resolved.get(rest.reportId);
@@ -83,6 +113,12 @@ export async function startMisskeyFake(options: { token?: string } = {}): Promis
     token,
     calls,
     resolved,
+    account,
+    addNote(note) {
+      const full: FakeNote = { text: 'a note', cw: null, visibility: 'public', visibleUserIds: [], localOnly: false, replyId: null, ...note };
+      account.notes.set(full.id, full);
+      return full;
+    },
     fail: (error, options = {}) => void faults.push({ error, endpoint: options.endpoint, times: options.times ?? 1 }),
     withoutForwardEndpoint: () => {
       forwardEndpoint = false;

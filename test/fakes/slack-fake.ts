@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type SlackRoute = 'auth.test' | 'conversations.list' | 'chat.postMessage' | 'chat.update' | 'webhook';
+export type SlackRoute = 'auth.test' | 'conversations.list' | 'chat.postMessage' | 'chat.update' | 'views.open' | 'webhook';
 
 export interface FakeTokenSpec {
   token: string;
@@ -144,8 +144,26 @@ export interface SlackFake {
   interaction(ts: string, actionId: string, user: { id: string; username?: string }): Record<string, unknown>;
   /** what was posted to response URLs, in order */
   responses: { message: string; body: Record<string, unknown> }[];
+  /**
+   * modals opened with views.open. A trigger_id (from `interaction`) works once and for 3 s, as
+   * Slack's: later `expired_trigger_id`, twice `exchanged_trigger_id`, unknown `invalid_trigger_id`.
+   */
+  views: OpenedView[];
+  /** the `view_submission` payload Slack posts when the user submits an opened modal with these input values */
+  viewSubmission(view: OpenedView, user: { id: string; username?: string }, values: Record<string, Record<string, unknown>>): Record<string, unknown>;
   close(): Promise<void>;
 }
+
+export interface OpenedView {
+  id: string;
+  triggerId: string;
+  /** ms between the trigger's click and views.open */
+  afterClickMs: number;
+  view: Record<string, unknown>;
+}
+
+/** how long a trigger_id can open a modal */
+const TRIGGER_TTL_MS = 3000;
 
 const SCOPES = ['chat:write', 'chat:write.customize', 'channels:read', 'groups:read'];
 const BOOLEAN_ARGS = new Set(['unfurl_links', 'unfurl_media', 'link_names', 'mrkdwn', 'as_user', 'reply_broadcast', 'exclude_archived']);
@@ -392,11 +410,36 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
       if (route === 'conversations.list') return respond(200, listConversations(bot, params));
       if (route === 'chat.postMessage') return respond(200, postMessage(bot, params));
       if (route === 'chat.update') return respond(200, updateMessage(bot, params));
+      if (route === 'views.open') return respond(200, openView(params));
       return respond(404, { ok: false, error: 'unknown_method' });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       respond(error.status, { ok: false, error: error.error, ...error.extra }, error.headers);
     }
+  }
+
+  const triggers = new Map<string, { at: number; used: boolean }>();
+  const views: OpenedView[] = [];
+
+  function openView(params: Record<string, unknown>): Record<string, unknown> {
+    const triggerId = String(params.trigger_id ?? '');
+    const trigger = triggers.get(triggerId);
+    if (!trigger) throw new ApiError('invalid_trigger_id');
+    if (trigger.used) throw new ApiError('exchanged_trigger_id');
+    const afterClickMs = Date.now() - trigger.at;
+    if (afterClickMs > TRIGGER_TTL_MS) throw new ApiError('expired_trigger_id');
+    trigger.used = true;
+    let view: Record<string, unknown>;
+    try {
+      view = (typeof params.view === 'string' ? JSON.parse(params.view) : params.view) as Record<string, unknown>;
+    } catch {
+      throw new ApiError('invalid_arguments');
+    }
+    if (!isObject(view) || view.type !== 'modal' || !Array.isArray(view.blocks)) throw new ApiError('invalid_arguments');
+    if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) throw new ApiError('invalid_arguments');
+    const opened: OpenedView = { id: `V${randomBytes(5).toString('hex').toUpperCase()}`, triggerId, afterClickMs, view };
+    views.push(opened);
+    return { ok: true, view: { id: opened.id, ...view } };
   }
 
   /** response_url token → the message (channel, ts) the click was on */
@@ -505,12 +548,36 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
       revoked.add(token);
     },
     responses,
+    views,
+    viewSubmission(view, user, values) {
+      return {
+        type: 'view_submission',
+        team: { id: 'T000', domain: 'fake' },
+        user: { id: user.id, username: user.username ?? 'someone', name: user.username ?? 'someone', team_id: 'T000' },
+        api_app_id: 'A000',
+        token: 'deprecated-verification-token',
+        trigger_id: `${Date.now()}.${randomBytes(6).toString('hex')}`,
+        view: {
+          id: view.id,
+          team_id: 'T000',
+          type: 'modal',
+          blocks: view.view.blocks,
+          private_metadata: view.view.private_metadata ?? '',
+          callback_id: view.view.callback_id ?? '',
+          state: { values },
+          hash: randomBytes(8).toString('hex'),
+        },
+        response_urls: [],
+      };
+    },
     interaction(ts, actionId, user) {
       const message = messages.find((m) => m.ts === ts);
       if (!message) throw new Error(`no message ${ts}`);
       const token = randomBytes(12).toString('hex');
       responseUrls.set(token, { channel: message.channel, ts });
       const actionTs = `${(Date.now() / 1000).toFixed(6)}`;
+      const triggerId = `${Date.now()}.${randomBytes(6).toString('hex')}`;
+      triggers.set(triggerId, { at: Date.now(), used: false });
       const element = (message.blocks ?? [])
         .flatMap((block) => (isObject(block) && Array.isArray(block.elements) ? (block.elements as unknown[]) : []))
         .find((e) => isObject(e) && e.action_id === actionId) as Record<string, unknown> | undefined;
@@ -520,7 +587,7 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
         api_app_id: 'A000',
         token: 'deprecated-verification-token',
         container: { type: 'message', message_ts: ts, channel_id: message.channel, is_ephemeral: false },
-        trigger_id: `${Date.now()}.${randomBytes(6).toString('hex')}`,
+        trigger_id: triggerId,
         team: { id: 'T000', domain: 'fake' },
         channel: { id: message.channel, name: 'alerts' },
         message: { type: 'message', ts, text: message.text, blocks: message.blocks },
@@ -537,7 +604,7 @@ export async function startSlackFake(options: SlackFakeOptions = {}): Promise<Sl
 }
 
 function isApiRoute(method: string | undefined): method is Exclude<SlackRoute, 'webhook'> {
-  return method === 'auth.test' || method === 'conversations.list' || method === 'chat.postMessage' || method === 'chat.update';
+  return method === 'auth.test' || method === 'conversations.list' || method === 'chat.postMessage' || method === 'chat.update' || method === 'views.open';
 }
 
 function posted(via: 'api' | 'webhook', channel: string, ts: string | undefined, args: Record<string, unknown>, warnings: string[]): PostedMessage {

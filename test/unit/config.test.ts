@@ -172,7 +172,7 @@ delivery: { initialBackoff: soon }
     expect(problems(discord('"333333333333333333", "111111111111111111"'))).toEqual([
       expect.stringMatching(/^config\.yaml:6 sinks\.mods\.moderators\[1\]: "111111111111111111" is the server's id, which is also its @everyone role: every member could act/),
     ]);
-    expect(problems(discord('"333333333333333333"', ''))).toEqual([expect.stringMatching(/sinks\.mods\.guildId: moderation from chat needs guildId/)]);
+    expect(problems(discord('"333333333333333333"', ''))).toEqual([expect.stringMatching(/sinks\.mods\.guildId: moderation and acting from chat need guildId/)]);
     expect(() => parseConfig(discord('"333333333333333333"'), 'config.yaml', {})).not.toThrow();
   });
 });

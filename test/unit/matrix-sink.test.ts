@@ -83,7 +83,7 @@ describe('matrix sink: config', () => {
   const base = { type: 'matrix', homeserver: 'https://matrix.example.org', accessToken: 'x', room: '#ops:example.org' };
 
   test('defaults: m.notice, no mentions, autoJoin', () => {
-    expect(matrixSinkSchema.parse(base)).toEqual({ ...base, msgtype: 'm.notice', allowMentions: false, autoJoin: true, batch: 'auto', threads: 'on' });
+    expect(matrixSinkSchema.parse(base)).toEqual({ ...base, msgtype: 'm.notice', allowMentions: false, autoJoin: true, batch: 'auto', threads: 'on', reactions: ['❤️', '👍'] });
     expect(matrixSinkSchema.parse({ ...base, room: '!AbC:example.org', msgtype: 'm.text' }).msgtype).toBe('m.text');
     expect(matrixSinkSchema.parse({ ...base, room: '!roomv12opaqueid' }).room).toBe('!roomv12opaqueid');
   });

@@ -12,6 +12,7 @@ const headings = (file: string) =>
 const SECTIONS: Record<string, string> = {
   'Quick start': 'クイックスタート',
   Configuration: '設定',
+  'Without a public URL': '公開 URL なしで使う',
   Templates: 'テンプレート',
   'Operations page': '運用ページ',
   'Conversations: threads and edits': '会話: スレッドと編集',
@@ -19,6 +20,7 @@ const SECTIONS: Record<string, string> = {
   Slack: 'Slack',
   Matrix: 'Matrix',
   'Moderation from chat': 'チャットからのモデレーション',
+  'Acting from chat': 'チャットから操作する',
   CLI: 'CLI',
   HTTP: 'HTTP',
   'Running it': '運用',

@@ -15,6 +15,7 @@ describe('Slack sink config', () => {
       unfurl: false,
       allowMentions: false,
       batch: 'auto',
+      reactions: ['❤️', '👍'],
     });
     expect(messages({ type: 'slack', token: 'xoxb-1', channel: 'C0123ABCD', apiUrl: 'http://127.0.0.1:9/api/', username: 'Misskey', iconUrl: 'https://x.example/i.png', unfurl: true })).toEqual([]);
   });

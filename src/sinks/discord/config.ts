@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonSinkFields, moderatorsField } from '../common-config';
+import { actorsField, commonSinkFields, moderatorsField, reactionsField } from '../common-config';
 import { SNOWFLAKE, webhookUrlProblem } from './webhook-url';
 
 const quotedId = (key: string) =>
@@ -36,7 +36,11 @@ export const discordSinkConfig = z
     suppressEmbeds: z.boolean().default(false),
     /** moderation from chat (bot mode): user or role ids allowed to act on abuse report cards */
     moderators: moderatorsField,
-    /** moderation from chat: the server (guild) of channelId; clicks from any other are refused */
+    /** acting from chat (bot mode): user or role ids allowed to reply, react and follow back */
+    actors: actorsField,
+    /** acting from chat: the reaction buttons of note cards */
+    reactions: reactionsField,
+    /** moderation and acting from chat: the server (guild) of channelId; clicks from any other are refused */
     guildId: quotedId('guildId').optional(),
     /** moderation from chat: the application's public key (Developer Portal → General Information), hex */
     publicKey: z
@@ -58,23 +62,26 @@ export const discordSinkConfig = z
       });
       return;
     }
-    if ((config.moderators === undefined) !== (config.publicKey === undefined)) {
-      const missing = config.moderators === undefined ? 'moderators' : 'publicKey';
-      ctx.addIssue({ code: 'custom', path: [missing], message: `moderation from chat needs both moderators and publicKey (${missing} is missing)` });
+    const lists = config.moderators !== undefined || config.actors !== undefined;
+    if (lists !== (config.publicKey !== undefined)) {
+      const missing = lists ? 'publicKey' : 'moderators';
+      ctx.addIssue({ code: 'custom', path: [missing], message: `moderation and acting from chat need publicKey and moderators or actors (${missing} is missing)` });
     }
-    if (config.moderators !== undefined && config.guildId === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['guildId'], message: 'moderation from chat needs guildId: the id of the server the channel is in (right-click the server → Copy Server ID)' });
+    if ((config.moderators !== undefined || config.actors !== undefined) && config.guildId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['guildId'], message: 'moderation and acting from chat need guildId: the id of the server the channel is in (right-click the server → Copy Server ID)' });
     }
-    const everyone = config.moderators?.findIndex((id) => id === config.guildId) ?? -1;
-    if (everyone >= 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['moderators', everyone],
-        message: `"${config.guildId}" is the server's id, which is also its @everyone role: every member could act on reports. List user ids, or the id of a moderator role`,
-      });
-    }
-    if (webhook && config.moderators !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['moderators'], message: 'moderation from chat needs bot mode (botToken + channelId): webhook messages cannot carry buttons' });
+    for (const key of ['moderators', 'actors'] as const) {
+      const everyone = config[key]?.findIndex((id) => id === config.guildId) ?? -1;
+      if (everyone >= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key, everyone],
+          message: `"${config.guildId}" is the server's id, which is also its @everyone role: every member could act. List user ids, or the id of a role`,
+        });
+      }
+      if (webhook && config[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} need bot mode (botToken + channelId): webhook messages cannot carry buttons` });
+      }
     }
     if (webhook) {
       const problem = webhookUrlProblem(config.webhookUrl ?? '');

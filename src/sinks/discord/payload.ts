@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MessageFlags, type APIAllowedMentions, type APIEmbed } from 'discord-api-types/v10';
 import type { Delivery } from '../../deliver/sink';
-import { actionRows, type DiscordActionRow } from './actions';
+import { accountRows, actionRows, type DiscordActionRow } from './actions';
 import { composeContent } from './content';
 import { composeEmbeds } from './embeds';
 import { MAX_NONCE } from './limits';
@@ -79,8 +79,9 @@ export function composeBody(delivery: Delivery, options: BodyOptions): { body: D
     allowed_mentions: allowedMentions(options.allowMentions),
     ...(options.mode === 'bot' ? { nonce: nonceFor(options.sinkName, delivery.key), enforce_nonce: true } : {}),
     ...(options.mode === 'bot' && delivery.actions ? { components: actionRows(delivery.actions) } : {}),
+    ...(options.mode === 'bot' && delivery.account ? { components: accountRows(delivery.account) } : {}),
     // an edit (a report resolved at Misskey) takes the card's buttons away
-    ...(options.mode === 'bot' && delivery.edit && !delivery.actions ? { components: [] } : {}),
+    ...(options.mode === 'bot' && delivery.edit && !delivery.actions && !delivery.account ? { components: [] } : {}),
   };
   return { body, notes: composed.notes };
 }

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { commonSinkFields } from '../common-config';
+import { commonSinkFields, reactionsField } from '../common-config';
 
 /** A room id (`!opaque:server`, or `!opaque` from room version 12) or an alias (`#name:server`). */
 const ROOM = /^(![^\s]+|#[^\s:]+:[^\s]+)$/;
+
+const matrixUsers = () => z.array(z.string().regex(/^@[^\s:]+:\S+$/, 'must be a Matrix user id such as @mod:example.org')).min(1).optional();
 
 export const matrixSinkSchema = z
   .object({
@@ -18,7 +20,11 @@ export const matrixSinkSchema = z
     /** join the room at start (and once after a 403) when the bot is invited or the room is public */
     autoJoin: z.boolean().default(true),
     /** moderation from chat: the Matrix user ids whose reactions on abuse report cards count */
-    moderators: z.array(z.string().regex(/^@[^\s:]+:\S+$/, 'must be a Matrix user id such as @mod:example.org')).min(1).optional(),
+    moderators: matrixUsers(),
+    /** acting from chat: the Matrix user ids whose replies and reactions on note cards count */
+    actors: matrixUsers(),
+    /** acting from chat: the reaction keys that react to the note at Misskey */
+    reactions: reactionsField,
   })
   .strict();
 

@@ -4,6 +4,7 @@ import { verdictForNetworkError } from '../http-verdict';
 import { MatrixApi, MatrixNetworkError, type MatrixResponse } from './api';
 import type { MatrixSinkConfig } from './config';
 import { withCardActions, CARD_EXTRA_BYTES } from './actions';
+import { ACCOUNT_EXTRA_BYTES, withAccountCard } from './account-card';
 import { buildContent, contentBytes, type BuiltContent, type MatrixMessageContent } from './content';
 import { MATRIX_CONTENT_BUDGET_BYTES, MATRIX_MAX_BATCH, MATRIX_REQUEST_TIMEOUT_MS } from './limits';
 import { connectRoom, joinRoom, MatrixStartError, type RoomConnection } from './startup';
@@ -121,13 +122,14 @@ class MatrixSink implements Sink {
     }
   }
 
-  /** An abuse report card on a sink with moderators also says how to act, and names its report. */
+  /** A card on a sink with moderators (or actors) also says how to act, and names what it is about. */
   private compose(delivery: Delivery): BuiltContent {
     const actions = this.config.moderators && !delivery.edit ? delivery.actions : undefined;
+    const account = this.config.actors && !delivery.edit ? delivery.account : undefined;
     const options = { msgtype: this.config.msgtype, allowMentions: this.config.allowMentions };
-    if (!actions) return buildContent(delivery.messages, options);
-    const built = buildContent(delivery.messages, { ...options, budgetBytes: MATRIX_CONTENT_BUDGET_BYTES - CARD_EXTRA_BYTES });
-    const content = withCardActions(built.content, actions);
+    if (!actions && !account) return buildContent(delivery.messages, options);
+    const built = buildContent(delivery.messages, { ...options, budgetBytes: MATRIX_CONTENT_BUDGET_BYTES - (actions ? CARD_EXTRA_BYTES : ACCOUNT_EXTRA_BYTES) });
+    const content = actions ? withCardActions(built.content, actions) : withAccountCard(built.content, account!);
     return { ...built, content, bytes: contentBytes(content) };
   }
 

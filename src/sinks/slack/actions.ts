@@ -1,9 +1,9 @@
-import { actionId } from '../actions';
-import type { CardActions } from '../../deliver/sink';
+import { accountActionId, actionId } from '../actions';
+import type { AccountCard, CardActions } from '../../deliver/sink';
 
 export interface SlackButton {
   type: 'button';
-  text: { type: 'plain_text'; text: string };
+  text: { type: 'plain_text'; text: string; emoji?: boolean };
   action_id: string;
   value?: string;
   url?: string;
@@ -37,5 +37,27 @@ export function actionsBlock(actions: CardActions): ActionsBlock {
   if (actions.remote) elements.push(button('forward'));
   const link = linkButton(actions.url, actions.labels.open);
   if (link) elements.push(link);
+  return { type: 'actions', block_id: ACTIONS_BLOCK_ID, elements };
+}
+
+/** The Block Kit buttons of a note card (Reply, the reactions) or a follow card (Follow back; Accept, Reject). */
+export function accountBlock(card: AccountCard): ActionsBlock {
+  const button = (text: string, id: string, style?: 'primary' | 'danger'): SlackButton => ({
+    type: 'button',
+    text: { type: 'plain_text', text, emoji: true },
+    action_id: id,
+    ...(style ? { style } : {}),
+  });
+  const elements: SlackButton[] = [];
+  if (card.noteId !== undefined) {
+    const noteId = card.noteId;
+    if (card.reply) elements.push(button(card.labels.reply, accountActionId('reply', card.source, noteId), 'primary'));
+    card.reactions.forEach((reaction, index) => elements.push(button(reaction, accountActionId('react', card.source, noteId, index))));
+  }
+  if (card.user && !card.user.request) elements.push(button(card.labels.follow, accountActionId('follow', card.source, card.user.id), 'primary'));
+  if (card.user?.request) {
+    elements.push(button(card.labels.accept, accountActionId('accept', card.source, card.user.id), 'primary'));
+    elements.push(button(card.labels.reject, accountActionId('reject', card.source, card.user.id), 'danger'));
+  }
   return { type: 'actions', block_id: ACTIONS_BLOCK_ID, elements };
 }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { commonSinkFields } from '../common-config';
+import { commonSinkFields, reactionsField } from '../common-config';
 import { NAME_MAX } from './limits';
 
 /** a channel id (C…, G…, D…) or `#name` */
 const CHANNEL = /^(?:[CGD][A-Z0-9]{6,}|#[^\s#]{1,80})$/;
 /** incoming webhooks: `<origin>/services/T…/B…/<secret>` */
 const WEBHOOK_URL = /^https?:\/\/[^/]+\/services\/[A-Za-z0-9]+\/[A-Za-z0-9]+\/[A-Za-z0-9]+\/?$/;
+const slackUsers = () => z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U024BE7LH')).min(1).optional();
 const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 export const slackSinkConfigSchema = z
@@ -29,7 +30,11 @@ export const slackSinkConfigSchema = z
     /** let `<@U…>`, `<!here>`… in templates ping */
     allowMentions: z.boolean().default(false),
     /** moderation from chat: Slack user ids (U…) allowed to act on abuse report cards */
-    moderators: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U024BE7LH')).min(1).optional(),
+    moderators: slackUsers(),
+    /** acting from chat (bot mode): Slack user ids allowed to reply, react and follow back */
+    actors: slackUsers(),
+    /** acting from chat: the reaction buttons of note cards */
+    reactions: reactionsField,
     /** moderation from chat: the app's signing secret (Basic Information → App Credentials) */
     signingSecret: z.string().min(1).optional(),
     /** moderation from chat: the workspace (T…, or E… on Enterprise Grid); clicks from any other are refused */
@@ -47,12 +52,16 @@ export const slackSinkConfigSchema = z
     } else if (bot && config.channel === undefined) {
       ctx.addIssue({ code: 'custom', path: ['channel'], message: 'channel is required with token' });
     }
-    if ((config.moderators === undefined) !== (config.signingSecret === undefined)) {
-      const missing = config.moderators === undefined ? 'moderators' : 'signingSecret';
-      ctx.addIssue({ code: 'custom', path: [missing], message: `moderation from chat needs both moderators and signingSecret (${missing} is missing)` });
+    const lists = config.moderators !== undefined || config.actors !== undefined;
+    if (lists !== (config.signingSecret !== undefined)) {
+      const missing = lists ? 'signingSecret' : 'moderators';
+      ctx.addIssue({ code: 'custom', path: [missing], message: `moderation and acting from chat need signingSecret and moderators or actors (${missing} is missing)` });
     }
-    if (config.moderators !== undefined && config.teamId === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['teamId'], message: 'moderation from chat needs teamId: the id of the workspace (T…, shown by auth.test or in the workspace URL)' });
+    if (config.actors !== undefined && config.token === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['actors'], message: 'acting from chat needs bot mode (token + channel): the reply form is opened with the bot token' });
+    }
+    if ((config.moderators !== undefined || config.actors !== undefined) && config.teamId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['teamId'], message: 'moderation and acting from chat need teamId: the id of the workspace (T…, shown by auth.test or in the workspace URL)' });
     }
     if (config.webhookUrl !== undefined) {
       for (const key of ['apiUrl', 'username', 'iconUrl'] as const) {

@@ -47,3 +47,6 @@ export const LINK_URL_MAX = 2000;
 export const IMAGE_LINKS_MAX = 1000;
 /** per request */
 export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** the Web API base unless the sink's apiUrl says otherwise */
+export const DEFAULT_API_URL = 'https://slack.com/api/';

@@ -1,6 +1,6 @@
 import type { Logger } from '../../observe/logger';
 import type { Delivery, Sink, SinkDeps, SinkHealth, Verdict } from '../../deliver/sink';
-import { actionsBlock } from './actions';
+import { accountBlock, actionsBlock } from './actions';
 import { renderMessages } from './blocks';
 import type { SlackSinkConfig } from './config';
 import { isImageFetchFailure } from './errors';
@@ -21,8 +21,9 @@ export function createSlackSink(name: string, config: SlackSinkConfig, deps: Sin
   const transport = chooseTransport(name, config, log, timeoutMs);
   const render = (delivery: Delivery, inlineImages = true) => {
     const content = renderMessages(delivery.messages, { allowMentions: config.allowMentions, inlineImages });
-    // an abuse report card: its buttons come last (in place of the last block when all 50 are used)
-    if (delivery.actions) content.blocks.splice(Math.min(content.blocks.length, MAX_BLOCKS - 1), 1, actionsBlock(delivery.actions));
+    // a card's buttons come last (in place of the last block when all 50 are used)
+    const actions = delivery.actions ? actionsBlock(delivery.actions) : delivery.account ? accountBlock(delivery.account) : undefined;
+    if (actions) content.blocks.splice(Math.min(content.blocks.length, MAX_BLOCKS - 1), 1, actions);
     return content;
   };
   /** why the sink cannot work, until a send succeeds again */

@@ -5,11 +5,10 @@ import type { MessageRef } from '../../store/messages';
 import type { SlackContent } from './blocks';
 import type { SlackSinkConfig } from './config';
 import { blockErrors, verdictForWebApiError, type PlatformData, type SlackContext } from './errors';
-import { NAME_MAX } from './limits';
+import { DEFAULT_API_URL, NAME_MAX } from './limits';
 import { truncatePlain } from './split';
 import type { SlackTransport } from './transport';
 
-const DEFAULT_API_URL = 'https://slack.com/api/';
 const CHANNEL_PAGE_SIZE = 200;
 /** start-up only: conversations.list is a tier-2 method (~20/min), big workspaces page into its limit */
 const START_RATE_LIMIT_WAITS = 3;

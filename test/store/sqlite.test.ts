@@ -49,6 +49,23 @@ describe('Store', () => {
     expect(connection(open({ sync: 'full' })).pragma('synchronous', { simple: true })).toBe(2);
   });
 
+  it('keeps the store to its owner: folder 0700, database and WAL files 0600', async () => {
+    const store = open();
+    await store.jobs.accept('misskey', 'e1', [newJob('e1')], T0);
+    const mode = (file: string) => fs.statSync(file).mode & 0o777;
+    expect(mode(path.dirname(file))).toBe(0o700);
+    expect(mode(file)).toBe(0o600);
+    expect(mode(`${file}-wal`)).toBe(0o600);
+  });
+
+  it('takes the permissions of an existing store file away from others', () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, '');
+    fs.chmodSync(file, 0o644);
+    open();
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   it('refuses a database from a newer schema version', async () => {
     await open().close();
     const other = new Database(file);

@@ -39,7 +39,7 @@ export type SqliteStore = Store & { readonly connection: Database.Database };
  * another serving process still runs (its heartbeat is recent and, on this host, its pid lives).
  */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
-  if (options.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+  if (options.path !== ':memory:') ownerOnly(options.path);
   const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 1000 });
   try {
     db.pragma('journal_mode = WAL');
@@ -52,6 +52,17 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.close();
     throw error;
   }
+}
+
+/**
+ * The store holds direct notes, report comments and the audit log: its folder is created 0700 and
+ * the file 0600 (SQLite gives the -wal and -shm files the mode of the database file).
+ */
+function ownerOnly(file: string): void {
+  const folder = path.dirname(path.resolve(file));
+  if (!fs.existsSync(folder)) fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  fs.chmodSync(file, 0o600);
 }
 
 function sqliteStore(db: Database.Database) {

@@ -7,6 +7,7 @@ const command = {
   audit: () => import('./commands/audit'),
   check: () => import('./commands/check'),
   dlq: () => import('./commands/dlq'),
+  jobs: () => import('./commands/jobs'),
   inspect: () => import('./commands/inspect'),
   migrate: () => import('./commands/migrate'),
   sendTest: () => import('./commands/send-test'),
@@ -104,6 +105,19 @@ dlq
   .option('--sink <name>', 'every dead letter of this sink')
   .option('--all', 'every dead letter')
   .action(async (ids: string[], options) => console.log(await (await command.dlq()).dlqDrop(ids, options)));
+
+const jobs = program.command('jobs').description('the waiting jobs: list them, drop one that must not go out');
+jobs
+  .command('list')
+  .option(...configOption)
+  .option('--sink <name>', 'only this sink')
+  .option('--limit <n>', 'at most this many (default 100)')
+  .action(async (options) => console.log(await (await command.jobs()).jobsList(options)));
+jobs
+  .command('drop <ids...>')
+  .description('forget waiting jobs by id (a job being sent right now stays)')
+  .option(...configOption)
+  .action(async (ids: string[], options) => console.log(await (await command.jobs()).jobsDrop(ids, options)));
 
 const sink = program.command('sink').description('show, pause and resume sinks while serve runs (every instance)');
 sink

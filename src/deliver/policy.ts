@@ -12,6 +12,8 @@ export const retryPolicy = z
     factor: z.number().min(1).default(3),
     /** 0.2 = each wait varies by up to ±20 % */
     jitter: z.number().min(0).max(1).default(0.2),
+    /** a job whose send was cut off this often (the bridge died or hung while sending it) goes to the dead letters */
+    maxCrashes: z.number().int().min(1).default(3),
   })
   .strict();
 

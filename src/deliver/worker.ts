@@ -203,7 +203,7 @@ export class DeliveryWorker {
   /** lease → render → send → settle, for one platform message of one lane */
   private async runLane(lane: string, due: number): Promise<void> {
     const { store } = this.options;
-    const leased = await store.jobs.lease(lane, this.now(), this.batchSize(lane, due), this.leaseMs);
+    const leased = await this.setAsidePoison(await store.jobs.lease(lane, this.now(), this.batchSize(lane, due), this.leaseMs));
     if (leased.length === 0) return;
     const sink = this.options.sinks.get(leased[0]!.sink);
     if (sink && this.options.isReady && !this.options.isReady(sink.name)) {
@@ -239,6 +239,21 @@ export class DeliveryWorker {
     const sink = [...this.options.sinks.values()].find((candidate) => candidate.lane === lane);
     if (!sink || this.options.noDigest?.has(sink.name)) return 1;
     return sink.maxBatch;
+  }
+
+  /**
+   * A job whose sends keep being cut off (a process that dies or hangs on it) goes to the dead letters,
+   * so that it blocks neither its lane nor the next start; the rest of the lease goes on.
+   */
+  private async setAsidePoison(leased: Job[]): Promise<Job[]> {
+    const { store, policy, logger } = this.options;
+    const poisoned = leased.filter((job) => job.lapses >= policy.maxCrashes);
+    for (const job of poisoned) {
+      const reason = `its send was cut off ${job.lapses} times (the bridge stopped or hung while sending it): set aside`;
+      await store.jobs.deadLetter(job, reason, this.now());
+      logger.error({ sink: job.sink, job: job.id, lapses: job.lapses }, 'a job kept cutting its sends off; moved to the dead-letter list');
+    }
+    return poisoned.length === 0 ? leased : leased.filter((job) => !poisoned.includes(job));
   }
 
   /** Runs the start-up check of a sink that looked broken: true once it passes, else the jobs wait longer. */

@@ -43,6 +43,11 @@ export interface Job extends NewJob {
    * platform message with the same idempotency key
    */
   batch: string | null;
+  /**
+   * leases of this job that ran out without a verdict (the process sending it died or hung): a job
+   * that keeps taking its worker down goes to the dead letters instead of being taken up for ever
+   */
+  lapses: number;
 }
 
 export interface DueLane {
@@ -53,6 +58,20 @@ export interface DueLane {
 
 /** dueLanes counts a lane's due jobs only this far: enough to decide on a digest. */
 export const DUE_COUNT_CAP = 100;
+
+/** A job as `jobs list` shows it: where it goes and how it fares, never its payload. */
+export interface WaitingJob {
+  id: string;
+  sink: string;
+  lane: string;
+  event: string;
+  createdAt: number;
+  availableAt: number;
+  attempts: number;
+  lapses: number;
+  /** a process holds it right now */
+  leased: boolean;
+}
 
 export interface LaneStats {
   sink: string;
@@ -83,6 +102,7 @@ export interface JobStore {
    * exactly that group is leased again, whatever `max`; a new group stops short of a job that
    * belongs to another one. Nothing while the lane is paused beyond `now`. Jobs of paused sinks
    * are passed over, as if not due: in a lane two sinks share, the other sink's jobs still go.
+   * A job whose last lease ran out unsettled comes back with `lapses` counted up.
    */
   lease(lane: string, now: number, max: number, leaseMs: number): Promise<Job[]>;
   /**
@@ -108,6 +128,10 @@ export interface JobStore {
   /** move to the dead-letter list; the letter keeps `batch`, the group the job failed in */
   deadLetter(job: Job, error: string, now: number): Promise<void>;
   stats(): Promise<LaneStats[]>;
+  /** the waiting jobs (of one sink, or all), in the order they were stored, at most `limit` */
+  waiting(now: number, limit: number, sink?: string): Promise<WaitingJob[]>;
+  /** forgets waiting jobs by id, except those a process holds at `now`; returns how many (`jobs drop`) */
+  drop(ids: string[], now: number): Promise<number>;
   /**
    * whether a job of the lane other than `exceptJobId` will still post the key's message (it waits,
    * is due or leased, or waits for a retry): not dead-lettered, not delivered

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { checkCommand } from '../../src/commands/check';
 import { auditList } from '../../src/commands/audit';
 import { dlqDrop, dlqList, dlqRetry } from '../../src/commands/dlq';
+import { jobsDrop, jobsList } from '../../src/commands/jobs';
 import { openSqliteStore } from '../../src/store/sqlite/store';
 import { renderCommand, routeTestCommand } from '../../src/commands/inspect';
 import { noteEvent } from '../helpers/events';
@@ -207,6 +208,39 @@ routes:
 
     const reopened = openSqliteStore({ path: db });
     expect((await reopened.jobs.stats()).map((lane) => lane.depth)).toEqual([1]);
+    await reopened.close();
+  });
+
+  it('jobs lists the waiting jobs and drops one by id, so a job that must not go out never does', async () => {
+    const db = path.join(dir, 'jobs.db');
+    const config = path.join(dir, 'jobs.yaml');
+    writeFileSync(config, `storage: { driver: sqlite, path: "${db}" }\nsources: { alice: { secret: x } }\nsinks: { t: { type: console } }\nroutes: []\n`);
+    const store = openSqliteStore({ path: db });
+    const job = (n: number) => ({
+      id: `alice:e${n}:r:t`,
+      source: 'alice',
+      eventId: `e${n}`,
+      event: 'mention',
+      route: 'r',
+      sink: 't',
+      lane: 'console:t',
+      template: 'mention',
+      payload: noteEvent(`m${n}`, `e${n}`),
+    });
+    await store.jobs.accept('alice', 'e1', [job(1)], Date.now());
+    await store.jobs.accept('alice', 'e2', [job(2)], Date.now());
+    await store.close();
+
+    const listed = await jobsList({ config });
+    expect(listed).toMatch(/^JOB +SINK +EVENT/);
+    expect(listed).toContain('alice:e1:r:t');
+    expect(listed).toContain('alice:e2:r:t');
+    expect(await jobsDrop(['alice:e1:r:t', 'alice:e9:r:t'], { config })).toBe('1 waiting job(s) dropped; 1 not found or being sent right now');
+    expect(await jobsList({ config, sink: 'other' })).toBe('no job of sink "other" is waiting');
+    await expect(jobsDrop([], { config })).rejects.toThrow(/name the jobs to drop/);
+
+    const reopened = openSqliteStore({ path: db });
+    expect((await reopened.jobs.waiting(Date.now(), 10)).map((waiting) => waiting.id)).toEqual(['alice:e2:r:t']);
     await reopened.close();
   });
 });

@@ -180,7 +180,7 @@ describe('crash campaign: SIGKILL at random instants of a mixed burst, restart, 
       file,
       `server: { host: 127.0.0.1, port: 0 }
 storage: ${storage}
-delivery: { leaseTime: 1s, initialBackoff: 50ms, maxBackoff: 200ms, jitter: 0, maxAttempts: 50 }
+delivery: { leaseTime: 1s, initialBackoff: 50ms, maxBackoff: 200ms, jitter: 0, maxAttempts: 50, maxCrashes: 50 }
 sources: { alice: { secret: "${SECRET}" } }
 sinks:
   ops: { type: matrix, homeserver: "${matrix.url}", accessToken: bot-access-token, room: "${MENTIONS_ROOM}" }

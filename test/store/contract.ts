@@ -32,7 +32,7 @@ export function newJob(eventId: string, overrides: Partial<NewJob> = {}): NewJob
 
 /** what a fresh job looks like when leased; alone, unless `batch` names the group's first job */
 export function fresh(job: NewJob, createdAt: number, batch = job.id): Job {
-  return { ...job, attempts: 0, createdAt, availableAt: createdAt, history: [], batch };
+  return { ...job, attempts: 0, createdAt, availableAt: createdAt, history: [], batch, lapses: 0 };
 }
 
 export const ids = (jobs: { id: string }[]) => jobs.map((job) => job.id);

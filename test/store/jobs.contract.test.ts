@@ -96,14 +96,53 @@ describeStores('JobStore', (t) => {
       expect((await t.store.jobs.lease('discord:main', T0, 2, 1000)).map((job) => job.eventId)).toEqual(['e3', 'e4']);
     });
 
-    it('makes jobs due again when their lease expires', async () => {
+    it('makes jobs due again when their lease expires, counting each lapse', async () => {
       const job = newJob('e1');
       await t.store.jobs.accept('misskey', 'e1', [job], T0);
       await t.store.jobs.lease('discord:main', T0, 10, 1000);
       expect(await t.lanes(T0 + 1000)).toEqual([]);
       expect(await t.store.jobs.lease('discord:main', T0 + 1000, 10, 1000)).toEqual([]);
       expect(await t.lanes(T0 + 1001)).toEqual(['discord:main']);
-      expect(await t.store.jobs.lease('discord:main', T0 + 1001, 10, 1000)).toEqual([fresh(job, T0)]);
+      expect(await t.store.jobs.lease('discord:main', T0 + 1001, 10, 1000)).toEqual([{ ...fresh(job, T0), lapses: 1 }]);
+      expect(await t.store.jobs.lease('discord:main', T0 + 2002, 10, 1000)).toEqual([{ ...fresh(job, T0), lapses: 2 }]);
+    });
+
+    it('counts no lapse for a lease that was settled', async () => {
+      const job = newJob('e1');
+      await t.store.jobs.accept('misskey', 'e1', [job], T0);
+      await t.store.jobs.release(await t.store.jobs.lease('discord:main', T0, 10, 1000), T0 + 1);
+      const [again] = await t.store.jobs.lease('discord:main', T0 + 1, 10, 1000);
+      await t.store.jobs.reschedule(again!, T0 + 2, 'busy', T0 + 1);
+      expect((await t.store.jobs.lease('discord:main', T0 + 2, 10, 1000))[0]?.lapses).toBe(0);
+    });
+  });
+
+  describe('waiting and drop', () => {
+    it('lists the waiting jobs in the order they were stored, by sink, leased ones marked, without payloads', async () => {
+      await t.acceptEach(['e1', 'e2'], T0);
+      await t.acceptEach(['e3'], T0 + 1, { sink: 'slack', lane: 'slack:main' });
+      await t.store.jobs.lease('discord:main', T0 + 2, 1, 1000);
+      const all = await t.store.jobs.waiting(T0 + 3, 10);
+      expect(all.map((job) => [job.id, job.sink, job.event, job.leased])).toEqual([
+        [newJob('e1').id, 'discord', 'note', true],
+        [newJob('e2').id, 'discord', 'note', false],
+        [newJob('e3', { sink: 'slack' }).id, 'slack', 'note', false],
+      ]);
+      expect(all[0]).toEqual({ id: newJob('e1').id, sink: 'discord', lane: 'discord:main', event: 'note', createdAt: T0, availableAt: T0, attempts: 0, lapses: 0, leased: true });
+      expect((await t.store.jobs.waiting(T0 + 3, 10, 'slack')).map((job) => job.sink)).toEqual(['slack']);
+      expect(await t.store.jobs.waiting(T0 + 3, 1)).toHaveLength(1);
+    });
+
+    it('drops waiting jobs by id, never one a process holds, and forgets them for every read', async () => {
+      await t.acceptEach(['e1', 'e2', 'e3'], T0);
+      await t.store.jobs.lease('discord:main', T0, 1, 1000);
+      const [e1, e2, e3] = ['e1', 'e2', 'e3'].map((id) => newJob(id).id);
+      expect(await t.store.jobs.drop([e1!, e2!, e2!, 'no-such-job'], T0 + 1)).toBe(1);
+      expect((await t.store.jobs.waiting(T0 + 1, 10)).map((job) => job.id)).toEqual([e1, e3]);
+      expect((await t.store.jobs.stats())[0]?.depth).toBe(2);
+      // once the lease has run out, the job may go too
+      expect(await t.store.jobs.drop([e1!], T0 + 1001)).toBe(1);
+      expect(t.eventIds(await t.drain('discord:main', T0 + 1001))).toEqual(['e3']);
     });
   });
 

@@ -72,7 +72,7 @@ describeStores('MigrationStore', (t) => {
       expect(await snapshotAll(other, NOW, 100)).toEqual(records);
       expect(await other.pauses.list()).toEqual([{ sink: name, since: T0, by: name }]);
       await other.pauses.resume(name);
-      expect((await other.jobs.lease(name, NOW, 1, 1000))[0]).toEqual({ ...job, attempts: 1, createdAt: T0, availableAt: T0 + 1, history: [{ at: T0, error }], batch: job.id });
+      expect((await other.jobs.lease(name, NOW, 1, 1000))[0]).toEqual({ ...job, attempts: 1, createdAt: T0, availableAt: T0 + 1, history: [{ at: T0, error }], batch: job.id, lapses: 0 });
     });
 
     it('leave out what has ended, and copy a leased job as not leased', async () => {

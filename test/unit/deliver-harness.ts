@@ -20,6 +20,7 @@ export const POLICY: RetryPolicy = {
   maxBackoff: 10 * MINUTE,
   factor: 2,
   jitter: 0,
+  maxCrashes: 3,
 };
 
 /**

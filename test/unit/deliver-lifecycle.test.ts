@@ -2,7 +2,7 @@ import { delivered, failed, type Verdict } from '../../src/deliver/sink';
 import { deferred } from '../helpers/scripted-sink';
 import { Harness, MINUTE, SECOND, T0, flush, summary, until } from './deliver-harness';
 
-/** Sinks that are not ready yet, and stopping the worker. */
+/** Sinks that are not ready yet, stopping the worker, and jobs that keep cutting their sends off. */
 
 let h: Harness;
 afterEach(async () => {
@@ -121,5 +121,25 @@ describe('stop', () => {
     expect(dueLanes).not.toHaveBeenCalled();
     expect(lease).not.toHaveBeenCalled();
     expect(sink.texts()).toEqual(['one']);
+  });
+});
+
+describe('a job whose sends keep being cut off', () => {
+  it('goes to the dead letters once its leases ran out unsettled maxCrashes times, and the lane goes on', async () => {
+    h = new Harness();
+    const sink = h.sink();
+    const [poison, next] = await h.accept(sink, 'poison', 'next');
+    // three processes took it and died before a verdict: each lease ran out
+    for (let lapse = 0; lapse < 3; lapse++) {
+      const [held] = await h.queue.jobs.lease(sink.lane, h.clock, 1, 10);
+      expect(held?.id).toBe(poison);
+      h.clock += 11;
+    }
+    await h.run();
+    const [letter] = await h.queue.deadLetters.list();
+    expect(letter?.id).toBe(poison);
+    expect(letter?.error).toMatch(/cut off 3 times/);
+    await until(() => sink.sent.length === 1);
+    expect(sink.sent.map((send) => send.key)).toEqual([next]);
   });
 });

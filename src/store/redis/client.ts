@@ -39,13 +39,13 @@ export function connect(url: string, commandTimeoutMs: number): Redis {
 export type ScriptName =
   | 'accept' | 'ack' | 'dead-letter' | 'dead-letters' | 'dead-page' | 'due-lanes' | 'heartbeat' | 'holds-message'
   | 'index-subjects' | 'job-rows' | 'lane-order' | 'lease' | 'pause-lane' | 'release' | 'renew' | 'reschedule'
-  | 'restore' | 'settle-dead' | 'stats';
+  | 'restore' | 'settle-dead' | 'stats' | 'waiting' | 'drop';
 
 /** the .lua files, beside the compiled code's source (dist/ and src/ both resolve to src/) */
 const SCRIPT_DIR = path.resolve(__dirname, '../../../src/store/redis/scripts');
 
 /** the fields a job row and a dead-letter row are read as (rows.ts) */
-export const JOB_FIELDS = ['data', 'lane', 'sink', 'createdAt', 'availableAt', 'attempts', 'history', 'batch', 'hold'] as const;
+export const JOB_FIELDS = ['data', 'lane', 'sink', 'createdAt', 'availableAt', 'attempts', 'history', 'batch', 'hold', 'lapses'] as const;
 export const DEAD_FIELDS = ['data', 'lane', 'sink', 'createdAt', 'attempts', 'history', 'batch', 'error', 'failedAt', 'hold'] as const;
 
 /** What every Redis concern shares: the connection, the key prefix and the scripts. */

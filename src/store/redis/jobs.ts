@@ -1,4 +1,4 @@
-import { DUE_COUNT_CAP, type DueLane, type Job, type JobStore, type LaneStats, type NewJob } from '../jobs';
+import { DUE_COUNT_CAP, type DueLane, type Job, type JobStore, type LaneStats, type NewJob, type WaitingJob } from '../jobs';
 import type { Hold } from '../../route/hold';
 import { RECENT_EVENTS } from '../recent';
 import { subjectOf, type MessageKey } from '../messages';
@@ -75,6 +75,33 @@ export class RedisJobs implements JobStore {
       stats.push({ sink, lane, depth: Number(flat[i + 1]), oldestAt: oldest === null ? null : Number(oldest) });
     }
     return stats.sort((a, b) => compare(a.sink, b.sink) || compare(a.lane, b.lane));
+  }
+
+  async waiting(now: number, limit: number, sink?: string): Promise<WaitingJob[]> {
+    const rows = (await this.r.script('waiting', now, sink ?? '')) as (string | number)[][];
+    return rows
+      .map(([id, sinkName, lane, data, createdAt, availableAt, attempts, lapses, seq, leased]) => ({
+        seq: Number(seq),
+        job: {
+          id: String(id),
+          sink: String(sinkName),
+          lane: String(lane),
+          event: (JSON.parse(String(data)) as { event: string }).event,
+          createdAt: Number(createdAt),
+          availableAt: Number(availableAt),
+          attempts: Number(attempts),
+          lapses: Number(lapses ?? 0),
+          leased: Number(leased) === 1,
+        },
+      }))
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit)
+      .map(({ job }) => job);
+  }
+
+  async drop(ids: string[], now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    return Number(await this.r.script('drop', now, ...new Set(ids)));
   }
 
   async holdsMessage(lane: string, key: MessageKey, exceptJobId: string): Promise<boolean> {

@@ -12,7 +12,7 @@ export type JobData = Pick<NewJob, 'source' | 'eventId' | 'event' | 'route' | 't
 export type Field = string | null;
 
 /** a row of id and JOB_FIELDS */
-export function toJob([id, data, lane, sink, createdAt, availableAt, attempts, history, batch, hold]: Field[]): Job {
+export function toJob([id, data, lane, sink, createdAt, availableAt, attempts, history, batch, hold, lapses]: Field[]): Job {
   return {
     ...(JSON.parse(data!) as JobData),
     ...(hold ? { hold: JSON.parse(hold) as Hold } : {}),
@@ -24,6 +24,7 @@ export function toJob([id, data, lane, sink, createdAt, availableAt, attempts, h
     attempts: Number(attempts),
     history: JSON.parse(history!) as Attempt[],
     batch: batch ?? null,
+    lapses: Number(lapses ?? 0),
   };
 }
 

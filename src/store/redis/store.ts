@@ -23,7 +23,8 @@
  *                            pair, createdAt, availableAt, attempts, history (JSON), batch?, seq, and
  *                            hold? (JSON of Job.hold: the summary group a held job returns to on release;
  *                            a dead letter keeps it, a retried one comes back without it), subject? (the
- *                            key of its subject set)
+ *                            key of its subject set), lapses? (Job.lapses) and lapsed? (its last lease ran
+ *                            out unsettled: a lapse is counted when it is leased again)
  *   P subject:<member>       set of ids: a lane's jobs of one sink that will post one note's or report's
  *                            message (holdsMessage); member = lane, sink, source, subject joined by NUL
  *   P subjects-indexed       set once every job stored before the subject sets existed is in its set

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { DueLane, LaneStats } from '../jobs';
+import type { DueLane, LaneStats, WaitingJob } from '../jobs';
 import { DEAD_COLUMNS, JOB_COLUMNS, type JobRow } from './rows';
 
 /** The statements of the SQLite JobStore, prepared once per connection. */
@@ -62,12 +62,15 @@ export function prepareJobStatements(db: Database.Database) {
          AND NOT EXISTS (SELECT 1 FROM sink_pauses WHERE sink_pauses.sink = jobs.sink)
        ORDER BY seq`,
     ),
-    setLease: db.prepare<[number, string, string]>('UPDATE jobs SET leasedUntil = ?, batch = ? WHERE id = ?'),
+    // a lease still recorded when the job is leased again ran out unsettled: one more lapse
+    setLease: db
+      .prepare<[number, string, string], number>('UPDATE jobs SET lapses = lapses + (leasedUntil IS NOT NULL), leasedUntil = ?, batch = ? WHERE id = ? RETURNING lapses')
+      .pluck(),
     // a held job goes back to its summary's group
     release: db.prepare<[number, string]>(
       `UPDATE jobs SET availableAt = ?, leasedUntil = NULL, batch = json_extract(data, '$.hold.group') WHERE id = ?`,
     ),
-    clearLeases: db.prepare('UPDATE jobs SET leasedUntil = NULL WHERE leasedUntil IS NOT NULL'),
+    clearLeases: db.prepare('UPDATE jobs SET leasedUntil = NULL, lapses = lapses + 1 WHERE leasedUntil IS NOT NULL'),
     deleteJob: db.prepare<[string]>('DELETE FROM jobs WHERE id = ?'),
     reschedule: db.prepare<{ id: string; availableAt: number; error: string; now: number }>(
       `UPDATE jobs SET availableAt = :availableAt, leasedUntil = NULL, attempts = attempts + 1,
@@ -90,6 +93,12 @@ export function prepareJobStatements(db: Database.Database) {
     stats: db.prepare<[], LaneStats>(
       `SELECT sink, lane, COUNT(*) AS depth, MIN(createdAt) AS oldestAt FROM jobs GROUP BY lane, sink ORDER BY sink, lane`,
     ),
+    waiting: db.prepare<{ now: number; limit: number; sink: string | null }, Omit<WaitingJob, 'leased'> & { leased: number }>(
+      `SELECT id, sink, lane, json_extract(data, '$.event') AS event, createdAt, availableAt, attempts, lapses,
+         coalesce(leasedUntil >= :now, 0) AS leased
+       FROM jobs WHERE :sink IS NULL OR sink = :sink ORDER BY seq LIMIT :limit`,
+    ),
+    dropWaiting: db.prepare<[string, number]>('DELETE FROM jobs WHERE id = ? AND (leasedUntil IS NULL OR leasedUntil < ?)'),
     renew: db.prepare<[number, string, number]>('UPDATE jobs SET leasedUntil = ? WHERE id = ? AND leasedUntil >= ?'),    // jobs_subject: the lookup runs when a reply's parent is not in the map yet
     holdsMessage: db
       .prepare<{ lane: string; sink: string; source: string; subject: string; except: string }>(

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { DUE_COUNT_CAP, type DueLane, type Job, type JobStore, type LaneStats, type NewJob } from '../jobs';
+import { DUE_COUNT_CAP, type DueLane, type Job, type JobStore, type LaneStats, type NewJob, type WaitingJob } from '../jobs';
 import type { Hold } from '../../route/hold';
 import type { MessageKey } from '../messages';
 import { prepareJobStatements } from './job-statements';
@@ -33,7 +33,7 @@ export class SqliteJobs implements JobStore {
     this.transactions = this.prepareTransactions();
   }
 
-  /** the leases a process that is gone left behind: its jobs are due again at once */
+  /** the leases a process that is gone left behind: its jobs are due again at once, a lapse counted */
   clearLeases(): void {
     this.s.clearLeases.run();
   }
@@ -102,6 +102,14 @@ export class SqliteJobs implements JobStore {
     return this.s.stats.all();
   }
 
+  async waiting(now: number, limit: number, sink?: string): Promise<WaitingJob[]> {
+    return this.s.waiting.all({ now, limit, sink: sink ?? null }).map((row) => ({ ...row, leased: row.leased === 1 }));
+  }
+
+  async drop(ids: string[], now: number): Promise<number> {
+    return guard(this.db, () => this.transactions.drop(ids, now));
+  }
+
   async holdsMessage(lane: string, key: MessageKey, exceptJobId: string): Promise<boolean> {
     return this.s.holdsMessage.get({ lane, sink: key.sink, source: key.source, subject: key.subject, except: exceptJobId }) !== undefined;
   }
@@ -147,7 +155,7 @@ export class SqliteJobs implements JobStore {
         const batch = group ?? rows[0]?.id;
         if (batch === undefined) return [];
         for (const row of rows) {
-          s.setLease.run(now + leaseMs, batch, row.id);
+          row.lapses = s.setLease.get(now + leaseMs, batch, row.id)!;
           row.batch = batch;
         }
         return rows.map(toJob);
@@ -162,6 +170,11 @@ export class SqliteJobs implements JobStore {
       }),
       ack: this.db.transaction((ids: string[]) => {
         for (const id of ids) s.deleteJob.run(id);
+      }),
+      drop: this.db.transaction((ids: string[], now: number) => {
+        let dropped = 0;
+        for (const id of new Set(ids)) dropped += s.dropWaiting.run(id, now).changes;
+        return dropped;
       }),
       deadLetter: this.db.transaction((id: string, error: string, now: number) => {
         if (s.bury.run({ id, error, now }).changes > 0) s.deleteJob.run(id);

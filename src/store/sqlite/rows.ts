@@ -35,14 +35,15 @@ export interface JobRow {
   attempts: number;
   history: string;
   batch: string | null;
+  lapses: number;
 }
 
-export interface DeadRow extends Omit<JobRow, 'availableAt'> {
+export interface DeadRow extends Omit<JobRow, 'availableAt' | 'lapses'> {
   error: string;
   failedAt: number;
 }
 
-export const JOB_COLUMNS = 'id, lane, sink, data, createdAt, availableAt, attempts, history, batch';
+export const JOB_COLUMNS = 'id, lane, sink, data, createdAt, availableAt, attempts, history, batch, lapses';
 export const DEAD_COLUMNS = 'id, lane, sink, data, createdAt, attempts, history, batch, error, failedAt';
 
 export function toJob(row: JobRow): Job {
@@ -57,12 +58,13 @@ export function toJob(row: JobRow): Job {
     attempts: row.attempts,
     history: JSON.parse(row.history) as Attempt[],
     batch: row.batch,
+    lapses: row.lapses,
   };
 }
 
 /** a dead letter is not scheduled: it becomes due when retried */
 export function toDeadLetter(row: DeadRow): DeadLetter {
-  return { ...toJob({ ...row, availableAt: row.failedAt }), error: row.error, failedAt: row.failedAt };
+  return { ...toJob({ ...row, availableAt: row.failedAt, lapses: 0 }), error: row.error, failedAt: row.failedAt };
 }
 
 /** the job fields kept in its data column */

@@ -121,6 +121,10 @@ const MIGRATIONS = [
   ALTER TABLE jobs ADD COLUMN subject TEXT GENERATED ALWAYS AS (${subjectSql('data')}) VIRTUAL;
   CREATE INDEX jobs_subject ON jobs (lane, sink, subject) WHERE subject IS NOT NULL;
   `,
+  `
+  -- leases that ran out without a verdict (Job.lapses): a job that keeps taking its worker down is dead-lettered
+  ALTER TABLE jobs ADD COLUMN lapses INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -1,5 +1,5 @@
 -- Shared by every script, after the constants the loader puts first (NOTE_POSTING, REPORT_POSTING,
--- JOB_FIELDS, DEAD_FIELDS: see scripts.ts). ARGV[1] is always P, the key prefix.
+-- JOB_FIELDS, DEAD_FIELDS: see client.ts). ARGV[1] is always P, the key prefix.
 local P = ARGV[1]
 local function jobKey(id) return P .. 'job:' .. id end
 
@@ -54,6 +54,8 @@ end
 
 -- out of the ready line until due: lease puts it back in its place
 local function schedule(id, lane, availableAt)
+  -- settled: a lease that ran out before is no lapse any more
+  redis.call('HDEL', jobKey(id), 'lapsed')
   redis.call('ZADD', P .. 'at:' .. lane, availableAt, id)
   redis.call('ZREM', P .. 'ready:' .. lane, id)
   redis.call('ZADD', P .. 'later:' .. lane, availableAt, id)

@@ -3,6 +3,10 @@ local lane, nowArg, max = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local now = tonumber(nowArg)
 local ready, later, at, leases = P .. 'ready:' .. lane, P .. 'later:' .. lane, P .. 'at:' .. lane, P .. 'lease:' .. lane
 if redis.call('ZCOUNT', leases, nowArg, '+inf') > 0 or paused(lane, now) then return {} end
+-- leases still recorded have run out unsettled: each of their jobs counts a lapse when next leased
+for _, id in ipairs(redis.call('ZRANGE', leases, 0, -1)) do
+  if redis.call('EXISTS', jobKey(id)) == 1 then redis.call('HSET', jobKey(id), 'lapsed', 1) end
+end
 redis.call('DEL', leases)
 
 -- jobs whose time has come go back to their place in line
@@ -66,6 +70,7 @@ local leasedUntil = now + tonumber(ARGV[5])
 local rows = {}
 for _, id in ipairs(ids) do
   redis.call('ZADD', leases, leasedUntil, id)
+  if redis.call('HDEL', jobKey(id), 'lapsed') == 1 then redis.call('HINCRBY', jobKey(id), 'lapses', 1) end
   local row = redis.call('HMGET', jobKey(id), unpack(JOB_FIELDS))
   table.insert(row, 1, id)
   rows[#rows + 1] = row

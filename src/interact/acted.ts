@@ -1,3 +1,4 @@
+import type { Wording } from '../render/catalog';
 import type { AccountOutcome, AccountRequest } from './act';
 
 /** Who acted, as the platform says. */
@@ -11,25 +12,28 @@ export interface Actor {
 export const REPLY_MAX = 3000;
 
 const DONE: Record<AccountRequest['action'], string> = {
-  reply: '↩️ Answered by',
-  react: 'reacted by',
-  follow: '✅ Followed back by',
-  accept: '✅ Follow request accepted by',
-  reject: '🚫 Follow request rejected by',
+  reply: 'act.done.reply',
+  react: 'act.done.react',
+  follow: 'act.done.follow',
+  accept: 'act.done.accept',
+  reject: 'act.done.reject',
 };
 
 const NOT_DONE: Record<AccountRequest['action'], string> = {
-  reply: 'Reply not posted',
-  react: 'Reaction not added',
-  follow: 'Not followed back',
-  accept: 'Follow request not accepted',
-  reject: 'Follow request not rejected',
+  reply: 'act.notDone.reply',
+  react: 'act.notDone.react',
+  follow: 'act.notDone.follow',
+  accept: 'act.notDone.accept',
+  reject: 'act.notDone.reject',
 };
 
-/** The card's line for an outcome, with the platform's way of naming a user and linking the new note. */
-export function describeActed(outcome: AccountOutcome, request: AccountRequest, who: string, link: (url: string) => string): string {
-  if (outcome.kind !== 'done') return `⚠️ ${NOT_DONE[request.action]}: ${outcome.reason}`;
-  if (request.action === 'react') return `${request.reaction ?? ''} ${DONE.react} ${who}`;
-  const note = outcome.noteUrl ? ` · ${link(outcome.noteUrl)}` : '';
-  return `${DONE[request.action]} ${who}${note}`;
+/**
+ * The card's line for an outcome, in the sink's words, with the platform's way of naming a user
+ * and of linking the new note (`link(text, url)`). Misskey's own reasons stay as they are.
+ */
+export function describeActed(outcome: AccountOutcome, request: AccountRequest, who: string, link: (text: string, url: string) => string, wording: Wording): string {
+  if (outcome.kind !== 'done') return `⚠️ ${wording.text(NOT_DONE[request.action])}: ${outcome.reason}`;
+  if (request.action === 'react') return wording.text(DONE.react, { reaction: request.reaction ?? '', who });
+  const note = outcome.noteUrl ? ` · ${link(wording.text('act.theReply'), outcome.noteUrl)}` : '';
+  return `${wording.text(DONE[request.action], { who })}${note}`;
 }

@@ -17,7 +17,6 @@ const CONTENT_MAX = 2000;
 const FIELDS_MAX = 25;
 const FIELD_MAX = 1024;
 /** the embed field the account's actions are listed in */
-export const ACTED_FIELD = 'From chat';
 const TEXT_FIELD = 'text';
 const CW_FIELD = 'cw';
 
@@ -59,17 +58,17 @@ export function answerDiscordAccount(interaction: DiscordInteraction, actor: Act
     return { ...ephemeral(ctx.wording.text('card.elsewhere')), after: async () => void (await ctx.acting.refuse(request, reason)) };
   }
   if (!ctx.acting.allowed(ctx.sink, actor)) {
-    return { ...ephemeral('You are not allowed to act for this account from here. (This attempt was recorded.)'), after: async () => void (await ctx.acting.refuse(request)) };
+    return { ...ephemeral(ctx.wording.text('act.notAllowed')), after: async () => void (await ctx.acting.refuse(request)) };
   }
-  if (parsed.action === 'reply' && !submitted) return { status: 200, body: { type: MODAL, data: replyForm(interaction.data?.custom_id as string, ctx.wording.text('card.reply')) } };
-  if (parsed.action === 'reply' && !request.text?.trim()) return ephemeral('Nothing posted: the reply is empty.');
+  if (parsed.action === 'reply' && !submitted) return { status: 200, body: { type: MODAL, data: replyForm(interaction.data?.custom_id as string, ctx.wording) } };
+  if (parsed.action === 'reply' && !request.text?.trim()) return ephemeral(ctx.wording.text('act.emptyReply'));
   return {
     status: 200,
     body: { type: DEFERRED_UPDATE_MESSAGE },
     after: async () => {
       const outcome = await ctx.acting.act(request);
       if (outcome.kind === 'duplicate' || outcome.kind === 'refused') return ctx.callback('POST', '', nothingDone(ctx.wording.text('card.nothingDone', { reason: outcome.reason })));
-      await ctx.callback('PATCH', '/messages/@original', actedCard(interaction.message ?? {}, outcome, request, actor));
+      await ctx.callback('PATCH', '/messages/@original', actedCard(interaction.message ?? {}, outcome, request, actor, ctx.wording));
     },
   };
 }
@@ -94,17 +93,17 @@ function toRequest(parsed: AccountActionId, interaction: DiscordInteraction, act
   };
 }
 
-function replyForm(customId: string, label: string) {
+function replyForm(customId: string, wording: Wording) {
   const input = (custom_id: string, style: number, label: string, extra: Record<string, unknown>) => ({
     type: 1,
     components: [{ type: 4, custom_id, style, label, ...extra }],
   });
   return {
     custom_id: customId,
-    title: 'Reply on Misskey',
+    title: wording.text('act.form.title'),
     components: [
-      input(TEXT_FIELD, PARAGRAPH, label, { required: true, min_length: 1, max_length: REPLY_MAX }),
-      input(CW_FIELD, SHORT, 'Content warning', { required: false, max_length: 100, placeholder: 'empty: keep the note’s CW; - for none' }),
+      input(TEXT_FIELD, PARAGRAPH, wording.text('card.reply'), { required: true, min_length: 1, max_length: REPLY_MAX }),
+      input(CW_FIELD, SHORT, wording.text('act.form.cw'), { required: false, max_length: 100, placeholder: wording.text('act.form.cwDiscord') }),
     ],
   };
 }
@@ -126,15 +125,16 @@ function formValues(components: unknown): Map<string, string> {
 type Embed = Record<string, unknown> & { fields?: { name: string; value: string; inline?: boolean }[] };
 
 /** The card with a line for what was done (or why not); the buttons that still apply stay. */
-function actedCard(message: NonNullable<DiscordInteraction['message']>, outcome: AccountOutcome, request: AccountRequest, actor: Actor) {
-  const line = describeActed(outcome, request, `<@${actor.id}>`, (url) => `[the reply](${url})`);
+function actedCard(message: NonNullable<DiscordInteraction['message']>, outcome: AccountOutcome, request: AccountRequest, actor: Actor, wording: Wording) {
+  const line = describeActed(outcome, request, `<@${actor.id}>`, (text, url) => `[${text}](${url})`, wording);
+  const field = wording.text('act.field');
   const embeds = Array.isArray(message.embeds) ? (message.embeds as Embed[]).map((embed) => ({ ...embed })) : [];
   let content = typeof message.content === 'string' ? message.content : '';
   const first = embeds[0];
   if (first) {
     const fields = first.fields ?? [];
-    const before = fields.find((field) => field.name === ACTED_FIELD)?.value ?? '';
-    first.fields = [...fields.filter((field) => field.name !== ACTED_FIELD).slice(0, FIELDS_MAX - 1), { name: ACTED_FIELD, value: appendLine(before, line, FIELD_MAX), inline: false }];
+    const before = fields.find((existing) => existing.name === field)?.value ?? '';
+    first.fields = [...fields.filter((existing) => existing.name !== field).slice(0, FIELDS_MAX - 1), { name: field, value: appendLine(before, line, FIELD_MAX), inline: false }];
   } else {
     content = appendLine(content, line, CONTENT_MAX);
   }

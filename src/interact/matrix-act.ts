@@ -1,3 +1,4 @@
+import type { Wording } from '../render/catalog';
 import type { CardSubject } from '../sinks/matrix/account-card';
 import { NO_KEY, YES_KEY } from '../sinks/matrix/account-card';
 import { escapeHtml } from '../sinks/matrix/html';
@@ -20,6 +21,8 @@ export interface MatrixActContext {
   reactions: readonly string[];
   /** posts a notice in reply to the card */
   notice: (content: Record<string, unknown>) => Promise<void>;
+  /** the sink's words */
+  wording: Wording;
 }
 
 const bare = (key: string) => key.replace(/\uFE0F/g, '');
@@ -37,7 +40,10 @@ export async function actOnCard(event: CardEvent, subject: CardSubject, ctx: Mat
     return;
   }
   const outcome = await ctx.acting.act(request);
-  const text = outcome.kind === 'duplicate' || outcome.kind === 'refused' ? `Nothing done: ${outcome.reason}.` : describeActed(outcome, request, event.sender, (url) => url);
+  const text =
+    outcome.kind === 'duplicate' || outcome.kind === 'refused'
+      ? ctx.wording.text('card.nothingDone', { reason: outcome.reason })
+      : describeActed(outcome, request, event.sender, (_text, url) => url, ctx.wording);
   const html = outcome.kind === 'done' && outcome.noteUrl ? escapeHtml(text).replace(escapeHtml(outcome.noteUrl), `<a href="${escapeHtml(outcome.noteUrl)}">${escapeHtml(outcome.noteUrl)}</a>`) : escapeHtml(text);
   await ctx.notice({ msgtype: 'm.notice', body: text, format: 'org.matrix.custom.html', formatted_body: html, 'm.mentions': {} });
 }

@@ -166,7 +166,7 @@ export class MatrixModerationListener {
     const subject = cardSubject(original.content);
     if (subject && this.deps.config.actors) {
       const notice = (content: Record<string, unknown>) => this.send({ ...content, 'm.relates_to': { 'm.in_reply_to': { event_id: cardId } } }, 'post the outcome');
-      await actOnCard(target.event, subject, { sink: this.deps.sink, acting: this.deps.acting, reactions: this.deps.config.reactions, notice });
+      await actOnCard(target.event, subject, { sink: this.deps.sink, acting: this.deps.acting, reactions: this.deps.config.reactions, notice, wording: this.deps.wording() });
       return;
     }
     const action = actionOfKey(target.event.key);

@@ -59,7 +59,7 @@ export function answerSlackAccount(payload: SlackActPayload, actor: Actor, ctx: 
     const reason = ctx.elsewhere;
     return { status: 200, after: async () => {
       await ctx.acting.refuse(request, reason);
-      if (!submitted) await whisper(reason ? ctx.wording.text('card.elsewhere') : 'You are not allowed to act for this account from here. (This attempt was recorded.)');
+      if (!submitted) await whisper(ctx.wording.text(reason ? 'card.elsewhere' : 'act.notAllowed'));
     } };
   }
   if (parsed.action === 'reply' && !submitted) return { status: 200, after: () => openForm(client(), payload, ctx) };
@@ -69,7 +69,7 @@ export function answerSlackAccount(payload: SlackActPayload, actor: Actor, ctx: 
     after: async () => {
       const outcome = await ctx.acting.act(request);
       if (outcome.kind === 'duplicate' || outcome.kind === 'refused') return whisper(`Nothing done: ${outcome.reason}.`);
-      await ctx.respond({ replace_original: true, ...actedCard(payload.message ?? {}, outcome, request, actor) });
+      await ctx.respond({ replace_original: true, ...actedCard(payload.message ?? {}, outcome, request, actor, ctx.wording) });
     },
   };
 }
@@ -116,6 +116,7 @@ function toRequest(parsed: AccountActionId, payload: SlackActPayload, actor: Act
 }
 
 async function openForm(client: WebClient, payload: SlackActPayload, ctx: SlackActContext): Promise<void> {
+  const w = ctx.wording;
   const channel = payload.container?.channel_id ?? payload.channel?.id;
   const channelName = payload.channel?.name;
   const ts = payload.container?.message_ts ?? payload.message?.ts;
@@ -127,21 +128,21 @@ async function openForm(client: WebClient, payload: SlackActPayload, ctx: SlackA
         callback_id: String(payload.actions?.[0]?.action_id),
         // a view_submission names no channel: the card's place travels with the form
         private_metadata: JSON.stringify({ channel, ts, channelName }),
-        title: { type: 'plain_text', text: 'Reply on Misskey' },
-        submit: { type: 'plain_text', text: 'Post' },
-        close: { type: 'plain_text', text: 'Cancel' },
+        title: { type: 'plain_text', text: w.text('act.form.title') },
+        submit: { type: 'plain_text', text: w.text('act.form.post') },
+        close: { type: 'plain_text', text: w.text('act.form.cancel') },
         blocks: [
-          { type: 'input', block_id: TEXT_BLOCK, label: { type: 'plain_text', text: 'Reply' }, element: { type: 'plain_text_input', action_id: TEXT_BLOCK, multiline: true, max_length: REPLY_MAX } },
+          { type: 'input', block_id: TEXT_BLOCK, label: { type: 'plain_text', text: w.text('card.reply') }, element: { type: 'plain_text_input', action_id: TEXT_BLOCK, multiline: true, max_length: REPLY_MAX } },
           {
             type: 'input',
             block_id: CW_BLOCK,
             optional: true,
-            label: { type: 'plain_text', text: 'Content warning' },
+            label: { type: 'plain_text', text: w.text('act.form.cw') },
             element: {
               type: 'checkboxes',
               action_id: CW_BLOCK,
-              options: [{ text: { type: 'plain_text', text: 'Keep the note’s content warning, if it has one' }, value: KEEP_CW }],
-              initial_options: [{ text: { type: 'plain_text', text: 'Keep the note’s content warning, if it has one' }, value: KEEP_CW }],
+              options: [{ text: { type: 'plain_text', text: w.text('act.form.keepCw') }, value: KEEP_CW }],
+              initial_options: [{ text: { type: 'plain_text', text: w.text('act.form.keepCw') }, value: KEEP_CW }],
             },
           },
         ],
@@ -149,7 +150,7 @@ async function openForm(client: WebClient, payload: SlackActPayload, ctx: SlackA
     });
   } catch (error) {
     ctx.logger.warn({ sink: ctx.sink, reason: (error as Error).message }, 'Slack: cannot open the reply form');
-    await ctx.respond({ response_type: 'ephemeral', replace_original: false, text: `The reply form could not open (${escapeMrkdwn((error as Error).message)}): press Reply again.` });
+    await ctx.respond({ response_type: 'ephemeral', replace_original: false, text: w.text('act.form.failed', { reason: escapeMrkdwn((error as Error).message) }) });
   }
 }
 
@@ -160,9 +161,9 @@ async function submitReply(client: WebClient, payload: SlackActPayload, request:
   } catch {
     // no place: the reply is still posted, only the card's line is missing
   }
-  const outcome = request.text?.trim() ? await ctx.acting.act(request) : ({ kind: 'failed', reason: 'the reply is empty' } as const);
+  const outcome = request.text?.trim() ? await ctx.acting.act(request) : ({ kind: 'failed', reason: ctx.wording.text('act.emptyReason') } as const);
   if (typeof place.channel !== 'string' || typeof place.ts !== 'string') return;
-  const line = describeActed(outcome, request, `<@${actor.id}>`, (url) => `<${url}|the reply>`);
+  const line = describeActed(outcome, request, `<@${actor.id}>`, (text, url) => `<${url}|${text}>`, ctx.wording);
   try {
     await client.chat.postMessage({ channel: place.channel, thread_ts: place.ts, text: line, unfurl_links: false, unfurl_media: false });
   } catch (error) {
@@ -173,10 +174,13 @@ async function submitReply(client: WebClient, payload: SlackActPayload, request:
 type Block = Record<string, unknown> & { block_id?: unknown; elements?: { text?: unknown }[] };
 
 /** The card with a context line for what was done (or why not); follow cards lose their buttons once done. */
-function actedCard(message: NonNullable<SlackActPayload['message']>, outcome: AccountOutcome, request: AccountRequest, actor: Actor) {
+function actedCard(message: NonNullable<SlackActPayload['message']>, outcome: AccountOutcome, request: AccountRequest, actor: Actor, wording: Wording) {
   const blocks = Array.isArray(message.blocks) ? (message.blocks as Block[]) : [];
   const before = blocks.find((block) => block.block_id === ACTED_BLOCK_ID)?.elements?.[0]?.text;
-  const line = outcome.kind === 'done' ? describeActed(outcome, request, `<@${actor.id}>`, (url) => `<${url}|the reply>`) : escapeMrkdwn(describeActed(outcome, request, '', String));
+  const line =
+    outcome.kind === 'done'
+      ? describeActed(outcome, request, `<@${actor.id}>`, (text, url) => `<${url}|${text}>`, wording)
+      : escapeMrkdwn(describeActed(outcome, request, '', (_text, url) => url, wording));
   const settled = outcome.kind === 'done' && request.action !== 'react';
   const actions = blocks.find((block) => block.block_id === ACTIONS_BLOCK_ID);
   const rest = blocks.filter((block) => block !== actions && block.block_id !== ACTED_BLOCK_ID);

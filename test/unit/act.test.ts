@@ -1,4 +1,7 @@
 import { ConfigError } from '../../src/config/errors';
+import { describeActed } from '../../src/interact/acted';
+import { Catalogs } from '../../src/render/catalog';
+import { BUNDLED_TEMPLATES } from '../../src/render/templates';
 import { parseConfig } from '../../src/config/load';
 import { accountActionId, parseAccountActionId, parseActionId } from '../../src/sinks/actions';
 import { withoutReplyFallback } from '../../src/interact/matrix-act';
@@ -101,5 +104,23 @@ describe('acting config', () => {
     expect(problems(config('', '{ type: slack, webhookUrl: "https://hooks.slack.com/services/T0/B0/x", actors: ["U0ACTOR1"], signingSecret: s, teamId: T000 }'))).toMatch(
       /acting from chat needs bot mode/,
     );
+  });
+});
+
+describe('the card lines of account actions', () => {
+  const wordings = Catalogs.load([BUNDLED_TEMPLATES]);
+  const en = wordings.wording({ locale: 'en', timeZone: 'UTC' });
+  const ja = wordings.wording({ locale: 'ja', timeZone: 'Asia/Tokyo' });
+  const reply = { platform: 'slack', sink: 'chat', source: 'alice', trigger: 't1', actor: { id: 'U1' }, action: 'reply', subject: 'n1', text: 'hi' } as const;
+  const link = (text: string, url: string) => `<${url}|${text}>`;
+
+  it('are worded in the sink’s language, Misskey’s own reason kept as it is', () => {
+    const done = { kind: 'done', at: 0, action: 'reply', noteUrl: 'https://misskey.example/notes/n2' } as const;
+    expect(describeActed(done, reply, '<@U1>', link, en)).toBe('↩️ Answered by <@U1> · <https://misskey.example/notes/n2|the reply>');
+    expect(describeActed(done, reply, '<@U1>', link, ja)).toBe('↩️ <@U1> が返信しました · <https://misskey.example/notes/n2|返信>');
+    const failed = { kind: 'failed', reason: 'the note is gone' } as const;
+    expect(describeActed(failed, reply, '', link, ja)).toBe('⚠️ 返信できませんでした: the note is gone');
+    const react = { ...reply, action: 'react', reaction: '👍' } as const;
+    expect(describeActed({ kind: 'done', at: 0, action: 'react' }, react, '<@U1>', link, ja)).toBe('<@U1> が 👍 でリアクションしました');
   });
 });

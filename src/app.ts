@@ -23,8 +23,7 @@ import type { Sink } from './deliver/sink';
 import type { RunningStudio } from './studio/server';
 import type { RunningPage } from './web/local-server';
 import { startModeration } from './interact/start';
-import { startStreamSources, type RunningStreams } from './stream';
-import { openStreamState } from './store/open-stream';
+import type { RunningStreams, StreamDeps } from './stream';
 import type { StreamStateStore } from './store/stream';
 
 export interface BridgeOptions {
@@ -198,9 +197,11 @@ function statusAnswers(store: Store, sinks: ReadonlyMap<string, Sink>, started: 
 /** The stream sources, when the config has any, with their state beside the queue. */
 async function startStreams(
   options: BridgeOptions,
-  wiring: Pick<Parameters<typeof startStreamSources>[0], 'ingest' | 'metrics' | 'now' | 'unrouted' | 'wake'>,
+  wiring: Pick<StreamDeps, 'ingest' | 'metrics' | 'now' | 'unrouted' | 'wake'>,
 ): Promise<RunningStreams | undefined> {
   if (!Object.values(options.config.sources).some((source) => source.stream)) return undefined;
+  // loaded only when a source reads the streaming API (its client, ws, the notification types)
+  const [{ startStreamSources }, { openStreamState }] = await Promise.all([import('./stream'), import('./store/open-stream')]);
   const state = options.streamState ?? (await openStreamState(options.config.storage));
   const running = startStreamSources({ ...wiring, config: options.config, state, logger: options.logger.child({ component: 'stream' }) });
   return {

@@ -24,6 +24,19 @@ function cli(...args: string[]) {
 /** Every fixture as a file, the way an operator passes one: synthetic bodies and recorded requests. */
 const fixtureFiles = allFixtures().map((f) => [f.name, path.join(FIXTURES, f.name)] as const);
 
+/** a job of sink t (console) for event e<n>, as ingest would plan it */
+const job = (n: number) => ({
+  id: `alice:e${n}:r:t`,
+  source: 'alice',
+  eventId: `e${n}`,
+  event: 'mention',
+  route: 'r',
+  sink: 't',
+  lane: 'console:t',
+  template: 'mention',
+  payload: noteEvent(`m${n}`, `e${n}`),
+});
+
 describe('CLI', () => {
   let dir: string;
   // config.example.yaml reads its webhook secrets from the environment
@@ -182,17 +195,6 @@ routes:
     const config = path.join(dir, 'dlq.yaml');
     writeFileSync(config, `storage: { driver: sqlite, path: "${db}" }\nsources: { alice: { secret: x } }\nsinks: { t: { type: console } }\nroutes: []\n`);
     const queue = openSqliteStore({ path: db });
-    const job = (n: number) => ({
-      id: `alice:e${n}:r:t`,
-      source: 'alice',
-      eventId: `e${n}`,
-      event: 'mention',
-      route: 'r',
-      sink: 't',
-      lane: 'console:t',
-      template: 'mention',
-      payload: noteEvent(`m${n}`, `e${n}`),
-    });
     await queue.jobs.accept('alice', 'e1', [job(1)], 1000);
     await queue.jobs.accept('alice', 'e2', [job(2)], 1000);
     for (const leased of await queue.jobs.lease('console:t', 2000, 10, 60_000)) await queue.jobs.deadLetter(leased, 'invalid_blocks', 3000);
@@ -216,17 +218,6 @@ routes:
     const config = path.join(dir, 'jobs.yaml');
     writeFileSync(config, `storage: { driver: sqlite, path: "${db}" }\nsources: { alice: { secret: x } }\nsinks: { t: { type: console } }\nroutes: []\n`);
     const store = openSqliteStore({ path: db });
-    const job = (n: number) => ({
-      id: `alice:e${n}:r:t`,
-      source: 'alice',
-      eventId: `e${n}`,
-      event: 'mention',
-      route: 'r',
-      sink: 't',
-      lane: 'console:t',
-      template: 'mention',
-      payload: noteEvent(`m${n}`, `e${n}`),
-    });
     await store.jobs.accept('alice', 'e1', [job(1)], Date.now());
     await store.jobs.accept('alice', 'e2', [job(2)], Date.now());
     await store.close();

@@ -47,7 +47,8 @@ routes:
 `,
       { STREAM_TOKEN: TOKEN },
     );
-    bridge = await startTestBridge(config, { store: openSqliteStore({ path: ':memory:' }), streamState: state });
+    // one store file across restarts, as in production: what was stored before a stop is known after it
+    bridge = await startTestBridge(config, { store: openSqliteStore({ path: path.join(dir, 'bridge.db') }), streamState: state });
     await eventually(async () => expect((await readyz()).checks['stream:alice']).toBe('ok'), 10_000);
     return bridge;
   };

@@ -14,7 +14,8 @@ const TOGGLES = ['||', '**', '__', '~~'] as const;
 const MASKED_LINK = /\[(?:\\[\s\S]|[^\\\]\n])*\]\((?:<[^>\n]*>|[^)\s]*)\)/y;
 /** `<https://…>`, `<@id>`, `<@!id>`, `<@&id>`, `<#id>`, `<t:…>`, `<:emoji:id>`, `</command:id>` */
 const ANGLE = /<(?:https?:\/\/[^>\s]+|[@#][!&]?\d+|t:-?\d+(?::[tTdDfFR])?|a?:\w+:\d+|\/[\w -]+:\d+)>/y;
-const BARE_URL = /https?:\/\/[^\s<]+/y;
+/** a bare URL ends before `||`: Discord reads that as a spoiler marker, even right after a URL */
+const BARE_URL = /https?:\/\/(?:[^\s<|]|\|(?!\|))+/y;
 
 function matchAt(pattern: RegExp, text: string, at: number): number {
   pattern.lastIndex = at;

@@ -18,6 +18,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # the template studio's page scripts and styles, served as they are (no build step)
 COPY --from=build /app/src/studio/public ./src/studio/public
+COPY --from=build /app/src/ops/public ./src/ops/public
 # the Redis store's Lua scripts, read at run time beside the compiled code
 COPY --from=build /app/src/store/redis/scripts ./src/store/redis/scripts
 COPY package.json config.example.yaml ./
